@@ -1,0 +1,10 @@
+//! Personal-data detection engine.
+//!
+//! Bytes (and optionally the field context they came from) in, [`Finding`]s out. This crate is the
+//! only place where detection lives: the daemon, the CLI (`monitor scan`) and the benchmarks all
+//! call it. It never needs the kernel and never stores a raw value: a [`Finding`] carries a byte
+//! span into the caller's input and a redacted `evidence` string.
+
+mod types;
+
+pub use types::{DataType, Finding, GdprCategory, ParseDataTypeError};

@@ -1,0 +1,3 @@
+//! M2M Privacy Monitor: library behind the `monitor` binary.
+
+pub mod model;
