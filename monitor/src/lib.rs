@@ -1,3 +1,8 @@
 //! M2M Privacy Monitor: library behind the `monitor` binary.
+//!
+//! Data path: kernel capture (`capture`) -> flow assembly (`flow`) -> protocol decoding
+//! (`protocol`) -> detection (`monitor_detect`) -> findings and policy -> sinks (store, metrics,
+//! API, alerts). Every stage after capture works on bytes and plain values alone.
 
+pub mod cli;
 pub mod model;

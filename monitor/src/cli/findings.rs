@@ -1,0 +1,12 @@
+//! `monitor findings` (being written).
+
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// # Errors
+/// Not written yet.
+pub fn run(_args: &Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`monitor findings` is not written yet")
+}

@@ -1,0 +1,58 @@
+//! Command-line interface: one file per verb. `anyhow` is used only at this edge.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub mod findings;
+pub mod flows;
+pub mod run;
+pub mod scan;
+pub mod status;
+
+/// M2M Privacy Monitor: finds personal data in machine-to-machine traffic.
+#[derive(Debug, Parser)]
+#[command(name = "monitor", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load the kernel programs, watch interfaces and serve findings, metrics and alerts.
+    Run(run::Args),
+    /// List flows seen by a running daemon.
+    Flows(flows::Args),
+    /// List personal-data findings of a running daemon.
+    Findings(findings::Args),
+    /// Show the health and counters of a running daemon.
+    Status(status::Args),
+    /// Scan a file (or stdin, or a labelled corpus) for personal data; needs no root.
+    Scan(scan::Args),
+}
+
+/// Output format of the client verbs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    #[default]
+    Table,
+    Json,
+}
+
+/// Address of the daemon's API, shared by the client verbs.
+pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:9842";
+
+/// Runs one verb.
+///
+/// # Errors
+/// Whatever the verb reports; printed by `main` at the binary's edge.
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Flows(args) => flows::run(&args),
+        Command::Findings(args) => findings::run(&args),
+        Command::Status(args) => status::run(&args),
+        Command::Scan(args) => scan::run(&args),
+    }
+}

@@ -1,0 +1,12 @@
+//! `monitor status` (being written).
+
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// # Errors
+/// Not written yet.
+pub fn run(_args: &Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`monitor status` is not written yet")
+}
