@@ -202,6 +202,39 @@ pub struct DetectionEvent {
     pub at: SystemTime,
 }
 
+/// TCP header fields of a sampled packet that reassembly needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpMeta {
+    pub seq: u32,
+    /// TCP flag bits as on the wire (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10).
+    pub flags: u8,
+}
+
+/// Why the kernel copied a packet's payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SampleKind {
+    /// One of the first payload packets of a flow direction (handshakes, request heads).
+    Head,
+    /// A 1-in-N sample of a later packet.
+    Periodic,
+}
+
+/// One payload sample, as capture hands it to flow assembly. Holds raw bytes: it lives only in
+/// memory, for the moment it takes to classify and scan it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PacketSample {
+    pub key: FlowKey,
+    pub at: SystemTime,
+    /// Present for TCP.
+    pub tcp: Option<TcpMeta>,
+    /// Payload length of the packet on the wire.
+    pub wire_len: u32,
+    /// The captured prefix of the payload (at most `wire_len` bytes).
+    pub payload: bytes::Bytes,
+    pub kind: SampleKind,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
