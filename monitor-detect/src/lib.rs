@@ -5,6 +5,18 @@
 //! call it. It never needs the kernel and never stores a raw value: a [`Finding`] carries a byte
 //! span into the caller's input and a redacted `evidence` string.
 
+mod config;
+mod context;
+mod engine;
+mod error;
+mod redact;
+mod stream;
 mod types;
 
+pub use config::EngineConfig;
+pub use context::FieldContext;
+pub use engine::Engine;
+pub use error::EngineError;
+pub use redact::redact;
+pub use stream::StreamScanner;
 pub use types::{DataType, Finding, GdprCategory, ParseDataTypeError};

@@ -1,0 +1,32 @@
+//! Engine configuration: the confidence threshold and the bounds that keep hostile input cheap.
+
+/// Settings of an [`Engine`](crate::Engine). Every bound caps memory or time spent on one payload.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineConfig {
+    /// Findings below this confidence (0.0 ..= 1.0) are dropped.
+    pub min_confidence: f32,
+    /// Most bytes one payload may decode to, over all decoders (URL, JSON, base64, gzip, chunked).
+    pub max_decoded_bytes: usize,
+    /// Longest base64 run that is decoded and scanned.
+    pub max_base64_field: usize,
+    /// Most bytes one gzip or deflate body may inflate to.
+    pub max_gzip_output: usize,
+    /// How many decoding layers may nest (base64 inside JSON inside gzip...).
+    pub max_decode_depth: usize,
+    /// Bytes a [`StreamScanner`](crate::StreamScanner) keeps from one chunk to find matches that
+    /// straddle into the next.
+    pub stream_carry_bytes: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            min_confidence: 0.5,
+            max_decoded_bytes: 4 << 20,
+            max_base64_field: 256 << 10,
+            max_gzip_output: 2 << 20,
+            max_decode_depth: 4,
+            stream_carry_bytes: 256,
+        }
+    }
+}
