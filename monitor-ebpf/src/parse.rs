@@ -1,0 +1,136 @@
+//! Bounds-checked header parsing through `bpf_skb_load_bytes` (works on non-linear skbs too).
+
+use aya_ebpf::programs::sk_buff::SkBuff;
+use monitor_common::{FAMILY_IPV4, FAMILY_IPV6, FlowKey, IPPROTO_TCP, IPPROTO_UDP};
+
+const ETH_HDR_LEN: usize = 14;
+const ETH_P_IPV4: u16 = 0x0800;
+const ETH_P_IPV6: u16 = 0x86DD;
+const ETH_P_8021Q: u16 = 0x8100;
+const ETH_P_8021AD: u16 = 0x88A8;
+const IPV6_HDR_LEN: usize = 40;
+const UDP_HDR_LEN: usize = 8;
+
+/// A packet's flow key and where its transport payload is.
+pub struct Parsed {
+    pub key: FlowKey,
+    /// Offset of the first payload byte from the start of the packet data.
+    pub payload_offset: usize,
+    /// Payload bytes according to the IP/UDP length fields (trailing link padding excluded).
+    pub payload_len: u32,
+    pub tcp_seq: u32,
+    pub tcp_flags: u8,
+}
+
+#[inline(always)]
+fn load<T>(skb: &SkBuff, offset: usize) -> Option<T> {
+    skb.load::<T>(offset).ok()
+}
+
+#[inline(always)]
+fn load_be16(skb: &SkBuff, offset: usize) -> Option<u16> {
+    load::<u16>(skb, offset).map(u16::from_be)
+}
+
+/// Parses an Ethernet frame (with up to two VLAN tags).
+#[inline(always)]
+pub fn ethernet(skb: &SkBuff) -> Option<Parsed> {
+    let mut ethertype = load_be16(skb, 12)?;
+    let mut l3 = ETH_HDR_LEN;
+    // Two iterations cover 802.1ad outer + 802.1Q inner tags; written out so the loop is bounded.
+    if ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD {
+        ethertype = load_be16(skb, l3 + 2)?;
+        l3 += 4;
+        if ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD {
+            ethertype = load_be16(skb, l3 + 2)?;
+            l3 += 4;
+        }
+    }
+    match ethertype {
+        ETH_P_IPV4 => ipv4(skb, l3),
+        ETH_P_IPV6 => ipv6(skb, l3),
+        _ => None,
+    }
+}
+
+/// Parses from an IP header at offset 0 (cgroup_skb programs see the network header first).
+#[inline(always)]
+pub fn ip(skb: &SkBuff) -> Option<Parsed> {
+    match load::<u8>(skb, 0)? >> 4 {
+        4 => ipv4(skb, 0),
+        6 => ipv6(skb, 0),
+        _ => None,
+    }
+}
+
+#[inline(always)]
+fn ipv4(skb: &SkBuff, l3: usize) -> Option<Parsed> {
+    let version_ihl = load::<u8>(skb, l3)?;
+    if version_ihl >> 4 != 4 {
+        return None;
+    }
+    let ihl = usize::from(version_ihl & 0x0f) * 4;
+    if ihl < 20 {
+        return None;
+    }
+    let total_len = usize::from(load_be16(skb, l3 + 2)?);
+    // Later fragments carry no transport header.
+    if load_be16(skb, l3 + 6)? & 0x1fff != 0 {
+        return None;
+    }
+    let protocol = load::<u8>(skb, l3 + 9)?;
+    let src = load::<[u8; 4]>(skb, l3 + 12)?;
+    let dst = load::<[u8; 4]>(skb, l3 + 16)?;
+    let mut key = FlowKey::ZERO;
+    key.family = FAMILY_IPV4;
+    key.protocol = protocol;
+    key.src_addr[..4].copy_from_slice(&src);
+    key.dst_addr[..4].copy_from_slice(&dst);
+    let l4_len = total_len.checked_sub(ihl)?;
+    transport(skb, key, l3 + ihl, l4_len)
+}
+
+#[inline(always)]
+fn ipv6(skb: &SkBuff, l3: usize) -> Option<Parsed> {
+    if load::<u8>(skb, l3)? >> 4 != 6 {
+        return None;
+    }
+    let payload_len = usize::from(load_be16(skb, l3 + 4)?);
+    // Extension headers are not walked: TCP/UDP directly after the fixed header only.
+    let protocol = load::<u8>(skb, l3 + 6)?;
+    let mut key = FlowKey::ZERO;
+    key.family = FAMILY_IPV6;
+    key.protocol = protocol;
+    key.src_addr = load::<[u8; 16]>(skb, l3 + 8)?;
+    key.dst_addr = load::<[u8; 16]>(skb, l3 + 24)?;
+    transport(skb, key, l3 + IPV6_HDR_LEN, payload_len)
+}
+
+#[inline(always)]
+fn transport(skb: &SkBuff, mut key: FlowKey, l4: usize, l4_len: usize) -> Option<Parsed> {
+    key.src_port = load_be16(skb, l4)?;
+    key.dst_port = load_be16(skb, l4 + 2)?;
+    match key.protocol {
+        IPPROTO_TCP => {
+            let tcp_seq = u32::from_be(load::<u32>(skb, l4 + 4)?);
+            let header_len = usize::from(load::<u8>(skb, l4 + 12)? >> 4) * 4;
+            let tcp_flags = load::<u8>(skb, l4 + 13)?;
+            let payload_len = l4_len.checked_sub(header_len)?;
+            Some(Parsed {
+                key,
+                payload_offset: l4 + header_len,
+                payload_len: payload_len as u32,
+                tcp_seq,
+                tcp_flags,
+            })
+        }
+        IPPROTO_UDP => Some(Parsed {
+            key,
+            payload_offset: l4 + UDP_HDR_LEN,
+            payload_len: l4_len.checked_sub(UDP_HDR_LEN)? as u32,
+            tcp_seq: 0,
+            tcp_flags: 0,
+        }),
+        _ => None,
+    }
+}

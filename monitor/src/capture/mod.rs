@@ -1,0 +1,604 @@
+//! Kernel capture: loads the programs of `monitor-ebpf`, attaches them, and reads their maps and
+//! ring buffer. This is the only stage that needs a kernel; everything after it takes
+//! [`PacketSample`](crate::model::PacketSample)s.
+//!
+//! Minimum kernel: 5.8 (ring buffer), with tcx attachment from 6.6 (older kernels get a clsact
+//! qdisc and netlink attachment).
+
+mod cgroup;
+pub mod packet;
+pub mod sample;
+
+use std::{
+    fs::File,
+    path::{Path, PathBuf},
+};
+
+use aya::{
+    Ebpf, EbpfLoader,
+    maps::{Array, HashMap, MapData, PerCpuArray, RingBuf},
+    programs::{
+        CgroupAttachMode, CgroupSkb, CgroupSkbAttachType, SchedClassifier, TcAttachType, tc,
+    },
+};
+use monitor_common::{CaptureConfig, FlowKey, FlowStats, SocketInfo, counter};
+use tokio::io::unix::AsyncFd;
+use tracing::{debug, info, warn};
+
+pub use self::cgroup::cgroup2_mount;
+
+/// The compiled kernel programs, built by `build.rs` through aya-build.
+static EBPF_OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/monitor"));
+
+/// Errors of the capture stage, with the object they concern.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("loading the eBPF object failed (are you root, with CAP_BPF and CAP_PERFMON?)")]
+    Load(#[source] aya::EbpfError),
+    #[error("program `{0}` is missing from the eBPF object")]
+    MissingProgram(&'static str),
+    #[error("map `{0}` is missing from the eBPF object")]
+    MissingMap(&'static str),
+    #[error("program `{name}`: {source}")]
+    Program {
+        name: &'static str,
+        #[source]
+        source: aya::programs::ProgramError,
+    },
+    #[error("attaching `{program}` to interface `{iface}` ({direction}) failed")]
+    AttachTc {
+        program: &'static str,
+        iface: String,
+        direction: &'static str,
+        #[source]
+        source: aya::programs::ProgramError,
+    },
+    #[error("no cgroup v2 mount found in /proc/mounts (mount one, or pass --cgroup PATH)")]
+    NoCgroup2,
+    #[error("opening cgroup `{path}`")]
+    OpenCgroup {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("map `{name}`: {source}")]
+    Map {
+        name: &'static str,
+        #[source]
+        source: aya::maps::MapError,
+    },
+    #[error("watching the ring buffer")]
+    RingBufFd(#[source] std::io::Error),
+}
+
+/// What to attach and how much to sample.
+#[derive(Clone, Debug)]
+pub struct CaptureOptions {
+    /// Interfaces watched in both directions.
+    pub interfaces: Vec<String>,
+    pub sampling: CaptureConfig,
+    /// Ring buffer size in bytes (a power-of-two multiple of the page size).
+    pub ringbuf_bytes: u32,
+    /// cgroup v2 directory for the socket program; `None` finds the v2 root in /proc/mounts.
+    pub cgroup: Option<PathBuf>,
+    /// Skip the socket-layer program (for hosts that forbid cgroup attachment).
+    pub without_cgroup: bool,
+}
+
+/// Summed values of the kernel's per-CPU counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KernelCounterValues {
+    pub packets: u64,
+    pub samples: u64,
+    pub dropped_ringbuf_full: u64,
+    pub dropped_budget: u64,
+    pub dropped_load_failed: u64,
+    pub not_parsed: u64,
+    pub flow_map_full: u64,
+}
+
+/// Loaded and attached programs. Dropping it detaches everything (tcx and cgroup links are owned
+/// by this process and go away with their file descriptors).
+pub struct Capture {
+    ebpf: Ebpf,
+    /// Interfaces attached, with the direction, for status and logs.
+    attached: Vec<String>,
+    cgroup: Option<PathBuf>,
+}
+
+const TC_PROGRAMS: [(&str, TcAttachType, &str); 2] = [
+    ("tc_ingress", TcAttachType::Ingress, "ingress"),
+    ("tc_egress", TcAttachType::Egress, "egress"),
+];
+const SOCKET_PROGRAM: &str = "socket_egress";
+
+impl Capture {
+    /// Loads the programs, writes the sampling configuration and attaches everything.
+    ///
+    /// # Errors
+    /// Any load, map or attach failure; what was attached before the failure is detached again
+    /// when the partially built value is dropped.
+    pub fn start(options: &CaptureOptions) -> Result<Self, CaptureError> {
+        raise_memlock_limit();
+        let ebpf = EbpfLoader::new()
+            .map_max_entries("SAMPLES", options.ringbuf_bytes)
+            .load(EBPF_OBJECT)
+            .map_err(CaptureError::Load)?;
+        let mut capture = Self {
+            ebpf,
+            attached: Vec::new(),
+            cgroup: None,
+        };
+        capture.write_config(&options.sampling)?;
+        for iface in &options.interfaces {
+            capture.attach_tc(iface)?;
+        }
+        if !options.without_cgroup {
+            let path = match &options.cgroup {
+                Some(p) => p.clone(),
+                None => {
+                    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+                    cgroup2_mount(&mounts).ok_or(CaptureError::NoCgroup2)?
+                }
+            };
+            capture.attach_cgroup(&path)?;
+        }
+        Ok(capture)
+    }
+
+    /// Loads the programs and writes the configuration without attaching anything: an instance
+    /// of its own for `BPF_PROG_TEST_RUN` (benchmarks and kernel tests), invisible to traffic.
+    ///
+    /// # Errors
+    /// Load or map failures.
+    pub fn load_detached(
+        sampling: &CaptureConfig,
+        ringbuf_bytes: u32,
+    ) -> Result<Self, CaptureError> {
+        raise_memlock_limit();
+        let ebpf = EbpfLoader::new()
+            .map_max_entries("SAMPLES", ringbuf_bytes)
+            .load(EBPF_OBJECT)
+            .map_err(CaptureError::Load)?;
+        let mut capture = Self {
+            ebpf,
+            attached: Vec::new(),
+            cgroup: None,
+        };
+        capture.write_config(sampling)?;
+        for (name, _, _) in TC_PROGRAMS {
+            let program: &mut SchedClassifier = capture
+                .ebpf
+                .program_mut(name)
+                .ok_or(CaptureError::MissingProgram(name))?
+                .try_into()
+                .map_err(|source| CaptureError::Program { name, source })?;
+            program
+                .load()
+                .map_err(|source| CaptureError::Program { name, source })?;
+        }
+        Ok(capture)
+    }
+
+    /// Runs a loaded TC program (`tc_ingress` or `tc_egress`) on `frame`, `repeat` times, through
+    /// `BPF_PROG_TEST_RUN`. Returns the kernel's mean duration per run.
+    ///
+    /// # Errors
+    /// The program is missing or the test run fails.
+    pub fn test_run(
+        &mut self,
+        name: &'static str,
+        frame: &[u8],
+        repeat: u32,
+    ) -> Result<std::time::Duration, CaptureError> {
+        use aya::programs::{TestRun as _, TestRunOptions};
+        let program: &mut SchedClassifier = self
+            .ebpf
+            .program_mut(name)
+            .ok_or(CaptureError::MissingProgram(name))?
+            .try_into()
+            .map_err(|source| CaptureError::Program { name, source })?;
+        let result = program
+            .test_run(TestRunOptions {
+                data_in: Some(frame),
+                repeat,
+                ..Default::default()
+            })
+            .map_err(|source| CaptureError::Program { name, source })?;
+        Ok(result.duration)
+    }
+
+    /// Reads every record currently in the ring buffer, synchronously (for test runs).
+    ///
+    /// # Errors
+    /// The ring buffer map is missing or was taken.
+    pub fn drain_samples(&mut self, mut each: impl FnMut(&[u8])) -> Result<usize, CaptureError> {
+        let map = self
+            .ebpf
+            .map_mut("SAMPLES")
+            .ok_or(CaptureError::MissingMap("SAMPLES"))?;
+        let mut ring = RingBuf::try_from(map).map_err(|source| CaptureError::Map {
+            name: "SAMPLES",
+            source,
+        })?;
+        let mut n = 0;
+        while let Some(item) = ring.next() {
+            each(&item);
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn write_config(&mut self, config: &CaptureConfig) -> Result<(), CaptureError> {
+        let map = self
+            .ebpf
+            .map_mut("CONFIG")
+            .ok_or(CaptureError::MissingMap("CONFIG"))?;
+        let mut array: Array<&mut MapData, CaptureConfig> =
+            Array::try_from(map).map_err(|source| CaptureError::Map {
+                name: "CONFIG",
+                source,
+            })?;
+        array.set(0, config, 0).map_err(|source| CaptureError::Map {
+            name: "CONFIG",
+            source,
+        })
+    }
+
+    fn attach_tc(&mut self, iface: &str) -> Result<(), CaptureError> {
+        for (name, attach_type, direction) in TC_PROGRAMS {
+            let program: &mut SchedClassifier = self
+                .ebpf
+                .program_mut(name)
+                .ok_or(CaptureError::MissingProgram(name))?
+                .try_into()
+                .map_err(|source| CaptureError::Program { name, source })?;
+            if program.fd().is_err() {
+                program
+                    .load()
+                    .map_err(|source| CaptureError::Program { name, source })?;
+            }
+            let attached = program.attach(iface, attach_type).or_else(|first| {
+                // Kernels before 6.6 attach through netlink and need a clsact qdisc; adding
+                // one that exists already fails harmlessly.
+                debug!(iface, error = %first, "tc attach failed; adding clsact qdisc and retrying");
+                let _ = tc::qdisc_add_clsact(iface);
+                program.attach(iface, attach_type)
+            });
+            attached.map_err(|source| CaptureError::AttachTc {
+                program: name,
+                iface: iface.to_owned(),
+                direction,
+                source,
+            })?;
+            info!(iface, direction, "attached TC program");
+        }
+        self.attached.push(iface.to_owned());
+        Ok(())
+    }
+
+    fn attach_cgroup(&mut self, path: &Path) -> Result<(), CaptureError> {
+        let program: &mut CgroupSkb = self
+            .ebpf
+            .program_mut(SOCKET_PROGRAM)
+            .ok_or(CaptureError::MissingProgram(SOCKET_PROGRAM))?
+            .try_into()
+            .map_err(|source| CaptureError::Program {
+                name: SOCKET_PROGRAM,
+                source,
+            })?;
+        program.load().map_err(|source| CaptureError::Program {
+            name: SOCKET_PROGRAM,
+            source,
+        })?;
+        let cgroup = File::open(path).map_err(|source| CaptureError::OpenCgroup {
+            path: path.to_owned(),
+            source,
+        })?;
+        program
+            .attach(
+                &cgroup,
+                CgroupSkbAttachType::Egress,
+                CgroupAttachMode::Single,
+            )
+            .map_err(|source| CaptureError::Program {
+                name: SOCKET_PROGRAM,
+                source,
+            })?;
+        info!(cgroup = %path.display(), "attached socket-layer program");
+        self.cgroup = Some(path.to_owned());
+        Ok(())
+    }
+
+    /// Interfaces with TC programs attached.
+    #[must_use]
+    pub fn interfaces(&self) -> &[String] {
+        &self.attached
+    }
+
+    /// The cgroup the socket program is attached to, if any.
+    #[must_use]
+    pub fn cgroup(&self) -> Option<&Path> {
+        self.cgroup.as_deref()
+    }
+
+    /// Takes the ring buffer out of the object, ready for async reading.
+    ///
+    /// # Errors
+    /// The map is missing (already taken) or cannot be registered with the reactor.
+    pub fn take_samples(&mut self) -> Result<SampleReader, CaptureError> {
+        let map = self
+            .ebpf
+            .take_map("SAMPLES")
+            .ok_or(CaptureError::MissingMap("SAMPLES"))?;
+        let ring = RingBuf::try_from(map).map_err(|source| CaptureError::Map {
+            name: "SAMPLES",
+            source,
+        })?;
+        // SAFETY: the ring buffer owns its map fd and keeps it open, unchanged, for as long as
+        // it lives, and the AsyncFd owns the ring buffer.
+        let fd = unsafe { AsyncFd::register_with_interest(ring, tokio::io::Interest::READABLE) }
+            .map_err(|e| CaptureError::RingBufFd(e.into_parts().1))?;
+        Ok(SampleReader { fd })
+    }
+
+    /// Sums the per-CPU counters.
+    ///
+    /// # Errors
+    /// The counters map cannot be read.
+    pub fn counters(&self) -> Result<KernelCounterValues, CaptureError> {
+        let map = self
+            .ebpf
+            .map("COUNTERS")
+            .ok_or(CaptureError::MissingMap("COUNTERS"))?;
+        let array: PerCpuArray<&MapData, u64> =
+            PerCpuArray::try_from(map).map_err(|source| CaptureError::Map {
+                name: "COUNTERS",
+                source,
+            })?;
+        let read = |index: u32| -> Result<u64, CaptureError> {
+            let values = array.get(&index, 0).map_err(|source| CaptureError::Map {
+                name: "COUNTERS",
+                source,
+            })?;
+            Ok(values.iter().fold(0u64, |sum, v| sum.wrapping_add(*v)))
+        };
+        Ok(KernelCounterValues {
+            packets: read(counter::PACKETS)?,
+            samples: read(counter::SAMPLES)?,
+            dropped_ringbuf_full: read(counter::DROP_RINGBUF_FULL)?,
+            dropped_budget: read(counter::DROP_BUDGET)?,
+            dropped_load_failed: read(counter::DROP_LOAD_FAILED)?,
+            not_parsed: read(counter::NOT_PARSED)?,
+            flow_map_full: read(counter::FLOW_MAP_FULL)?,
+        })
+    }
+
+    /// Every flow direction the TC programs count, with the socket attribution when the
+    /// socket-layer program recorded one.
+    ///
+    /// # Errors
+    /// The flows map cannot be read. Entries evicted while iterating are skipped.
+    pub fn flows(&self) -> Result<Vec<(FlowKey, FlowStats, Option<SocketInfo>)>, CaptureError> {
+        let map = self
+            .ebpf
+            .map("FLOWS")
+            .ok_or(CaptureError::MissingMap("FLOWS"))?;
+        let flows: HashMap<&MapData, FlowKey, FlowStats> =
+            HashMap::try_from(map).map_err(|source| CaptureError::Map {
+                name: "FLOWS",
+                source,
+            })?;
+        let sockets: Option<HashMap<&MapData, FlowKey, SocketInfo>> = self
+            .ebpf
+            .map("SOCKETS")
+            .and_then(|m| HashMap::try_from(m).ok());
+        let mut out = Vec::new();
+        for entry in flows.iter() {
+            let Ok((key, stats)) = entry else { continue };
+            let socket = sockets.as_ref().and_then(|s| s.get(&key, 0).ok());
+            out.push((key, stats, socket));
+        }
+        Ok(out)
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        info!(interfaces = ?self.attached, "detaching kernel programs");
+    }
+}
+
+/// Async reader of the samples ring buffer.
+pub struct SampleReader {
+    fd: AsyncFd<RingBuf<MapData>>,
+}
+
+impl SampleReader {
+    /// Waits until records are available, then hands every one of them to `each`. Drains the
+    /// buffer completely before clearing readiness, so no wake-up is lost.
+    ///
+    /// # Errors
+    /// The reactor failed.
+    pub async fn read_batch(&mut self, mut each: impl FnMut(&[u8])) -> Result<usize, CaptureError> {
+        let mut guard = self
+            .fd
+            .readable_mut()
+            .await
+            .map_err(CaptureError::RingBufFd)?;
+        let ring = guard.get_inner_mut();
+        let mut n = 0;
+        while let Some(item) = ring.next() {
+            each(&item);
+            n += 1;
+        }
+        guard.clear_ready();
+        Ok(n)
+    }
+}
+
+/// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; later ones use memory cgroups.
+fn raise_memlock_limit() {
+    let limit = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: valid pointer to an initialised rlimit.
+    let ret = unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &raw const limit) };
+    if ret != 0 {
+        warn!("could not raise RLIMIT_MEMLOCK; loading may fail on kernels before 5.11");
+    }
+}
+
+/// Tests against the real kernel: the TC program loaded on its own (nothing attached), run on
+/// crafted frames through `BPF_PROG_TEST_RUN`. They need root (CAP_BPF); outside CI they skip
+/// with a message when not root, in CI (`CI` set) they fail.
+#[cfg(test)]
+mod kernel_tests {
+    use std::net::Ipv4Addr;
+
+    use monitor_common::SAMPLE_BYTES_MAX;
+
+    use super::{
+        sample::{MonotonicClock, decode},
+        *,
+    };
+    use crate::model::SampleKind;
+
+    const CLIENT: (Ipv4Addr, u16) = (Ipv4Addr::new(198, 18, 0, 1), 40_000);
+    const SERVER: (Ipv4Addr, u16) = (Ipv4Addr::new(198, 18, 0, 2), 8080);
+
+    fn load(config: CaptureConfig) -> Option<Capture> {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "kernel tests must run as root in CI"
+            );
+            eprintln!("skipping kernel test: not root");
+            return None;
+        }
+        Some(Capture::load_detached(&config, 1 << 20).expect("load TC programs"))
+    }
+
+    fn samples(capture: &mut Capture) -> Vec<crate::model::PacketSample> {
+        let clock = MonotonicClock::now();
+        let mut out = Vec::new();
+        capture
+            .drain_samples(|r| out.push(decode(r, &clock).expect("valid record")))
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn samples_flow_heads_then_one_in_n() {
+        let config = CaptureConfig {
+            head_packets: 2,
+            sample_every: 3,
+            budget_bytes_per_sec: 0,
+        };
+        let Some(mut capture) = load(config) else {
+            return;
+        };
+        let syn = packet::tcp_v4(CLIENT, SERVER, 999, 0x02, &[]);
+        capture.test_run("tc_egress", &syn, 1).unwrap();
+        for i in 0..8u32 {
+            let body = format!("POST /x HTTP/1.1\r\nX-Seq: {i}\r\n\r\n");
+            let frame = packet::tcp_v4(CLIENT, SERVER, 1000 + i * 100, 0x18, body.as_bytes());
+            capture.test_run("tc_egress", &frame, 1).unwrap();
+        }
+        let got = samples(&mut capture);
+        // SYN, heads 0 and 1, then indexes 2, 5 (every third after the head).
+        assert_eq!(got.len(), 5, "{got:?}");
+        assert!(got[0].payload.is_empty());
+        assert_eq!(got[0].tcp.unwrap().flags & 0x02, 0x02);
+        assert_eq!(got[1].kind, SampleKind::Head);
+        assert!(got[1].payload.starts_with(b"POST /x HTTP/1.1\r\nX-Seq: 0"));
+        assert_eq!(got[2].tcp.unwrap().seq, 1100);
+        assert_eq!(got[3].kind, SampleKind::Periodic);
+        assert_eq!(got[3].tcp.unwrap().seq, 1200);
+        assert_eq!(got[4].tcp.unwrap().seq, 1500);
+        assert_eq!(got[1].key.src, "198.18.0.1:40000".parse().unwrap());
+        let counters = capture.counters().unwrap();
+        assert_eq!(counters.packets, 9);
+        assert_eq!(counters.samples, 5);
+        let flows = capture.flows().unwrap();
+        assert_eq!(flows.len(), 1);
+        assert_eq!(flows[0].1.packets, 9);
+        assert_eq!(flows[0].1.payload_packets, 8);
+    }
+
+    #[test]
+    fn caps_copies_at_the_sample_size_and_reports_wire_length() {
+        let Some(mut capture) = load(CaptureConfig::default()) else {
+            return;
+        };
+        let big = vec![b'a'; 3000]; // test runs take at most about a page of packet data
+        let frame = packet::tcp_v4(CLIENT, SERVER, 1, 0x18, &big);
+        capture.test_run("tc_ingress", &frame, 1).unwrap();
+        let got = samples(&mut capture);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].payload.len(), SAMPLE_BYTES_MAX);
+        assert_eq!(got[0].wire_len, 3000);
+    }
+
+    #[test]
+    fn budget_and_full_ring_are_counted_not_silent() {
+        let config = CaptureConfig {
+            head_packets: 1_000,
+            sample_every: 1,
+            budget_bytes_per_sec: 3_000,
+        };
+        let Some(mut capture) = load(config) else {
+            return;
+        };
+        let frame = packet::tcp_v4(CLIENT, SERVER, 1, 0x18, &[b'x'; 1000]);
+        // The bucket starts empty and refills at 3000 B/s: a burst of 50 runs in well under a
+        // second can afford only a few samples.
+        capture.test_run("tc_egress", &frame, 50).unwrap();
+        let c = capture.counters().unwrap();
+        assert_eq!(c.samples + c.dropped_budget, 50, "{c:?}");
+        assert!(c.dropped_budget > 40, "{c:?}");
+
+        // A 4 KiB ring holds only two full records: the rest must be counted as ringbuf_full.
+        let config = CaptureConfig {
+            head_packets: 1_000,
+            sample_every: 1,
+            budget_bytes_per_sec: 0,
+        };
+        let mut capture = Capture::load_detached(&config, 4096).unwrap();
+        capture.test_run("tc_egress", &frame, 20).unwrap();
+        let c = capture.counters().unwrap();
+        assert_eq!(c.samples + c.dropped_ringbuf_full, 20, "{c:?}");
+        assert!(c.dropped_ringbuf_full >= 17, "{c:?}");
+    }
+
+    #[test]
+    fn malformed_frames_are_counted_and_pass() {
+        let Some(mut capture) = load(CaptureConfig::default()) else {
+            return;
+        };
+        let good = packet::tcp_v4(CLIENT, SERVER, 1, 0x18, b"hello");
+        // Truncated inside the TCP header, a non-IP ethertype, an IPv4 header with IHL 3, and a
+        // UDP datagram whose length field lies.
+        let mut bad_ihl = good.clone();
+        bad_ihl[14] = 0x43;
+        let mut arp = good.clone();
+        arp[12..14].copy_from_slice(&[0x08, 0x06]);
+        let mut lying_udp = packet::udp_v4(CLIENT, SERVER, b"abc");
+        lying_udp[16..18].copy_from_slice(&10u16.to_be_bytes());
+        for frame in [
+            &good[..40],
+            &arp[..],
+            &bad_ihl[..],
+            &lying_udp[..],
+            &[0u8; 14][..],
+        ] {
+            capture.test_run("tc_egress", frame, 1).unwrap();
+        }
+        let c = capture.counters().unwrap();
+        assert_eq!(c.packets, 5);
+        assert_eq!(c.not_parsed, 5, "{c:?}");
+        assert_eq!(samples(&mut capture).len(), 0);
+    }
+}
