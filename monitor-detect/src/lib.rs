@@ -5,6 +5,8 @@
 //! call it. It never needs the kernel and never stores a raw value: a [`Finding`] carries a byte
 //! span into the caller's input and a redacted `evidence` string.
 
+#[cfg(feature = "bench-corpus")]
+pub mod bench_corpus;
 mod config;
 mod context;
 mod engine;
