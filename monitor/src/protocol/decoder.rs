@@ -1,0 +1,315 @@
+//! The per-direction decoder: classifies the stream from its first bytes, then hands the stream
+//! to that protocol's reader.
+
+use std::{fmt, mem, ops::Range};
+
+use crate::{
+    model::Protocol,
+    protocol::{CLASSIFY_PREFIX_LEN, Classification, ProtocolError, classify, http, tls},
+};
+
+/// Something the start of a stream revealed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DecodeEvent {
+    TlsHello(tls::Hello),
+    HttpHead(http::HttpHead),
+}
+
+/// What decoding one chunk produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    /// The direction's protocol after this chunk (`Unknown` while still classifying).
+    pub protocol: Protocol,
+    /// The part of the chunk (indices into it) that is clear text and may be scanned.
+    pub clear_text: Range<usize>,
+    pub event: Option<DecodeEvent>,
+    /// A decoding failure; reported once, the direction keeps its protocol.
+    pub error: Option<ProtocolError>,
+}
+
+/// The protocol-specific state once a direction is classified. One variant per protocol.
+enum Stage {
+    /// Fewer bytes than classification needs; they are kept (at most [`CLASSIFY_PREFIX_LEN`]).
+    Classifying {
+        pending: Vec<u8>,
+    },
+    Tls(tls::HelloReader),
+    Http(http::HeadReader),
+    /// Unknown protocol: clear text, nothing to parse.
+    Opaque,
+}
+
+impl Stage {
+    const fn for_protocol(protocol: Protocol) -> Self {
+        match protocol {
+            Protocol::Tls => Self::Tls(tls::HelloReader::new()),
+            Protocol::Http => Self::Http(http::HeadReader::new()),
+            Protocol::Unknown => Self::Opaque,
+        }
+    }
+
+    const fn protocol(&self) -> Protocol {
+        match self {
+            Self::Classifying { .. } | Self::Opaque => Protocol::Unknown,
+            Self::Tls(_) => Protocol::Tls,
+            Self::Http(_) => Protocol::Http,
+        }
+    }
+}
+
+/// Decodes one direction of one flow from contiguous chunks of its byte stream.
+///
+/// Assumes chunks arrive in stream order (as reassembly emits them). A chunk whose offset does
+/// not follow the previous one is treated as coming after a gap even if not flagged so.
+///
+/// Which bytes are clear text: all of them for HTTP and unknown protocols; none for TLS, except
+/// the few bytes (under [`CLASSIFY_PREFIX_LEN`]) that arrive before the direction is classified,
+/// which are a record header and a handshake header when it turns out to be TLS.
+pub struct StreamDecoder {
+    stage: Stage,
+    next_offset: Option<u64>,
+}
+
+impl Default for StreamDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for StreamDecoder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stage = match &self.stage {
+            Stage::Classifying { pending } => format!("classifying ({} bytes)", pending.len()),
+            Stage::Tls(r) => format!("{r:?}"),
+            Stage::Http(r) => format!("{r:?}"),
+            Stage::Opaque => "opaque".to_owned(),
+        };
+        f.debug_struct("StreamDecoder")
+            .field("stage", &stage)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StreamDecoder {
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            stage: Stage::Classifying {
+                pending: Vec::new(),
+            },
+            next_offset: None,
+        }
+    }
+
+    /// The protocol so far (`Unknown` while still classifying).
+    #[must_use]
+    pub const fn protocol(&self) -> Protocol {
+        self.stage.protocol()
+    }
+
+    /// Feeds the chunk of the stream starting at `offset`; `after_gap` says bytes before it were
+    /// lost.
+    pub fn feed(&mut self, offset: u64, bytes: &[u8], after_gap: bool) -> Decoded {
+        let gap = after_gap || self.next_offset.is_some_and(|next| next != offset);
+        let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        self.next_offset = Some(offset.saturating_add(len));
+
+        if let Stage::Classifying { pending } = &mut self.stage {
+            if gap {
+                pending.clear();
+            }
+            let leading = bytes.get(..CLASSIFY_PREFIX_LEN).unwrap_or(bytes);
+            let mut probe = mem::take(pending);
+            probe.extend_from_slice(leading);
+            match classify(&probe) {
+                Classification::NeedMore => {
+                    // `leading` was all of `bytes`: classification needs more than it had.
+                    *pending = probe;
+                    return Decoded {
+                        protocol: Protocol::Unknown,
+                        clear_text: 0..bytes.len(),
+                        event: None,
+                        error: None,
+                    };
+                }
+                Classification::Decided(protocol) => {
+                    self.stage = Stage::for_protocol(protocol);
+                    // The bytes held back belong before this chunk; feed them together.
+                    let held = probe.len().saturating_sub(leading.len());
+                    if held > 0 {
+                        probe.truncate(held);
+                        probe.extend_from_slice(bytes);
+                        let mut decoded = self.feed_classified(&probe, false);
+                        decoded.clear_text = restrict(&decoded.clear_text, held, bytes.len());
+                        return decoded;
+                    }
+                    return self.feed_classified(bytes, false);
+                }
+            }
+        }
+        self.feed_classified(bytes, gap)
+    }
+
+    fn feed_classified(&mut self, bytes: &[u8], gap: bool) -> Decoded {
+        let protocol = self.stage.protocol();
+        let (clear_text, result) = match &mut self.stage {
+            Stage::Classifying { .. } | Stage::Opaque => (0..bytes.len(), Ok(None)),
+            Stage::Tls(reader) => (
+                0..0,
+                reader
+                    .feed(bytes, gap)
+                    .map(|h| h.map(DecodeEvent::TlsHello)),
+            ),
+            Stage::Http(reader) => (
+                0..bytes.len(),
+                reader
+                    .feed(bytes, gap)
+                    .map(|h| h.map(DecodeEvent::HttpHead)),
+            ),
+        };
+        let (event, error) = match result {
+            Ok(event) => (event, None),
+            Err(e) => (None, Some(e)),
+        };
+        Decoded {
+            protocol,
+            clear_text,
+            event,
+            error,
+        }
+    }
+}
+
+/// `range` (into held bytes followed by the chunk) as a range into the chunk alone.
+fn restrict(range: &Range<usize>, held: usize, chunk_len: usize) -> Range<usize> {
+    let start = range.start.saturating_sub(held).min(chunk_len);
+    let end = range.end.saturating_sub(held).min(chunk_len);
+    start..end.max(start)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const TLS13_CLIENT: &[u8] = include_bytes!("testdata/tls13_client_flight.bin");
+    const GET: &[u8] = b"GET /status HTTP/1.1\r\nHost: gw\r\n\r\n";
+
+    fn feed_all(decoder: &mut StreamDecoder, chunks: &[&[u8]]) -> Vec<Decoded> {
+        let mut offset = 0u64;
+        chunks
+            .iter()
+            .map(|c| {
+                let d = decoder.feed(offset, c, false);
+                offset += c.len() as u64;
+                d
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tls_is_never_clear_text_and_reports_its_hello_once() {
+        let mut decoder = StreamDecoder::new();
+        let out = feed_all(&mut decoder, &[&TLS13_CLIENT[..200], &TLS13_CLIENT[200..]]);
+        assert!(
+            out.iter()
+                .all(|d| d.protocol == Protocol::Tls && d.clear_text.is_empty())
+        );
+        assert!(out[0].event.is_none());
+        let Some(DecodeEvent::TlsHello(tls::Hello::Client(hello))) = &out[1].event else {
+            panic!("expected the ClientHello, got {:?}", out[1].event);
+        };
+        assert_eq!(hello.sni.as_deref(), Some("sensor-gw.example.test"));
+        assert_eq!(decoder.protocol(), Protocol::Tls);
+    }
+
+    #[test]
+    fn a_tiny_first_chunk_waits_for_classification() {
+        let mut decoder = StreamDecoder::new();
+        let out = feed_all(&mut decoder, &[&TLS13_CLIENT[..2], &TLS13_CLIENT[2..]]);
+        assert_eq!(out[0].protocol, Protocol::Unknown);
+        assert_eq!(out[0].clear_text, 0..2, "undecided bytes are scanned");
+        assert_eq!(out[1].protocol, Protocol::Tls);
+        assert!(out[1].clear_text.is_empty());
+        assert!(
+            matches!(out[1].event, Some(DecodeEvent::TlsHello(_))),
+            "held bytes were kept"
+        );
+    }
+
+    #[test]
+    fn http_is_clear_text_and_reports_its_head() {
+        let mut decoder = StreamDecoder::new();
+        let out = feed_all(&mut decoder, &[&GET[..3], &GET[3..10], &GET[10..]]);
+        assert_eq!(out[0].clear_text, 0..3);
+        assert_eq!(out[1].protocol, Protocol::Http);
+        assert_eq!(out[1].clear_text, 0..7);
+        assert_eq!(out[2].clear_text, 0..GET.len() - 10);
+        let Some(DecodeEvent::HttpHead(http::HttpHead::Request(head))) = &out[2].event else {
+            panic!("expected the request head");
+        };
+        assert_eq!(head.method, http::Method::Get);
+    }
+
+    #[test]
+    fn unknown_protocols_are_clear_text() {
+        let mut decoder = StreamDecoder::new();
+        let mqtt_connect = b"\x10\x1a\x00\x04MQTT\x04\x02\x00\x3c\x00\x0esensor-0000042";
+        let d = decoder.feed(0, mqtt_connect, false);
+        assert_eq!(d.protocol, Protocol::Unknown);
+        assert_eq!(d.clear_text, 0..mqtt_connect.len());
+        assert_eq!(decoder.feed(26, b"more", false).clear_text, 0..4);
+    }
+
+    #[test]
+    fn a_gap_while_classifying_restarts_classification() {
+        let mut decoder = StreamDecoder::new();
+        assert_eq!(decoder.feed(0, b"GE", false).protocol, Protocol::Unknown);
+        let d = decoder.feed(5000, TLS13_CLIENT, true);
+        assert_eq!(d.protocol, Protocol::Tls);
+        assert!(matches!(d.event, Some(DecodeEvent::TlsHello(_))));
+    }
+
+    #[test]
+    fn an_offset_jump_counts_as_a_gap() {
+        let mut decoder = StreamDecoder::new();
+        let _ = decoder.feed(0, &TLS13_CLIENT[..100], false);
+        let d = decoder.feed(150, &TLS13_CLIENT[150..], false);
+        assert_eq!(d.protocol, Protocol::Tls);
+        assert_eq!(d.event, None, "a hello missing bytes is abandoned");
+        assert_eq!(d.error, None);
+    }
+
+    #[test]
+    fn a_malformed_hello_is_reported_once_and_stays_tls() {
+        let mut decoder = StreamDecoder::new();
+        let bad = [22, 3, 1, 0, 8, 11, 0, 0, 4, 0, 0, 0, 0];
+        let d = decoder.feed(0, &bad, false);
+        assert_eq!(
+            d.error,
+            Some(ProtocolError::TlsUnexpectedHandshake { msg_type: 11 })
+        );
+        assert_eq!(d.protocol, Protocol::Tls);
+        let later = decoder.feed(13, &[23, 3, 3, 0, 1, 0], false);
+        assert_eq!((later.error, later.protocol), (None, Protocol::Tls));
+        assert!(later.clear_text.is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_chunks_never_panic_and_ranges_stay_inside(
+            chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..10),
+            gaps in proptest::collection::vec(any::<bool>(), 10),
+        ) {
+            let mut decoder = StreamDecoder::new();
+            let mut offset = 0u64;
+            for (chunk, gap) in chunks.iter().zip(gaps) {
+                let d = decoder.feed(offset, chunk, gap);
+                prop_assert!(d.clear_text.start <= d.clear_text.end);
+                prop_assert!(d.clear_text.end <= chunk.len());
+                offset += chunk.len() as u64 + u64::from(gap);
+            }
+        }
+    }
+}

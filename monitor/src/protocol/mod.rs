@@ -1,0 +1,147 @@
+//! Protocol decoding: which application protocol one flow direction speaks, what its clear-text
+//! start reveals (TLS hellos, HTTP heads), and which of its bytes may be scanned.
+//!
+//! Each protocol is a module with a `signature` (does a stream start like this protocol?) and a
+//! reader for the start of a stream; [`StreamDecoder`] dispatches between them. A new protocol
+//! (MQTT, AMQP, Kafka, Postgres, SMTP, Redis) is a new module, one entry in `SIGNATURES` and one
+//! variant in the decoder's dispatch enum.
+
+mod decoder;
+mod error;
+pub mod http;
+mod reader;
+mod sensitive;
+pub mod tls;
+
+pub use decoder::{DecodeEvent, Decoded, StreamDecoder};
+pub use error::ProtocolError;
+pub use sensitive::Sensitive;
+
+use crate::model::Protocol;
+
+/// How many leading bytes classification may need (`OPTIONS ` and `CONNECT ` are the longest
+/// signatures).
+pub const CLASSIFY_PREFIX_LEN: usize = 8;
+
+/// Whether a stream prefix matches one protocol's signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Signature {
+    Match,
+    NoMatch,
+    /// The prefix is too short to tell, and is a prefix of a match.
+    NeedMore,
+}
+
+/// Tells whether a stream prefix starts like one protocol.
+type SignatureFn = fn(&[u8]) -> Signature;
+
+/// The signatures [`classify`] tries, in order. More specific signatures go first.
+const SIGNATURES: [(Protocol, SignatureFn); 2] = [
+    (Protocol::Tls, tls::signature),
+    (Protocol::Http, http::signature),
+];
+
+/// The outcome of classifying a stream prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Classification {
+    Decided(Protocol),
+    /// Every byte so far fits some signature; more are needed to decide.
+    NeedMore,
+}
+
+/// Classifies a flow direction from its first bytes. Signatures are tried in order; the first
+/// match wins. A prefix that can still match one is `NeedMore` while it is shorter than
+/// [`CLASSIFY_PREFIX_LEN`]; anything else is [`Protocol::Unknown`].
+#[must_use]
+pub fn classify(prefix: &[u8]) -> Classification {
+    let mut need_more = false;
+    for (protocol, signature) in SIGNATURES {
+        match signature(prefix) {
+            Signature::Match => return Classification::Decided(protocol),
+            Signature::NeedMore => need_more = true,
+            Signature::NoMatch => {}
+        }
+    }
+    if need_more && prefix.len() < CLASSIFY_PREFIX_LEN {
+        Classification::NeedMore
+    } else {
+        Classification::Decided(Protocol::Unknown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Classification, classify};
+    use crate::model::Protocol;
+
+    fn decided(prefix: &[u8]) -> Protocol {
+        match classify(prefix) {
+            Classification::Decided(p) => p,
+            Classification::NeedMore => panic!("undecided"),
+        }
+    }
+
+    #[test]
+    fn tls_records_are_recognised_by_header() {
+        assert_eq!(
+            decided(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01]),
+            Protocol::Tls
+        );
+        assert_eq!(decided(&[0x16, 0x03, 0x03, 0x00, 0x7a]), Protocol::Tls);
+        // Application data of a connection first seen mid-stream.
+        assert_eq!(
+            decided(&[0x17, 0x03, 0x03, 0x01, 0xb8, 0x95]),
+            Protocol::Tls
+        );
+        // Version 3.5 does not exist; a zero-length record is no signature.
+        assert_eq!(decided(&[0x16, 0x03, 0x05, 0x00, 0x10]), Protocol::Unknown);
+        assert_eq!(decided(&[0x16, 0x03, 0x01, 0x00, 0x00]), Protocol::Unknown);
+        // Oversized record.
+        assert_eq!(decided(&[0x17, 0x03, 0x03, 0xff, 0xff]), Protocol::Unknown);
+        // SSLv2-compatible hello.
+        assert_eq!(
+            decided(&[0x80, 0x2e, 0x01, 0x03, 0x01, 0x00, 0x15]),
+            Protocol::Unknown
+        );
+    }
+
+    #[test]
+    fn http_methods_and_responses_are_recognised() {
+        for head in [
+            &b"GET / HTTP/1.1\r\n"[..],
+            b"HEAD /x HTTP/1.1",
+            b"POST /api HTTP/1.1",
+            b"PUT /a HTTP/1.0",
+            b"PATCH /a HTTP/1.1",
+            b"DELETE /a HTTP/1.1",
+            b"OPTIONS * HTTP/1.1",
+            b"CONNECT host:443 HTTP/1.1",
+            b"TRACE / HTTP/1.1",
+            b"HTTP/1.1 200 OK",
+            b"HTTP/1.0 404 Not Found",
+        ] {
+            assert_eq!(
+                decided(head),
+                Protocol::Http,
+                "{}",
+                String::from_utf8_lossy(head)
+            );
+        }
+        assert_eq!(decided(b"GETX / HTTP/1.1"), Protocol::Unknown);
+        assert_eq!(decided(b"HTTP/2.0 200"), Protocol::Unknown);
+        assert_eq!(decided(b"\x10\x1f\x00\x04MQTT\x04"), Protocol::Unknown);
+    }
+
+    #[test]
+    fn short_prefixes_wait_only_while_they_can_still_match() {
+        assert_eq!(classify(b""), Classification::NeedMore);
+        assert_eq!(classify(b"OPTIO"), Classification::NeedMore);
+        assert_eq!(classify(b"GET"), Classification::NeedMore);
+        assert_eq!(classify(&[0x16, 0x03]), Classification::NeedMore);
+        assert_eq!(classify(b"GEX"), Classification::Decided(Protocol::Unknown));
+        assert_eq!(
+            classify(&[0x16, 0x04]),
+            Classification::Decided(Protocol::Unknown)
+        );
+    }
+}
