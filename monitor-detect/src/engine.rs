@@ -1,6 +1,24 @@
 //! The engine: built once from an [`EngineConfig`], shared by reference or `Arc`.
+//!
+//! One scan: split the payload into the buffers worth scanning (HTTP head and de-chunked or
+//! inflated body, AMQP bodies), then for each buffer run the context-free pattern scan, extract
+//! fields, judge each candidate by its field context, run the field-decided detectors (names,
+//! birth dates, addresses, national-format phones, coordinates), and decode nested encodings
+//! (escaped values, base64 runs) into further buffers. Overlapping findings are resolved by
+//! confidence.
 
-use crate::{EngineConfig, EngineError, FieldContext, Finding};
+use std::ops::Range;
+
+use crate::{
+    DataType, EngineConfig, EngineError, FieldContext, Finding,
+    decode::{base64, escapes, framing, inflate},
+    detect::{dates, gps, names, national_id, phone},
+    fields::{self, Field, Syntax},
+    keywords::{self, FieldKind},
+    patterns::{self, Candidate, Strength},
+    redact::redact,
+    text::{SpanMap, Text},
+};
 
 /// The detection engine. Immutable after [`Engine::new`], so `Send + Sync` and cheap to share.
 #[derive(Debug)]
@@ -15,10 +33,10 @@ impl Engine {
     /// [`EngineError::InvalidConfig`] when a setting is out of range.
     pub fn new(config: EngineConfig) -> Result<Self, EngineError> {
         if !(0.0..=1.0).contains(&config.min_confidence) {
-            return Err(EngineError::InvalidConfig {
-                field: "min_confidence",
-                reason: "must be within 0.0 ..= 1.0",
-            });
+            return Err(EngineError::InvalidConfig { field: "min_confidence", reason: "must be within 0.0 ..= 1.0" });
+        }
+        if config.max_decode_depth > 16 {
+            return Err(EngineError::InvalidConfig { field: "max_decode_depth", reason: "must be at most 16" });
         }
         Ok(Self { config })
     }
@@ -32,14 +50,538 @@ impl Engine {
     /// Scans one whole payload: raw wire bytes of any M2M protocol. Offsets index `payload`.
     #[must_use]
     pub fn scan(&self, payload: &[u8]) -> Vec<Finding> {
-        let _ = payload;
-        Vec::new()
+        let mut scan = Scan::new(self);
+        scan.payload(payload);
+        scan.finish()
     }
 
     /// Scans one field value whose context is already known. Offsets index `value`.
     #[must_use]
     pub fn scan_field(&self, value: &[u8], context: &FieldContext<'_>) -> Vec<Finding> {
-        let _ = (value, context);
-        Vec::new()
+        let mut scan = Scan::new(self);
+        if let Some(country) = context.country {
+            scan.add_region(country);
+        }
+        let kind = context.name.map_or(FieldKind::Other, |name| keywords::classify(name, context.parent));
+        let text = Text::root(value);
+        let mut candidates = Vec::new();
+        let mut runs = Vec::new();
+        patterns::scan(&text.bytes, &mut candidates, &mut runs);
+        for candidate in &candidates {
+            scan.judge(&text, candidate, kind, context.name);
+        }
+        scan.whole_value(&text, 0..value.len(), kind, context.name, Syntax::Resp, false);
+        scan.base64_runs(&text, &runs);
+        scan.finish()
+    }
+}
+
+/// State of one scan.
+struct Scan<'e> {
+    engine: &'e Engine,
+    found: Vec<Finding>,
+    /// Decoded bytes still allowed for this payload.
+    budget: usize,
+    /// Countries seen in the payload (e-mail TLDs, IBANs, `+CC` phones, country fields).
+    regions: Vec<String>,
+}
+
+/// Field kinds a value can be a phone number under, by name alone.
+fn phone_context(kind: FieldKind) -> bool {
+    kind == FieldKind::Phone
+}
+
+impl<'e> Scan<'e> {
+    fn new(engine: &'e Engine) -> Self {
+        Self { engine, found: Vec::new(), budget: engine.config.max_decoded_bytes, regions: Vec::new() }
+    }
+
+    fn add_region(&mut self, region: &str) {
+        let region = region.to_ascii_uppercase();
+        if region.len() == 2 && region.bytes().all(|b| b.is_ascii_uppercase()) && !self.regions.contains(&region) && self.regions.len() < 8 {
+            self.regions.push(region);
+        }
+    }
+
+    fn region_list(&self) -> Vec<&str> {
+        let mut list: Vec<&str> = self.regions.iter().map(String::as_str).collect();
+        for r in phone::DEFAULT_REGIONS {
+            if !list.contains(r) {
+                list.push(r);
+            }
+        }
+        list
+    }
+
+    fn payload(&mut self, payload: &[u8]) {
+        if let Some(head_end) = http_head_end(payload) {
+            let head = payload.get(..head_end).unwrap_or_default();
+            self.text(&Text::window(payload, 0..head_end));
+            let body = payload.get(head_end..).unwrap_or_default();
+            let chunked = header_value(head, b"transfer-encoding").is_some_and(|v| contains_ci(v, b"chunked"));
+            let compressed = header_value(head, b"content-encoding").is_some_and(|v| contains_ci(v, b"gzip") || contains_ci(v, b"deflate"));
+            let body_text = Text::window(payload, head_end..payload.len());
+            let limit = self.budget.min(self.engine.config.max_decoded_bytes);
+            let dechunked = if chunked { framing::dechunk(body, limit).map(|(bytes, map)| body_text.derive(bytes, &map)) } else { None };
+            let body_text = dechunked.unwrap_or(body_text);
+            if compressed {
+                if let Some(inflated) = inflate::inflate(&body_text.bytes, self.engine.config.max_gzip_output.min(self.budget)) {
+                    self.budget = self.budget.saturating_sub(inflated.len());
+                    let mut map = SpanMap::with_capacity(inflated.len());
+                    for _ in 0..inflated.len() {
+                        map.push(0..body_text.bytes.len());
+                    }
+                    let text = body_text.derive(inflated, &map);
+                    self.text(&text);
+                }
+            } else {
+                self.text(&body_text);
+            }
+            return;
+        }
+        let root = Text::root(payload);
+        self.text(&root);
+        if let Some((bytes, map)) = framing::amqp_bodies(payload, self.budget) {
+            self.budget = self.budget.saturating_sub(bytes.len());
+            let joined = root.derive(bytes, &map);
+            self.text(&joined);
+        }
+    }
+
+    /// Scans one buffer.
+    fn text(&mut self, text: &Text<'_>) {
+        let bytes: &[u8] = &text.bytes;
+        let mut candidates = Vec::new();
+        let mut runs = Vec::new();
+        patterns::scan(bytes, &mut candidates, &mut runs);
+        let fields = fields::extract(bytes);
+        self.learn_regions(text, &candidates, &fields);
+        let kinds: Vec<FieldKind> = fields
+            .iter()
+            .map(|f| {
+                let key = String::from_utf8_lossy(text.get(f.key.clone()));
+                let parent = f.parent.clone().map(|p| String::from_utf8_lossy(text.get(p)).into_owned());
+                keywords::classify(&key, parent.as_deref())
+            })
+            .collect();
+        for candidate in &candidates {
+            let field = fields::field_around(&fields, &candidate.span);
+            let kind = field.and_then(|i| kinds.get(i)).copied().unwrap_or(FieldKind::Other);
+            let key = field.and_then(|i| fields.get(i)).map(|f| String::from_utf8_lossy(text.get(f.key.clone())).into_owned());
+            let kind = if field.is_none() { self.preceding_kind(bytes, candidate.span.start) } else { kind };
+            let kind = if candidate.data_type == DataType::Phone && candidate.strength == Strength::NeedsContext && kind != FieldKind::Phone {
+                self.preceding_kind(bytes, candidate.span.start)
+            } else {
+                kind
+            };
+            let kind = if matches!(candidate.data_type, DataType::Ipv4 | DataType::Ipv6) && kind == FieldKind::Other {
+                self.preceding_kind(bytes, candidate.span.start)
+            } else {
+                kind
+            };
+            self.judge(text, candidate, kind, key.as_deref());
+        }
+        for (field, &kind) in fields.iter().zip(&kinds) {
+            self.field(text, &fields, field, kind);
+        }
+        self.base64_runs(text, &runs);
+    }
+
+    /// What the word(s) just before `at` say (for values in free text: `sms to 0170...`).
+    #[expect(clippy::unused_self, reason = "kept a method for symmetry with the other context lookups")]
+    fn preceding_kind(&self, bytes: &[u8], at: usize) -> FieldKind {
+        let window = bytes.get(at.saturating_sub(40)..at).unwrap_or_default();
+        let mut words: Vec<String> = Vec::new();
+        let mut end = window.len();
+        for _ in 0..2 {
+            while end > 0 && window.get(end - 1).is_some_and(|&c| !c.is_ascii_alphanumeric() && !matches!(c, b'_' | b'-')) {
+                if window.get(end - 1).is_some_and(|&c| c == b'\n' || c == b'/' || c == b'.') {
+                    // A product token (`Chrome/1.2.3.4`) or end of sentence: stop here.
+                    if words.is_empty() && window.get(end - 1) == Some(&b'/') {
+                        return FieldKind::Version;
+                    }
+                    break;
+                }
+                end -= 1;
+            }
+            let start = window.get(..end).map_or(0, |w| end - w.iter().rev().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-')).count());
+            if start == end {
+                break;
+            }
+            words.push(String::from_utf8_lossy(window.get(start..end).unwrap_or_default()).into_owned());
+            end = start;
+        }
+        for w in &words {
+            let kind = keywords::classify(w, None);
+            if !matches!(kind, FieldKind::Other | FieldKind::BusinessId | FieldKind::OtherDate | FieldKind::Email) {
+                return kind;
+            }
+        }
+        FieldKind::Other
+    }
+
+    fn learn_regions(&mut self, text: &Text<'_>, candidates: &[Candidate], fields: &[Field]) {
+        for c in candidates {
+            match c.data_type {
+                DataType::Iban | DataType::Phone => {
+                    if let Some(r) = &c.country {
+                        self.add_region(r);
+                    }
+                }
+                DataType::Email => {
+                    let value = text.get(c.span.clone());
+                    let tld = value.rsplit(|&b| b == b'.').next().unwrap_or_default();
+                    let region = match tld {
+                        b"uk" => Some("GB"),
+                        b"com" | b"net" | b"org" | b"biz" | b"info" | b"io" | b"eu" => None,
+                        t if t.len() == 2 => std::str::from_utf8(t).ok(),
+                        _ => None,
+                    };
+                    if let Some(r) = region {
+                        self.add_region(r);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for f in fields {
+            let key = text.get(f.key.clone()).to_ascii_lowercase();
+            if matches!(key.as_slice(), b"country" | b"country_code" | b"countrycode" | b"land" | b"pays" | b"pais" | b"locale" | b"lang" | b"language" | b"nationality") {
+                let v = text.get(f.value.clone());
+                if let Some(cc) = v.get(v.len().saturating_sub(2)..)
+                    && let Ok(cc) = std::str::from_utf8(cc)
+                {
+                    self.add_region(cc);
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, text: &Text<'_>, data_type: DataType, span: Range<usize>, confidence: f32, context: Option<String>, country: Option<String>) {
+        let value = text.get(span.clone());
+        let evidence = redact(data_type, value);
+        let wire = text.to_payload(span);
+        if wire.is_empty() {
+            return;
+        }
+        self.found.push(Finding { data_type, start: wire.start, end: wire.end, confidence, context, country, evidence });
+    }
+
+    /// Decides a pattern candidate by its field context.
+    fn judge(&mut self, text: &Text<'_>, c: &Candidate, kind: FieldKind, key: Option<&str>) {
+        let context = key.map(str::to_owned);
+        let conf = match c.data_type {
+            DataType::Email => Some(if kind == FieldKind::Email { 0.99 } else { 0.95 }),
+            DataType::Iban => Some(0.97),
+            DataType::MacAddress => Some(if kind == FieldKind::Mac { 0.97 } else { 0.9 }),
+            DataType::Jwt => {
+                let claims = c.claims.join(",");
+                self.push(text, DataType::Jwt, c.span.clone(), 0.95, Some(claims), None);
+                None
+            }
+            DataType::Ipv4 | DataType::Ipv6 => match kind {
+                FieldKind::Version | FieldKind::Server => None,
+                FieldKind::Ip => Some(0.97),
+                _ => Some(0.85),
+            },
+            DataType::CreditCard => match kind {
+                FieldKind::Card => Some(0.99),
+                FieldKind::BusinessId | FieldKind::Imei | FieldKind::Phone | FieldKind::NationalId | FieldKind::Version | FieldKind::Sensor | FieldKind::OtherDate => None,
+                _ => Some(0.9),
+            },
+            DataType::Imei => match kind {
+                FieldKind::Card => {
+                    self.push(text, DataType::CreditCard, c.span.clone(), 0.9, context.clone(), None);
+                    None
+                }
+                FieldKind::Imei => Some(0.97),
+                FieldKind::BusinessId | FieldKind::Phone | FieldKind::NationalId | FieldKind::Version | FieldKind::Sensor => None,
+                _ => Some(0.8),
+            },
+            DataType::Phone => match (c.strength, kind) {
+                (_, FieldKind::Phone) => {
+                    let value = text.get(c.span.clone());
+                    let regions = self.region_list();
+                    let region = c.country.clone().or_else(|| phone::valid_phone(value, &regions));
+                    if region.is_some() {
+                        self.push(text, DataType::Phone, c.span.clone(), 0.95, context.clone(), region);
+                    }
+                    None
+                }
+                (Strength::Strong, FieldKind::Other | FieldKind::FullName | FieldKind::Email | FieldKind::Address | FieldKind::ThingName) => Some(0.85),
+                _ => None,
+            },
+            DataType::NationalId => match (c.strength, kind) {
+                (_, FieldKind::NationalId) => Some(0.95),
+                (Strength::Strong, FieldKind::Other | FieldKind::FullName) => Some(0.85),
+                _ => None,
+            },
+            DataType::GpsCoordinates => match kind {
+                FieldKind::Sensor => None,
+                FieldKind::Coordinates | FieldKind::Latitude | FieldKind::Longitude => Some(0.95),
+                _ => Some(0.8),
+            },
+            _ => None,
+        };
+        if let Some(conf) = conf {
+            self.push(text, c.data_type, c.span.clone(), conf, context, c.country.clone());
+        }
+    }
+
+    /// Field-decided detection on one field's value.
+    fn field(&mut self, text: &Text<'_>, fields: &[Field], field: &Field, kind: FieldKind) {
+        let key = String::from_utf8_lossy(text.get(field.key.clone())).into_owned();
+        let value = text.get(field.value.clone());
+        // Escaped values: decode, then scan the decoded form with this field's context.
+        let decoded = match field.syntax {
+            Syntax::JsonString => escapes::json_unescape(value),
+            Syntax::KeyValue { quote: None } => escapes::url_decode(value).or_else(|| escapes::xml_unescape(value)),
+            Syntax::KeyValue { quote: Some(q) } => escapes::unquote(value, q),
+            Syntax::Csv { quoted: true } => escapes::unquote(value, b'"'),
+            Syntax::Xml => escapes::xml_unescape(value),
+            Syntax::Header => escapes::rfc2047_q_decode(value).or_else(|| escapes::stomp_unescape(value)),
+            _ => None,
+        };
+        if let Some((bytes, local)) = decoded
+            && text.depth < self.engine.config.max_decode_depth
+            && bytes.len() <= self.budget
+        {
+            self.budget -= bytes.len();
+            let mut shifted = SpanMap::with_capacity(bytes.len());
+            for (s, e) in local.starts.iter().zip(&local.ends) {
+                shifted.push(field.value.start + s..field.value.start + e);
+            }
+            let view = text.derive(bytes, &shifted);
+            let mut candidates = Vec::new();
+            let mut runs = Vec::new();
+            patterns::scan(&view.bytes, &mut candidates, &mut runs);
+            for c in &candidates {
+                self.judge(&view, c, kind, Some(&key));
+            }
+            let whole = 0..view.bytes.len();
+            self.whole_value(&view, whole, kind, Some(&key), field.syntax, has_sibling(text, fields, field, kind));
+            self.base64_runs(&view, &runs);
+            return;
+        }
+        let sibling = has_sibling(text, fields, field, kind);
+        self.whole_value(text, field.value.clone(), kind, Some(&key), field.syntax, sibling);
+    }
+
+    /// Detectors that the field name decides, on a whole value.
+    fn whole_value(&mut self, text: &Text<'_>, span: Range<usize>, kind: FieldKind, key: Option<&str>, syntax: Syntax, sibling: bool) {
+        let raw = text.get(span.clone());
+        let lead = raw.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let trail = raw.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
+        if lead + trail >= raw.len() {
+            return;
+        }
+        let span = span.start + lead..span.end - trail;
+        let value = text.get(span.clone());
+        let context = key.map(str::to_owned);
+        match kind {
+            FieldKind::FullName if names::name_shape(value, 2, 4) => {
+                self.push(text, DataType::PersonName, span, 0.9, context, None);
+            }
+            FieldKind::FirstName | FieldKind::LastName if names::name_shape(value, 1, 3) => {
+                self.push(text, DataType::PersonName, span, 0.9, context, None);
+            }
+            FieldKind::DateOfBirth if dates::is_birth_date(value) => {
+                self.push(text, DataType::DateOfBirth, span, 0.95, context, None);
+            }
+            FieldKind::Address if names::address_shape(value) => {
+                self.push(text, DataType::PostalAddress, span, 0.85, context, None);
+            }
+            FieldKind::Phone => {
+                let regions = self.region_list();
+                if let Some(region) = phone::valid_phone(value, &regions) {
+                    self.push(text, DataType::Phone, span, 0.95, context, Some(region));
+                }
+            }
+            FieldKind::NationalId => {
+                let hint = self.regions.first().cloned();
+                if let Some(id) = national_id::identify(value, hint.as_deref()) {
+                    self.push(text, DataType::NationalId, span, 0.95, context, Some(id.scheme.to_owned()));
+                }
+            }
+            FieldKind::Latitude | FieldKind::Longitude if sibling => {
+                if let Some((v, len)) = gps::degrees(value)
+                    && len == value.len()
+                    && (if kind == FieldKind::Latitude { gps::is_latitude(v) } else { gps::is_longitude(v) })
+                {
+                    self.push(text, DataType::GpsCoordinates, span, 0.92, context, None);
+                }
+            }
+            FieldKind::Coordinates => {
+                let lon_first = matches!(syntax, Syntax::JsonNumberArray | Syntax::GeoPair);
+                let pair = if syntax == Syntax::GeoPair {
+                    Some(value.len())
+                } else {
+                    gps::pair_len(value, lon_first).or_else(|| gps::pair_len(value, !lon_first))
+                };
+                if pair == Some(value.len()) {
+                    self.push(text, DataType::GpsCoordinates, span, 0.95, context, None);
+                }
+            }
+            FieldKind::Passport => {
+                let ok = (6..=12).contains(&value.len())
+                    && value.iter().all(u8::is_ascii_alphanumeric)
+                    && value.iter().any(u8::is_ascii_digit);
+                if ok {
+                    self.push(text, DataType::PassportNumber, span, 0.9, context, None);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Decodes base64 runs that hold text and scans them as further buffers.
+    fn base64_runs(&mut self, text: &Text<'_>, runs: &[Range<usize>]) {
+        if text.depth >= self.engine.config.max_decode_depth {
+            return;
+        }
+        for run in runs {
+            let bytes = text.get(run.clone());
+            let Some((decoded, local)) = base64::decode_text_run(bytes, self.engine.config.max_base64_field) else { continue };
+            if decoded.len() > self.budget {
+                return;
+            }
+            self.budget -= decoded.len();
+            let mut shifted = SpanMap::with_capacity(decoded.len());
+            for (s, e) in local.starts.iter().zip(&local.ends) {
+                shifted.push(run.start + s..run.start + e);
+            }
+            let inner = text.derive(decoded, &shifted);
+            self.text(&inner);
+        }
+    }
+
+    /// Resolves overlaps (higher confidence, then longer span, wins) and applies the threshold.
+    fn finish(mut self) -> Vec<Finding> {
+        let min = self.engine.config.min_confidence;
+        self.found.retain(|f| f.confidence >= min);
+        self.found.sort_by(|a, b| {
+            b.confidence
+                .total_cmp(&a.confidence)
+                .then((b.end - b.start).cmp(&(a.end - a.start)))
+                .then(a.start.cmp(&b.start))
+        });
+        let mut kept: Vec<Finding> = Vec::with_capacity(self.found.len());
+        for f in self.found {
+            if !kept.iter().any(|k| k.start < f.end && f.start < k.end) {
+                kept.push(f);
+            }
+        }
+        kept.sort_by_key(|f| (f.start, f.end));
+        kept
+    }
+}
+
+/// Whether a latitude field has a longitude sibling nearby (or the reverse).
+fn has_sibling(text: &Text<'_>, fields: &[Field], field: &Field, kind: FieldKind) -> bool {
+    let want = match kind {
+        FieldKind::Latitude => FieldKind::Longitude,
+        FieldKind::Longitude => FieldKind::Latitude,
+        _ => return false,
+    };
+    fields.iter().any(|f| {
+        f.value.start.abs_diff(field.value.start) < 160
+            && f.value != field.value
+            && keywords::classify(&String::from_utf8_lossy(text.get(f.key.clone())), None) == want
+    })
+}
+
+/// End of the HTTP head (after the blank line), when `payload` starts with an HTTP message.
+fn http_head_end(payload: &[u8]) -> Option<usize> {
+    let first_line = payload.get(..payload.len().min(16))?;
+    let is_http = first_line.starts_with(b"HTTP/1.")
+        || [&b"GET "[..], b"POST ", b"PUT ", b"PATCH ", b"DELETE ", b"HEAD ", b"OPTIONS "].iter().any(|m| first_line.starts_with(m));
+    if !is_http {
+        return None;
+    }
+    memchr::memmem::find(payload, b"\r\n\r\n").map(|p| p + 4).or_else(|| memchr::memmem::find(payload, b"\n\n").map(|p| p + 2))
+}
+
+/// Value of a header in an HTTP head (case-insensitive name).
+fn header_value<'p>(head: &'p [u8], name: &[u8]) -> Option<&'p [u8]> {
+    head.split(|&b| b == b'\n').find_map(|line| {
+        let colon = memchr::memchr(b':', line)?;
+        let (n, v) = (line.get(..colon)?, line.get(colon + 1..)?);
+        n.trim_ascii().eq_ignore_ascii_case(name).then(|| v.trim_ascii())
+    })
+}
+
+fn contains_ci(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn types(payload: &str) -> Vec<(DataType, String)> {
+        let engine = Engine::new(EngineConfig::default()).unwrap();
+        engine
+            .scan(payload.as_bytes())
+            .into_iter()
+            .map(|f| (f.data_type, payload[f.start..f.end].to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn json_customer_record() {
+        let got = types(r#"{"firstname":"Paloma","surname":"Cortés","user_email":"paloma.cortes@gmail.com","birthdate":"1949-12-07","national_id":"Z4783093H","order_id":"4111111111111111"}"#);
+        assert!(got.contains(&(DataType::PersonName, "Paloma".into())));
+        assert!(got.contains(&(DataType::PersonName, "Cortés".into())));
+        assert!(got.contains(&(DataType::Email, "paloma.cortes@gmail.com".into())));
+        assert!(got.contains(&(DataType::DateOfBirth, "1949-12-07".into())));
+        assert!(got.contains(&(DataType::NationalId, "Z4783093H".into())));
+        assert!(!got.iter().any(|(t, _)| *t == DataType::CreditCard), "order ids are not cards");
+    }
+
+    #[test]
+    fn url_encoded_form_maps_to_wire_bytes() {
+        let got = types("POST /f HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nuser_email=livia.j%40lindahl.com&vorname=Livia");
+        assert!(got.contains(&(DataType::Email, "livia.j%40lindahl.com".into())));
+        assert!(got.contains(&(DataType::PersonName, "Livia".into())));
+    }
+
+    #[test]
+    fn chunked_value_is_found() {
+        let got = types("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n{\"ip\":\"22\r\n9\r\n2.4.1.10\"}\r\n0\r\n\r\n");
+        assert!(got.contains(&(DataType::Ipv4, "22\r\n9\r\n2.4.1.10".into())));
+    }
+
+    #[test]
+    fn version_quads_are_not_addresses() {
+        let got = types("GET / HTTP/1.1\r\nUser-Agent: sidecar/17.9.13.237\r\nX-Real-IP: 10.1.2.3\r\n\r\n{\"fw\":\"10.2.3.4\"}");
+        assert_eq!(got, vec![(DataType::Ipv4, "10.1.2.3".into())]);
+    }
+
+    #[test]
+    fn phone_under_phone_key_only() {
+        let got = types(r#"{"tel":"030 901820","order_id":"030 901820"}"#);
+        assert_eq!(got, vec![(DataType::Phone, "030 901820".into())]);
+    }
+
+    #[test]
+    fn base64_field_span_is_aligned() {
+        let inner = r#"{"eMail":"radoslaw_glapiak@onet.pl"}"#;
+        let b64 = ::base64::Engine::encode(&::base64::engine::general_purpose::STANDARD, inner);
+        let payload = format!(r#"{{"data_base64":"{b64}"}}"#);
+        let got = types(&payload);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, DataType::Email);
+        let start = payload.find(&b64).unwrap();
+        let (s, e) = (payload.find(&got[0].1).unwrap() - start, got[0].1.len());
+        assert_eq!((s % 4, e % 4), (0, 0));
+    }
+
+    #[test]
+    fn scan_field_uses_context() {
+        let engine = Engine::new(EngineConfig::default()).unwrap();
+        let f = engine.scan_field(b"1990-01-01", &FieldContext::named("geburtsdatum"));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].data_type, DataType::DateOfBirth);
+        assert!(engine.scan_field(b"1990-01-01", &FieldContext::named("created_at")).is_empty());
     }
 }

@@ -9,10 +9,17 @@
 pub mod bench_corpus;
 mod config;
 mod context;
+mod decode;
+mod detect;
 mod engine;
 mod error;
+pub mod eval;
+mod fields;
+mod keywords;
+mod patterns;
 mod redact;
 mod stream;
+mod text;
 mod types;
 
 pub use config::EngineConfig;

@@ -1,0 +1,325 @@
+//! Text escapes: URL/form encoding, JSON string escapes, doubled quotes (SQL, CSV), MySQL
+//! backslash escapes, XML entities, RFC 2047 Q-words and STOMP header escapes.
+
+use super::{Decoded, hex_value};
+use crate::text::SpanMap;
+
+/// URL/form decoding: `%XX` and `+` for space. `None` when there is nothing to decode.
+pub(crate) fn url_decode(input: &[u8]) -> Option<Decoded> {
+    if !input.iter().any(|&b| b == b'%' || b == b'+') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(input.len());
+    let mut map = SpanMap::with_capacity(input.len());
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        if b == b'%'
+            && let (Some(h), Some(l)) = (
+                input.get(i + 1).copied().and_then(hex_value),
+                input.get(i + 2).copied().and_then(hex_value),
+            )
+        {
+            out.push(h << 4 | l);
+            map.push(i..i + 3);
+            i += 3;
+            continue;
+        }
+        out.push(if b == b'+' { b' ' } else { b });
+        map.push(i..i + 1);
+        i += 1;
+    }
+    Some((out, map))
+}
+
+/// JSON string unescaping (`\uXXXX` including surrogate pairs, `\/`, `\n`...).
+pub(crate) fn json_unescape(input: &[u8]) -> Option<Decoded> {
+    memchr::memchr(b'\\', input)?;
+    let mut out = Vec::with_capacity(input.len());
+    let mut map = SpanMap::with_capacity(input.len());
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        if b != b'\\' {
+            out.push(b);
+            map.push(i..i + 1);
+            i += 1;
+            continue;
+        }
+        let Some(&esc) = input.get(i + 1) else {
+            out.push(b);
+            map.push(i..i + 1);
+            break;
+        };
+        let simple = match esc {
+            b'n' => Some(b'\n'),
+            b't' => Some(b'\t'),
+            b'r' => Some(b'\r'),
+            b'b' => Some(8),
+            b'f' => Some(12),
+            b'"' | b'\\' | b'/' | b'\'' => Some(esc),
+            _ => None,
+        };
+        if let Some(c) = simple {
+            out.push(c);
+            map.push(i..i + 2);
+            i += 2;
+            continue;
+        }
+        if esc == b'u'
+            && let Some(unit) = hex4(input, i + 2)
+        {
+            let (ch, used) = if (0xD800..0xDC00).contains(&unit)
+                && input.get(i + 6) == Some(&b'\\')
+                && input.get(i + 7) == Some(&b'u')
+                && let Some(low) = hex4(input, i + 8)
+                && (0xDC00..0xE000).contains(&low)
+            {
+                let c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                (char::from_u32(c), 12)
+            } else {
+                (char::from_u32(unit), 6)
+            };
+            let ch = ch.unwrap_or(char::REPLACEMENT_CHARACTER);
+            let mut buf = [0_u8; 4];
+            for &byte in ch.encode_utf8(&mut buf).as_bytes() {
+                out.push(byte);
+                map.push(i..i + used);
+            }
+            i += used;
+            continue;
+        }
+        out.push(b);
+        map.push(i..i + 1);
+        i += 1;
+    }
+    Some((out, map))
+}
+
+fn hex4(input: &[u8], at: usize) -> Option<u32> {
+    let digits = input.get(at..at + 4)?;
+    digits
+        .iter()
+        .try_fold(0_u32, |acc, &d| Some(acc << 4 | u32::from(hex_value(d)?)))
+}
+
+/// Doubled quote (`''` in SQL, `""` in CSV) and MySQL/Redis backslash escapes (`\'`, `\"`,
+/// `\\`, `\n`).
+pub(crate) fn unquote(input: &[u8], quote: u8) -> Option<Decoded> {
+    if !input.iter().any(|&b| b == quote || b == b'\\') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(input.len());
+    let mut map = SpanMap::with_capacity(input.len());
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        let next = input.get(i + 1).copied();
+        let decoded = match (b, next) {
+            (q, Some(n)) if q == quote && n == quote => Some(quote),
+            (b'\\', Some(b'n')) => Some(b'\n'),
+            (b'\\', Some(b't')) => Some(b'\t'),
+            (b'\\', Some(b'r')) => Some(b'\r'),
+            (b'\\', Some(n @ (b'\'' | b'"' | b'\\'))) => Some(n),
+            _ => None,
+        };
+        if let Some(c) = decoded {
+            out.push(c);
+            map.push(i..i + 2);
+            i += 2;
+        } else {
+            out.push(b);
+            map.push(i..i + 1);
+            i += 1;
+        }
+    }
+    Some((out, map))
+}
+
+/// XML/HTML entities: the five named ones plus numeric `&#NNN;` and `&#xHH;`.
+pub(crate) fn xml_unescape(input: &[u8]) -> Option<Decoded> {
+    memchr::memchr(b'&', input)?;
+    let mut out = Vec::with_capacity(input.len());
+    let mut map = SpanMap::with_capacity(input.len());
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        if b == b'&'
+            && let Some(len) = input.get(i..).and_then(|rest| rest.iter().take(12).position(|&c| c == b';'))
+            && let Some(name) = input.get(i + 1..i + len)
+            && let Some(ch) = entity(name)
+        {
+            let mut buf = [0_u8; 4];
+            for &byte in ch.encode_utf8(&mut buf).as_bytes() {
+                out.push(byte);
+                map.push(i..i + len + 1);
+            }
+            i += len + 1;
+            continue;
+        }
+        out.push(b);
+        map.push(i..i + 1);
+        i += 1;
+    }
+    Some((out, map))
+}
+
+fn entity(name: &[u8]) -> Option<char> {
+    match name {
+        b"amp" => Some('&'),
+        b"lt" => Some('<'),
+        b"gt" => Some('>'),
+        b"quot" => Some('"'),
+        b"apos" => Some('\''),
+        [b'#', b'x' | b'X', hex @ ..] => {
+            let s = std::str::from_utf8(hex).ok()?;
+            char::from_u32(u32::from_str_radix(s, 16).ok()?)
+        }
+        [b'#', dec @ ..] => {
+            let s = std::str::from_utf8(dec).ok()?;
+            char::from_u32(s.parse().ok()?)
+        }
+        _ => None,
+    }
+}
+
+/// RFC 2047 encoded words in Q encoding (`=?UTF-8?Q?J=C3=BCrgen?=`): `=XX` and `_` for space.
+/// Only the encoded text between the third `?` and `?=` is decoded; the wrapper maps to nothing.
+pub(crate) fn rfc2047_q_decode(input: &[u8]) -> Option<Decoded> {
+    let start = memchr::memmem::find(input, b"=?")?;
+    let mut out = Vec::with_capacity(input.len());
+    let mut map = SpanMap::with_capacity(input.len());
+    for (i, &b) in input.iter().enumerate().take(start) {
+        out.push(b);
+        map.push(i..i + 1);
+    }
+    let mut i = start;
+    while i < input.len() {
+        if input.get(i..i + 2) == Some(b"=?".as_slice())
+            && let Some(word) = q_word(input, i)
+        {
+            let (text_start, text_end, word_end) = word;
+            let mut j = text_start;
+            while j < text_end {
+                let b = input.get(j).copied().unwrap_or(b'?');
+                if b == b'='
+                    && let (Some(h), Some(l)) = (
+                        input.get(j + 1).copied().and_then(hex_value),
+                        input.get(j + 2).copied().and_then(hex_value),
+                    )
+                {
+                    out.push(h << 4 | l);
+                    map.push(j..j + 3);
+                    j += 3;
+                } else {
+                    out.push(if b == b'_' { b' ' } else { b });
+                    map.push(j..j + 1);
+                    j += 1;
+                }
+            }
+            i = word_end;
+            continue;
+        }
+        out.push(input.get(i).copied().unwrap_or(b' '));
+        map.push(i..i + 1);
+        i += 1;
+    }
+    Some((out, map))
+}
+
+/// Finds `=?charset?Q?text?=` at `at`: (text start, text end, word end).
+fn q_word(input: &[u8], at: usize) -> Option<(usize, usize, usize)> {
+    let rest = input.get(at + 2..)?;
+    let charset_len = rest.iter().take(40).position(|&b| b == b'?')?;
+    let enc = rest.get(charset_len + 1)?;
+    if !enc.eq_ignore_ascii_case(&b'q') || rest.get(charset_len + 2) != Some(&b'?') {
+        return None;
+    }
+    let text_start = at + 2 + charset_len + 3;
+    let text = input.get(text_start..)?;
+    let text_len = memchr::memmem::find(text, b"?=")?;
+    Some((text_start, text_start + text_len, text_start + text_len + 2))
+}
+
+/// STOMP header escapes: `\c` colon, `\n`, `\r`, `\\`.
+pub(crate) fn stomp_unescape(input: &[u8]) -> Option<Decoded> {
+    memchr::memchr(b'\\', input)?;
+    let mut out = Vec::with_capacity(input.len());
+    let mut map = SpanMap::with_capacity(input.len());
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        let decoded = if b == b'\\' {
+            match input.get(i + 1) {
+                Some(b'c') => Some(b':'),
+                Some(b'n') => Some(b'\n'),
+                Some(b'r') => Some(b'\r'),
+                Some(b'\\') => Some(b'\\'),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        if let Some(c) = decoded {
+            out.push(c);
+            map.push(i..i + 2);
+            i += 2;
+        } else {
+            out.push(b);
+            map.push(i..i + 1);
+            i += 1;
+        }
+    }
+    Some((out, map))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn text((bytes, _): Decoded) -> String {
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn url() {
+        assert_eq!(text(url_decode(b"a.b%40c.de+x").unwrap()), "a.b@c.de x");
+        assert_eq!(text(url_decode(b"M%C3%BCller").unwrap()), "Müller");
+        assert!(url_decode(b"plain").is_none());
+    }
+
+    #[test]
+    fn json() {
+        assert_eq!(text(json_unescape(br"M\u00fcller \/ \ud83d\ude00").unwrap()), "Müller / 😀");
+        let (_, map) = json_unescape(br"a\u00fcb").unwrap();
+        assert_eq!(map.starts, vec![0, 1, 1, 7]);
+        assert_eq!(map.ends, vec![1, 7, 7, 8]);
+    }
+
+    #[test]
+    fn quotes_entities_q_stomp() {
+        assert_eq!(text(unquote(b"O''Brien", b'\'').unwrap()), "O'Brien");
+        assert_eq!(text(xml_unescape(b"M&#252;ller &amp; S&#xF6;hne").unwrap()), "Müller & Söhne");
+        assert_eq!(text(rfc2047_q_decode(b"=?UTF-8?Q?J=C3=BCrgen_M?= <x>").unwrap()), "Jürgen M <x>");
+        assert_eq!(text(stomp_unescape(br"a\cb\\c").unwrap()), r"a:b\c");
+    }
+
+    proptest! {
+        #[test]
+        fn decoders_never_panic_and_map_every_byte(input in proptest::collection::vec(any::<u8>(), 0..200)) {
+            for decoded in [
+                url_decode(&input), json_unescape(&input), unquote(&input, b'\''),
+                xml_unescape(&input), rfc2047_q_decode(&input), stomp_unescape(&input),
+            ].into_iter().flatten() {
+                let (bytes, map) = decoded;
+                prop_assert_eq!(bytes.len(), map.starts.len());
+                prop_assert!(map.ends.iter().all(|&e| e <= input.len()));
+                prop_assert!(map.starts.iter().zip(&map.ends).all(|(s, e)| s < e));
+            }
+        }
+
+        #[test]
+        fn url_round_trip(s in "[a-zA-Z0-9@. äöü]{0,40}") {
+            let encoded: String = s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+            let decoded = url_decode(encoded.as_bytes()).map_or(encoded.clone().into_bytes(), |d| d.0);
+            prop_assert_eq!(decoded, s.into_bytes());
+        }
+    }
+}

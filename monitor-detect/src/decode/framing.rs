@@ -1,0 +1,127 @@
+//! Protocol framing that can split a value: HTTP chunked transfer coding and AMQP 0-9-1 body
+//! frames. Removing the framing maps each body byte to its own wire byte.
+
+use super::{Decoded, hex_value};
+use crate::text::SpanMap;
+
+/// De-chunks an HTTP chunked body (`body` starts at the first chunk-size line). Stops at the
+/// last chunk, at the first malformed size line, or at `limit` bytes; `None` when not chunked.
+pub(crate) fn dechunk(body: &[u8], limit: usize) -> Option<Decoded> {
+    let mut out = Vec::with_capacity(body.len().min(limit));
+    let mut map = SpanMap::with_capacity(body.len().min(limit));
+    let mut pos = 0;
+    let mut chunks = 0;
+    while pos < body.len() && out.len() < limit {
+        let line_len = memchr::memchr(b'\n', body.get(pos..)?)?;
+        let line = body.get(pos..pos + line_len)?;
+        let size_text = line.split(|&b| b == b';').next().unwrap_or(line);
+        let size_text = size_text.trim_ascii();
+        if size_text.is_empty() || size_text.len() > 8 {
+            break;
+        }
+        let size = size_text
+            .iter()
+            .try_fold(0_usize, |acc, &b| Some(acc * 16 + usize::from(hex_value(b)?)));
+        let Some(size) = size else { break };
+        let data_start = pos + line_len + 1;
+        if size == 0 {
+            break;
+        }
+        let data_end = (data_start + size).min(body.len());
+        for i in data_start..data_end {
+            if out.len() >= limit {
+                break;
+            }
+            out.push(body.get(i).copied().unwrap_or(0));
+            map.push(i..i + 1);
+        }
+        chunks += 1;
+        pos = data_end;
+        if body.get(pos) == Some(&b'\r') {
+            pos += 1;
+        }
+        if body.get(pos) == Some(&b'\n') {
+            pos += 1;
+        }
+    }
+    (chunks > 0).then_some((out, map))
+}
+
+/// Frame type of AMQP 0-9-1 content bodies.
+const AMQP_BODY: u8 = 3;
+const AMQP_FRAME_END: u8 = 0xce;
+
+/// Joins the body frames of an AMQP 0-9-1 stream; `None` when `payload` is not a sequence of
+/// well-formed frames or has no body frame.
+pub(crate) fn amqp_bodies(payload: &[u8], limit: usize) -> Option<Decoded> {
+    let mut out = Vec::new();
+    let mut map = SpanMap::default();
+    let mut pos = 0;
+    let mut bodies = 0;
+    while pos + 7 <= payload.len() {
+        let header = payload.get(pos..pos + 7)?;
+        let kind = header.first().copied()?;
+        if !matches!(kind, 1..=4 | 8) {
+            return None;
+        }
+        let size = u32::from_be_bytes([header[3], header[4], header[5], header[6]]);
+        let size = usize::try_from(size).ok()?;
+        let data_start = pos + 7;
+        let data_end = data_start.checked_add(size)?;
+        let complete = payload.get(data_end) == Some(&AMQP_FRAME_END);
+        if !complete && data_end < payload.len() {
+            return None;
+        }
+        if kind == AMQP_BODY {
+            bodies += 1;
+            for i in data_start..data_end.min(payload.len()) {
+                if out.len() >= limit {
+                    break;
+                }
+                out.push(payload.get(i).copied().unwrap_or(0));
+                map.push(i..i + 1);
+            }
+        }
+        pos = data_end + 1;
+    }
+    (bodies > 1).then_some((out, map))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn dechunks_split_value() {
+        let body = b"5\r\nanna@\r\n6\r\nweb.de\r\n0\r\n\r\n";
+        let (out, map) = dechunk(body, 1 << 20).unwrap();
+        assert_eq!(out, b"anna@web.de");
+        assert_eq!(map.starts[5], 11);
+    }
+
+    #[test]
+    fn joins_amqp_bodies() {
+        let mut p = Vec::new();
+        for part in [&b"{\"a\":\"x"[..], &b"y\"}"[..]] {
+            p.extend_from_slice(&[3, 0, 1]);
+            p.extend_from_slice(&u32::try_from(part.len()).unwrap().to_be_bytes());
+            p.extend_from_slice(part);
+            p.push(0xce);
+        }
+        assert_eq!(amqp_bodies(&p, 1000).unwrap().0, b"{\"a\":\"xy\"}");
+    }
+
+    proptest! {
+        #[test]
+        fn never_panic(input in proptest::collection::vec(any::<u8>(), 0..300)) {
+            if let Some((out, map)) = dechunk(&input, 100) {
+                prop_assert!(out.len() <= 100 && map.ends.iter().all(|&e| e <= input.len()));
+            }
+            if let Some((out, map)) = amqp_bodies(&input, 100) {
+                prop_assert!(out.len() <= 100 && map.ends.iter().all(|&e| e <= input.len()));
+            }
+        }
+    }
+}

@@ -1,0 +1,595 @@
+//! Field extraction: finds `name -> value` pairs in the structures M2M payloads use (JSON,
+//! `key=value` forms/queries/logs, header lines, CSV with a header row, SQL, Redis RESP, XML).
+//! Every extractor is tolerant (binary framing around JSON is fine), bounded and never panics.
+//! Ranges index the scanned buffer.
+
+use std::ops::Range;
+
+use memchr::memchr2;
+
+/// How a field was written; decides which unescaping its value needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Syntax {
+    JsonString,
+    JsonNumber,
+    /// The inside of a JSON array of 2–3 numbers (`[lon, lat]`).
+    JsonNumberArray,
+    /// `key=value` in a form, query string, log line or SQL (`col = 'v'`).
+    KeyValue { quote: Option<u8> },
+    /// `Name: value` header line (HTTP, STOMP, SMTP).
+    Header,
+    Csv { quoted: bool },
+    /// A Redis bulk string (RESP).
+    Resp,
+    /// Redis `GEOADD key lon lat member`: `value` spans from lon to lat.
+    GeoPair,
+    Xml,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Field {
+    pub key: Range<usize>,
+    pub parent: Option<Range<usize>>,
+    pub value: Range<usize>,
+    pub syntax: Syntax,
+}
+
+/// Most fields kept per buffer; beyond it a payload is scanned without context.
+const MAX_FIELDS: usize = 4096;
+/// Deepest JSON nesting followed.
+const MAX_DEPTH: usize = 32;
+
+/// All fields of `b`, sorted by value start.
+pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
+    let mut out = Vec::new();
+    json_fields(b, &mut out);
+    key_values(b, &mut out);
+    header_lines(b, &mut out);
+    csv_fields(b, &mut out);
+    sql_inserts(b, &mut out);
+    resp_fields(b, &mut out);
+    xml_fields(b, &mut out);
+    out.truncate(MAX_FIELDS);
+    out.sort_by_key(|f| (f.value.start, std::cmp::Reverse(f.value.end)));
+    out
+}
+
+/// The innermost field whose value contains `span`.
+pub(crate) fn field_around(fields: &[Field], span: &Range<usize>) -> Option<usize> {
+    let upto = fields.partition_point(|f| f.value.start <= span.start);
+    fields
+        .get(..upto)?
+        .iter()
+        .enumerate()
+        .rev()
+        .take(256)
+        .filter(|(_, f)| f.value.end >= span.end)
+        .min_by_key(|(_, f)| f.value.len())
+        .map(|(i, _)| i)
+}
+
+// ---------------------------------------------------------------- JSON
+
+#[derive(Clone)]
+struct Container {
+    is_object: bool,
+    key: Option<Range<usize>>,
+    start: usize,
+    numbers: usize,
+    others: usize,
+}
+
+fn json_fields(b: &[u8], out: &mut Vec<Field>) {
+    let mut i = 0;
+    while let Some(p) = b.get(i..).and_then(|rest| memchr2(b'{', b'[', rest)) {
+        let start = i + p;
+        let end = json_walk(b, start, out);
+        i = end.max(start + 1);
+        if out.len() >= MAX_FIELDS {
+            return;
+        }
+    }
+}
+
+fn parent_key(stack: &[Container]) -> Option<Range<usize>> {
+    stack.iter().rev().find_map(|c| if c.is_object { c.key.clone() } else { None })
+}
+
+/// Walks one JSON value starting at `start`; returns where it stopped.
+fn json_walk(b: &[u8], start: usize, out: &mut Vec<Field>) -> usize {
+    let mut stack: Vec<Container> = Vec::new();
+    let mut pending: Option<Range<usize>> = None;
+    let mut i = start;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' | b',' | b':' => i += 1,
+            b'{' | b'[' => {
+                if stack.len() >= MAX_DEPTH {
+                    return i;
+                }
+                if let Some(top) = stack.last_mut() {
+                    top.others += 1;
+                }
+                let key = pending.take().or_else(|| stack.last().filter(|t| !t.is_object).and_then(|t| t.key.clone()));
+                stack.push(Container { is_object: c == b'{', key, start: i + 1, numbers: 0, others: 0 });
+                i += 1;
+            }
+            b'}' | b']' => {
+                let Some(top) = stack.pop() else { return i };
+                if top.is_object != (c == b'}') {
+                    return i;
+                }
+                if !top.is_object && top.others == 0 && (2..=3).contains(&top.numbers)
+                    && let Some(key) = top.key.clone()
+                {
+                    out.push(Field { key, parent: parent_key(&stack), value: top.start..i, syntax: Syntax::JsonNumberArray });
+                }
+                i += 1;
+                if stack.is_empty() {
+                    return i;
+                }
+            }
+            b'"' => {
+                let Some(end) = string_end(b, i + 1) else { return i };
+                let inner = i + 1..end;
+                let mut j = end + 1;
+                while matches!(b.get(j), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+                    j += 1;
+                }
+                let Some(top) = stack.last_mut() else { return i };
+                if top.is_object && b.get(j) == Some(&b':') && pending.is_none() {
+                    pending = Some(inner);
+                } else {
+                    top.others += 1;
+                    let key = pending.take().or_else(|| (!top.is_object).then(|| top.key.clone()).flatten());
+                    if let Some(key) = key {
+                        let parent = parent_key(&stack[..stack.len() - usize::from(stack.last().is_some_and(|t| t.is_object))]);
+                        out.push(Field { key, parent, value: inner, syntax: Syntax::JsonString });
+                    }
+                }
+                i = end + 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let len = b.get(i..).map_or(0, |r| {
+                    r.iter().take(40).take_while(|&&d| d.is_ascii_digit() || matches!(d, b'-' | b'+' | b'.' | b'e' | b'E')).count()
+                });
+                let Some(top) = stack.last_mut() else { return i };
+                top.numbers += 1;
+                let key = pending.take().or_else(|| (!top.is_object).then(|| top.key.clone()).flatten());
+                if let Some(key) = key {
+                    let parent = parent_key(&stack[..stack.len() - usize::from(stack.last().is_some_and(|t| t.is_object))]);
+                    out.push(Field { key, parent, value: i..i + len, syntax: Syntax::JsonNumber });
+                }
+                i += len.max(1);
+            }
+            b't' | b'f' | b'n' => {
+                pending = None;
+                if let Some(top) = stack.last_mut() {
+                    top.others += 1;
+                }
+                i += b.get(i..).map_or(1, |r| r.iter().take(5).take_while(|c| c.is_ascii_lowercase()).count());
+            }
+            _ => return i,
+        }
+        if out.len() >= MAX_FIELDS {
+            return i;
+        }
+    }
+    i
+}
+
+/// Index of the closing quote of a JSON string whose content starts at `from`.
+fn string_end(b: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    loop {
+        let p = memchr2(b'"', b'\\', b.get(i..)?)?;
+        let at = i + p;
+        if b.get(at) == Some(&b'\\') {
+            i = at + 2;
+        } else {
+            return Some(at);
+        }
+        if i - from > 1 << 20 {
+            return None;
+        }
+    }
+}
+
+// ---------------------------------------------------------------- key=value
+
+const fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'[' | b']')
+}
+
+fn key_values(b: &[u8], out: &mut Vec<Field>) {
+    for eq in memchr::memchr_iter(b'=', b) {
+        if out.len() >= MAX_FIELDS {
+            return;
+        }
+        // Skip spaces before '=' (SQL style), then read the key backwards.
+        let mut key_end = eq;
+        while key_end > 0 && b.get(key_end - 1) == Some(&b' ') && eq - key_end < 2 {
+            key_end -= 1;
+        }
+        let key_len = b.get(..key_end).map_or(0, |k| k.iter().rev().take(64).take_while(|&&c| is_key_byte(c)).count());
+        if key_len == 0 || matches!(b.get(eq + 1), Some(b'=')) || matches!(b.get(eq.wrapping_sub(1)), Some(b'!' | b'<' | b'>' | b'=')) {
+            continue;
+        }
+        let key = key_end - key_len..key_end;
+        if !b.get(key.start).is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        let mut v = eq + 1;
+        while b.get(v) == Some(&b' ') && v - eq < 3 {
+            v += 1;
+        }
+        let quote = b.get(v).copied().filter(|q| matches!(q, b'\'' | b'"'));
+        let value = if let Some(q) = quote {
+            let Some(end) = quoted_end(b, v + 1, q) else { continue };
+            v + 1..end
+        } else {
+            let len = b.get(v..).map_or(0, |r| {
+                r.iter()
+                    .enumerate()
+                    .take(2048)
+                    .take_while(|&(k, &c)| {
+                        !(matches!(c, b'&' | b' ' | b'\r' | b'\n' | b'\t' | b';' | b'"' | b'\'' | b'>' | b')' | b']' | b'}' | b'<' | 0..=8)
+                            || (c == b',' && !r.get(k + 1).is_some_and(|n| n.is_ascii_digit() || *n == b'-')))
+                    })
+                    .count()
+            });
+            v..v + len
+        };
+        if !value.is_empty() {
+            out.push(Field { key, parent: None, value, syntax: Syntax::KeyValue { quote } });
+        }
+    }
+}
+
+/// End of a quoted value whose content starts at `from` (doubled quotes and backslashes escape).
+fn quoted_end(b: &[u8], from: usize, q: u8) -> Option<usize> {
+    let mut i = from;
+    while i < b.len() && i - from < 4096 {
+        let c = *b.get(i)?;
+        if c == b'\\' {
+            i += 2;
+            continue;
+        }
+        if c == q {
+            if b.get(i + 1) == Some(&q) {
+                i += 2;
+                continue;
+            }
+            return Some(i);
+        }
+        if c == b'\n' {
+            return None;
+        }
+        i += 1;
+    }
+    None
+}
+
+// ---------------------------------------------------------------- header lines
+
+fn header_lines(b: &[u8], out: &mut Vec<Field>) {
+    let mut line_start = 0;
+    for nl in memchr::memchr_iter(b'\n', b).chain(std::iter::once(b.len())) {
+        let line = line_start..nl;
+        line_start = nl + 1;
+        let Some(text) = b.get(line.clone()) else { continue };
+        let name_len = text.iter().take(64).take_while(|&&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_').count();
+        if name_len == 0 || text.get(name_len) != Some(&b':') || !text.first().is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        let mut v = name_len + 1;
+        while text.get(v) == Some(&b' ') {
+            v += 1;
+        }
+        let mut end = text.len();
+        while end > v && matches!(text.get(end - 1), Some(b'\r' | b' ')) {
+            end -= 1;
+        }
+        if end > v {
+            out.push(Field {
+                key: line.start..line.start + name_len,
+                parent: None,
+                value: line.start + v..line.start + end,
+                syntax: Syntax::Header,
+            });
+        }
+        if out.len() >= MAX_FIELDS {
+            return;
+        }
+    }
+}
+
+// ---------------------------------------------------------------- CSV
+
+fn csv_fields(b: &[u8], out: &mut Vec<Field>) {
+    let Some(first_nl) = memchr::memchr(b'\n', b) else { return };
+    let header_line = 0..first_nl;
+    let header = b.get(header_line.clone()).unwrap_or_default();
+    let header = header.strip_suffix(b"\r").unwrap_or(header);
+    let Some(delim) = [b',', b';', b'\t', b'|'].into_iter().max_by_key(|d| header.iter().filter(|c| *c == d).count()) else {
+        return;
+    };
+    let header_cells = split_csv(header, delim, 0);
+    if header_cells.len() < 2
+        || !header_cells.iter().all(|(r, _)| {
+            let cell = header.get(r.clone()).unwrap_or_default();
+            !cell.is_empty() && cell.len() <= 40 && cell.first().is_some_and(u8::is_ascii_alphabetic)
+                && cell.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b' ' | b'-' | b'.'))
+        })
+    {
+        return;
+    }
+    let mut line_start = first_nl + 1;
+    while line_start < b.len() && out.len() < MAX_FIELDS {
+        let nl = b.get(line_start..).and_then(|r| memchr::memchr(b'\n', r)).map_or(b.len(), |p| line_start + p);
+        let line = b.get(line_start..nl).unwrap_or_default();
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let cells = split_csv(line, delim, line_start);
+        if cells.len() == header_cells.len() {
+            for ((key, _), (value, quoted)) in header_cells.iter().zip(cells) {
+                if !value.is_empty() {
+                    out.push(Field { key: key.clone(), parent: None, value, syntax: Syntax::Csv { quoted } });
+                }
+            }
+        }
+        line_start = nl + 1;
+    }
+}
+
+/// Cells of one CSV line: (range of the cell content without quotes, quoted).
+fn split_csv(line: &[u8], delim: u8, base: usize) -> Vec<(Range<usize>, bool)> {
+    let mut cells = Vec::new();
+    let mut i = 0;
+    while i <= line.len() && cells.len() < 256 {
+        if line.get(i) == Some(&b'"') {
+            let Some(end) = quoted_end(line, i + 1, b'"') else { return Vec::new() };
+            cells.push((base + i + 1..base + end, true));
+            i = end + 1;
+            if i < line.len() && line.get(i) != Some(&delim) {
+                return Vec::new();
+            }
+            i += 1;
+        } else {
+            let len = line.get(i..).map_or(0, |r| r.iter().take_while(|&&c| c != delim).count());
+            cells.push((base + i..base + i + len, false));
+            i += len + 1;
+        }
+    }
+    cells
+}
+
+// ---------------------------------------------------------------- SQL
+
+fn sql_inserts(b: &[u8], out: &mut Vec<Field>) {
+    let finder = memchr::memmem::Finder::new(b"INSERT INTO");
+    for at in finder.find_iter(b) {
+        let Some(open) = b.get(at..).and_then(|r| r.iter().take(200).position(|&c| c == b'(')).map(|p| at + p) else { continue };
+        let Some(close) = b.get(open..).and_then(|r| memchr::memchr(b')', r)).map(|p| open + p) else { continue };
+        let columns: Vec<Range<usize>> = split_sql_list(b, open + 1, close)
+            .into_iter()
+            .map(|(r, _)| {
+                let text = b.get(r.clone()).unwrap_or_default();
+                let lead = text.iter().take_while(|c| matches!(c, b' ' | b'`' | b'"')).count();
+                let trail = text.iter().rev().take_while(|c| matches!(c, b' ' | b'`' | b'"')).count();
+                r.start + lead..r.end.saturating_sub(trail).max(r.start + lead)
+            })
+            .collect();
+        let rest = b.get(close..).unwrap_or_default();
+        let Some(values_at) = memchr::memmem::find(rest.get(..rest.len().min(64)).unwrap_or_default(), b"VALUES").map(|p| close + p) else { continue };
+        let mut pos = values_at + 6;
+        while let Some(open) = b.get(pos..).and_then(|r| r.iter().take(8).position(|&c| c == b'(')).map(|p| pos + p) {
+            let values = split_sql_list(b, open + 1, b.len());
+            let Some(last) = values.last() else { break };
+            let end = last.0.end + usize::from(last.1);
+            for (col, (value, quoted)) in columns.iter().zip(values.iter()) {
+                if !value.is_empty() {
+                    out.push(Field { key: col.clone(), parent: None, value: value.clone(), syntax: Syntax::KeyValue { quote: quoted.then_some(b'\'') } });
+                }
+            }
+            pos = end + 1;
+            if out.len() >= MAX_FIELDS {
+                return;
+            }
+        }
+    }
+}
+
+/// Items of a SQL list starting at `from`, until the closing `)`: (content range, quoted).
+fn split_sql_list(b: &[u8], from: usize, limit: usize) -> Vec<(Range<usize>, bool)> {
+    let mut items = Vec::new();
+    let mut i = from;
+    while i < limit && items.len() < 256 {
+        while b.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        if b.get(i) == Some(&b'\'') {
+            let Some(end) = quoted_end(b, i + 1, b'\'') else { break };
+            items.push((i + 1..end, true));
+            i = end + 1;
+        } else {
+            let len = b.get(i..limit).map_or(0, |r| r.iter().take_while(|&&c| c != b',' && c != b')').count());
+            items.push((i..i + len, false));
+            i += len;
+        }
+        while b.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b',') => i += 1,
+            _ => break,
+        }
+    }
+    items
+}
+
+// ---------------------------------------------------------------- Redis RESP
+
+fn resp_fields(b: &[u8], out: &mut Vec<Field>) {
+    let mut pos = 0;
+    while b.get(pos) == Some(&b'*') && out.len() < MAX_FIELDS {
+        let Some((items, next)) = resp_array(b, pos) else { return };
+        pos = next;
+        let command = items.first().and_then(|r| b.get(r.clone())).map(<[u8]>::to_ascii_uppercase);
+        let Some(command) = command else { continue };
+        let key = items.get(1).cloned();
+        match command.as_slice() {
+            b"HSET" | b"HMSET" | b"HSETNX" => {
+                for pair in items.get(2..).unwrap_or_default().chunks(2) {
+                    if let [f, v] = pair {
+                        out.push(Field { key: f.clone(), parent: key.clone(), value: v.clone(), syntax: Syntax::Resp });
+                    }
+                }
+            }
+            b"XADD" => {
+                let start = items.iter().skip(2).position(|r| b.get(r.clone()).is_some_and(|t| t == b"*" || t.contains(&b'-'))).map_or(3, |p| p + 3);
+                for pair in items.get(start..).unwrap_or_default().chunks(2) {
+                    if let [f, v] = pair {
+                        out.push(Field { key: f.clone(), parent: key.clone(), value: v.clone(), syntax: Syntax::Resp });
+                    }
+                }
+            }
+            b"GEOADD" => {
+                let coords: Vec<&Range<usize>> = items
+                    .iter()
+                    .skip(2)
+                    .filter(|r| b.get((*r).clone()).is_some_and(|t| t.iter().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-'))))
+                    .collect();
+                for pair in coords.chunks(2) {
+                    if let ([lon, lat], Some(key)) = (pair, key.clone()) {
+                        out.push(Field { key, parent: None, value: lon.start..lat.end, syntax: Syntax::GeoPair });
+                    }
+                }
+            }
+            b"SET" | b"SETEX" | b"SETNX" | b"PUBLISH" | b"LPUSH" | b"RPUSH" | b"SADD" | b"APPEND" | b"GETSET" => {
+                if let (Some(key), Some(value)) = (key, items.last()) {
+                    out.push(Field { key, parent: None, value: value.clone(), syntax: Syntax::Resp });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// One RESP array of bulk strings at `pos`: item ranges and the position after it.
+fn resp_array(b: &[u8], pos: usize) -> Option<(Vec<Range<usize>>, usize)> {
+    let (count, mut i) = resp_number(b, pos + 1)?;
+    let mut items = Vec::new();
+    for _ in 0..count.min(1024) {
+        match b.get(i)? {
+            b'$' => {
+                let (len, start) = resp_number(b, i + 1)?;
+                let end = start.checked_add(len)?;
+                b.get(start..end)?;
+                items.push(start..end);
+                i = end + 2;
+            }
+            b':' | b'+' => {
+                let (_, next) = resp_number(b, i + 1).or_else(|| Some((0, i + 1 + memchr::memchr(b'\n', b.get(i..)?)?)))?;
+                i = next;
+            }
+            _ => return None,
+        }
+    }
+    Some((items, i))
+}
+
+fn resp_number(b: &[u8], pos: usize) -> Option<(usize, usize)> {
+    let digits = b.get(pos..)?.iter().take(10).take_while(|c| c.is_ascii_digit()).count();
+    let n: usize = std::str::from_utf8(b.get(pos..pos + digits)?).ok()?.parse().ok()?;
+    if b.get(pos + digits..pos + digits + 2)? != b"\r\n" {
+        return None;
+    }
+    Some((n, pos + digits + 2))
+}
+
+// ---------------------------------------------------------------- XML
+
+fn xml_fields(b: &[u8], out: &mut Vec<Field>) {
+    for lt in memchr::memchr_iter(b'<', b) {
+        if out.len() >= MAX_FIELDS {
+            return;
+        }
+        let name_len = b.get(lt + 1..).map_or(0, |r| r.iter().take(64).take_while(|&&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b':')).count());
+        if name_len == 0 || !b.get(lt + 1).is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        let Some(gt) = b.get(lt..).and_then(|r| r.iter().take(512).position(|&c| c == b'>')).map(|p| lt + p) else { continue };
+        if b.get(gt.wrapping_sub(1)) == Some(&b'/') {
+            continue;
+        }
+        let content_start = gt + 1;
+        let Some(close) = b.get(content_start..).and_then(|r| r.iter().take(1024).position(|&c| c == b'<')).map(|p| content_start + p) else { continue };
+        let name = lt + 1..lt + 1 + name_len;
+        if b.get(close + 1) == Some(&b'/') && b.get(close + 2..close + 2 + name_len) == b.get(name.clone()) && close > content_start {
+            out.push(Field { key: name, parent: None, value: content_start..close, syntax: Syntax::Xml });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn pairs(b: &[u8]) -> Vec<(String, String)> {
+        extract(b)
+            .into_iter()
+            .map(|f| {
+                (
+                    String::from_utf8_lossy(&b[f.key]).into_owned(),
+                    String::from_utf8_lossy(&b[f.value]).into_owned(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn json_with_framing() {
+        let p = b"\x00\x12{\"a\":{\"email\":\"x@y.de\",\"n\":1.5},\"c\":[6.81, 52.1],\"v\":[[\"1\",\"log line\"]]}\xce";
+        let got = pairs(p);
+        assert!(got.contains(&("email".into(), "x@y.de".into())));
+        assert!(got.contains(&("n".into(), "1.5".into())));
+        assert!(got.contains(&("c".into(), "6.81, 52.1".into())));
+        assert!(got.contains(&("v".into(), "log line".into())));
+    }
+
+    #[test]
+    fn forms_headers_sql_csv_resp_xml() {
+        let got = pairs(b"GET /a?name=Anna%20B&x=1 HTTP/1.1\r\nX-Real-IP: 1.2.3.4\r\n\r\n");
+        assert!(got.contains(&("name".into(), "Anna%20B".into())));
+        assert!(got.contains(&("X-Real-IP".into(), "1.2.3.4".into())));
+        let got = pairs(b"UPDATE t SET iban = 'DE89', note = 'O''Brien' WHERE id = 3;");
+        assert!(got.contains(&("iban".into(), "DE89".into())));
+        assert!(got.contains(&("note".into(), "O''Brien".into())));
+        let got = pairs(b"INSERT INTO c (name, dob) VALUES ('A B', '1990-01-01'), ('C D', NULL);");
+        assert!(got.contains(&("dob".into(), "1990-01-01".into())));
+        assert!(got.contains(&("name".into(), "C D".into())));
+        let got = pairs(b"name;email\n\"Doe, J\";j@x.de\n");
+        assert!(got.contains(&("name".into(), "Doe, J".into())));
+        let got = pairs(b"*4\r\n$4\r\nHSET\r\n$3\r\nu:1\r\n$3\r\ndob\r\n$10\r\n1990-01-01\r\n");
+        assert!(got.contains(&("dob".into(), "1990-01-01".into())));
+        let got = pairs(b"<person><name>Anna</name></person>");
+        assert!(got.contains(&("name".into(), "Anna".into())));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_ranges_are_in_bounds(input in proptest::collection::vec(any::<u8>(), 0..400)) {
+            for f in extract(&input) {
+                prop_assert!(f.key.end <= input.len() && f.value.end <= input.len());
+                prop_assert!(f.key.start <= f.key.end && f.value.start <= f.value.end);
+            }
+        }
+
+        #[test]
+        fn never_panics_on_jsonish(input in "[{}\\[\\]\":,a-z0-9 =&;\n*$\r\\\\-]{0,200}") {
+            let _ = extract(input.as_bytes());
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! Field-name vocabulary: what a JSON key, form field, header, CSV/SQL column or XML tag says
+//! about its value. Names are split into lowercase words (camelCase, snake_case, kebab-case,
+//! dotted) so that `ContactPhone`, `contact_phone` and `contact-phone` read the same. Word lists
+//! cover English plus the main EU languages.
+
+/// What a field name says about its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FieldKind {
+    FullName,
+    FirstName,
+    LastName,
+    DateOfBirth,
+    Address,
+    Phone,
+    NationalId,
+    Passport,
+    Latitude,
+    Longitude,
+    Coordinates,
+    Email,
+    Ip,
+    Mac,
+    Imei,
+    Iban,
+    Card,
+    /// Version, firmware, build: dotted numbers here are not addresses.
+    Version,
+    /// Host, server, relay: the called service, not a person's device.
+    Server,
+    /// A name, but of a thing (company, product, host, user account).
+    ThingName,
+    /// Sensor axes and readings: floats here are not coordinates.
+    Sensor,
+    /// A non-birth date (`created_at`, `valid_until`).
+    OtherDate,
+    /// Identifiers of business objects (`order_id`, `invoice_no`).
+    BusinessId,
+    Other,
+}
+
+/// Splits a field name into lowercase words. At most 8 words of 32 bytes are kept.
+pub(crate) fn words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+        if out.len() >= 8 {
+            break;
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out.truncate(8);
+    out
+}
+
+fn any_word(words: &[String], list: &[&str]) -> bool {
+    words.iter().any(|w| list.contains(&w.as_str()))
+}
+
+fn any_prefix(words: &[String], list: &[&str]) -> bool {
+    words.iter().any(|w| list.iter().any(|p| w.starts_with(p)))
+}
+
+const NAME_WORDS: &[&str] = &[
+    "name", "names", "fullname", "displayname", "nom", "nombre", "nome", "naam", "navn", "namn",
+    "nimi", "imię", "imie", "jméno", "holder", "accountholder", "cardholder", "owner", "recipient",
+    "beneficiary", "patient", "customername", "contactname", "addressee", "inhaber", "titular",
+    "titulaire", "intestatario", "kontoinhaber", "empfänger", "empfaenger", "destinataire",
+];
+const FIRST_WORDS: &[&str] = &[
+    "firstname", "givenname", "forename", "vorname", "prenom", "prénom",
+    "voornaam", "fornavn", "förnamn", "fornamn", "etunimi", "fname", "nombrepila",
+];
+const LAST_WORDS: &[&str] = &[
+    "lastname", "surname", "familyname", "nachname", "familienname",
+    "achternaam", "cognome", "apellido", "apellidos", "nazwisko", "efternamn", "etternavn",
+    "sukunimi", "lname", "sobrenome", "příjmení", "priimek",
+];
+/// Words that make a "name" field the name of a thing, not a person.
+const THING_WORDS: &[&str] = &[
+    "user", "username", "login", "account", "company", "firma", "org", "organisation",
+    "organization", "business", "product", "item", "host", "hostname", "device", "app",
+    "application", "service", "file", "filename", "domain", "server", "brand", "model", "street",
+    "city", "country", "event", "template", "metric", "node", "cluster", "job", "bucket", "queue",
+    "topic", "table", "column", "field", "type", "role", "team", "project", "shop", "store",
+    "merchant", "vendor", "network", "ssid", "bank", "plan", "tier", "category", "tag", "key",
+    "label", "group", "channel", "stream", "index", "schema", "db", "database", "container",
+    "pod", "image", "namespace", "region", "zone", "site", "building", "room", "sensor", "metric",
+    "sku", "package", "module", "feature", "task", "workflow", "pipeline", "env", "environment",
+    "cookie", "header", "param", "attribute", "display", "screen", "nick", "nickname", "alias",
+    "handle", "entreprise", "societe", "société", "empresa", "azienda", "bedrijf", "unternehmen",
+    "nazwa", "path", "version", "release", "title", "school", "employer", "city", "town", "file",
+];
+const DOB_WORDS: &[&str] = &[
+    "dob", "birthdate", "birthday", "bday", "born", "geburtsdatum", "gebdatum", "gebdat",
+    "geboortedatum", "naissance", "nacimiento", "nascita", "urodzenia", "födelsedatum",
+    "fodelsedatum", "fødselsdato", "fodselsdato", "syntymäaika", "nascimento", "narození",
+    "geburtstag", "verjaardag", "compleanno", "cumpleaños", "datanascita", "fechanacimiento",
+    "datenaissance",
+];
+const ADDRESS_WORDS: &[&str] = &[
+    "address", "addr", "addr1", "address1", "addressline1", "adresse", "adres", "anschrift",
+    "direccion", "dirección", "domicilio", "indirizzo", "endereco", "endereço", "street",
+    "streetaddress", "strasse", "straße", "straat", "rue", "calle", "gata", "gatuadress", "ulica",
+    "adress", "osoite", "line1", "wohnadresse", "postanschrift", "postaladdress", "residence",
+    "wohnort", "lieferadresse", "rechnungsadresse", "via",
+];
+const NOT_POSTAL_WORDS: &[&str] = &[
+    "email", "mail", "ip", "ipv4", "ipv6", "mac", "remote", "server", "wallet", "host", "bind",
+    "listen", "peer", "socket", "url", "web", "contract", "node", "hardware", "bluetooth", "ble",
+    "memory", "ethernet", "link", "proxy", "gateway", "broker", "endpoint", "source", "destination",
+    "dst", "src", "client", "mqtt", "public", "private", "billing", "city", "zip", "postcode",
+    "country", "line2", "code", "postal", "town", "state", "region",
+];
+const PHONE_WORDS: &[&str] = &[
+    "phone", "phones", "telephone", "telefon", "telefono", "teléfono", "telefone", "telefoon",
+    "telephon", "téléphone", "tel", "tlf", "mobile", "mobil", "mobiel", "movil", "móvil",
+    "cellulare", "cell", "cellphone", "msisdn", "handy", "gsm", "fax", "portable", "whatsapp",
+    "sms", "telnr", "phonenumber", "mobilephone", "mobilnummer", "telefonnummer", "puhelin",
+    "komórka", "komorka", "numtel",
+];
+const NATIONAL_ID_WORDS: &[&str] = &[
+    "ssn", "nationalid", "national", "taxid", "tax", "steuerid", "steueridentifikationsnummer",
+    "idnr", "steuernummer", "bsn", "burgerservicenummer", "nir", "insee", "secu", "pesel",
+    "personnummer", "personalnummer", "nino", "insurance", "fiscale", "codicefiscale", "cf",
+    "dni", "nie", "nif", "idnumber", "personid", "personalid", "personal", "identity",
+    "identification", "identificacion", "citizen", "social", "socialsecurity", "svnr",
+    "sozialversicherungsnummer", "versicherungsnummer", "rijksregisternummer", "rijksregister",
+    "registre", "niss", "personnr", "henkilötunnus", "hetu", "cpr", "document", "documentnumber",
+    "tin", "steuer", "numerofiscal",
+];
+const LAT_WORDS: &[&str] = &["lat", "latitude", "breite", "breitengrad", "latitud", "latitudine"];
+const LON_WORDS: &[&str] = &[
+    "lon", "lng", "long", "longitude", "länge", "laengengrad", "längengrad", "longitud",
+    "longitudine",
+];
+const COORD_WORDS: &[&str] = &[
+    "coordinates", "coords", "coord", "position", "pos", "location", "loc", "geo", "gps",
+    "latlng", "latlon", "lnglat", "point", "geolocation", "standort", "posicion", "posizione",
+];
+const VERSION_WORDS: &[&str] = &[
+    "version", "ver", "v", "fw", "firmware", "build", "release", "sw", "software", "revision",
+    "rev", "appversion", "schema", "semver", "agent", "useragent", "sdk", "os", "kernel",
+    "producer", "client", "server",
+];
+const SERVER_WORDS: &[&str] = &[
+    "host", "server", "relay", "upstream", "backend", "smtp", "mx", "dns", "resolver", "gateway",
+    "ntp", "broker", "endpoint", "proxy", "nameserver", "via", "instance",
+];
+const SENSOR_WORDS: &[&str] = &[
+    "x", "y", "z", "accel", "accelerometer", "gyro", "gyroscope", "imu", "magnetometer",
+    "temperature", "temp", "humidity", "pressure", "value", "reading", "readings", "voltage",
+    "current", "rpm", "lux", "co2", "speed", "heading", "altitude", "alt", "battery", "rssi",
+    "metric",
+];
+const OTHER_DATE_WORDS: &[&str] = &[
+    "created", "updated", "modified", "since", "until", "valid", "expiry", "expires", "expiration",
+    "exp", "ts", "timestamp", "time", "date", "at", "issued", "start", "end", "due", "delivery",
+    "shipped", "order", "last", "first", "seen",
+];
+const BUSINESS_ID_WORDS: &[&str] = &[
+    "order", "invoice", "ref", "reference", "sku", "serial", "batch", "ticket", "transaction",
+    "txn", "tx", "request", "trace", "correlation", "session", "cart", "shipment", "tracking",
+    "po", "no", "nr", "number", "id", "uuid", "guid", "hash", "checksum", "etag", "part",
+    "product", "customer", "tenant", "account", "msg", "message", "job",
+];
+
+/// Classifies a field name. `parent` is the enclosing object or topic, used when the name alone
+/// is generic (`line1` inside `shippingAddress`, `first` inside `name`).
+pub(crate) fn classify(name: &str, parent: Option<&str>) -> FieldKind {
+    let w = words(name);
+    if w.is_empty() {
+        return FieldKind::Other;
+    }
+    let joined: String = w.concat();
+    let parent_words = parent.map(words).unwrap_or_default();
+    classify_words(&w, &joined, &parent_words)
+}
+
+fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
+    let is = |list: &[&str]| any_word(w, list) || list.contains(&joined);
+    if is(&["email", "mail", "emailaddress", "courriel", "correo", "epost", "mailto", "to", "from", "cc", "sender", "replyto"])
+        && !is(&["name"])
+    {
+        return FieldKind::Email;
+    }
+    if is(&["mac", "macaddress", "bssid", "hwaddr", "hwaddress"]) {
+        return FieldKind::Mac;
+    }
+    if is(&["imei"]) {
+        return FieldKind::Imei;
+    }
+    if is(&["iban", "bic"]) {
+        return FieldKind::Iban;
+    }
+    if is(&["passport", "passeport", "reisepass", "pasaporte", "passaporto", "paspoort"]) {
+        return FieldKind::Passport;
+    }
+    if is(VERSION_WORDS) && !is(&["ip", "addr", "address"]) {
+        return FieldKind::Version;
+    }
+    if is(&["ip", "ipv4", "ipv6", "ipaddress", "ipaddr", "remoteaddr", "clientip", "xforwardedfor", "forwarded", "realip", "peer"]) {
+        return FieldKind::Ip;
+    }
+    if is(&["card", "pan", "cardnumber", "creditcard", "cc", "kreditkarte", "carte", "tarjeta"])
+        && !is(&["expiry", "exp", "holder", "name", "cvv", "cvc", "brand", "type"])
+    {
+        return FieldKind::Card;
+    }
+    if is(DOB_WORDS) || (is(&["birth", "geburt", "geboorte", "nascimento"]) && !is(&["place", "city", "country", "ort", "lieu", "luogo", "lugar"])) {
+        return FieldKind::DateOfBirth;
+    }
+    if is(PHONE_WORDS) {
+        return FieldKind::Phone;
+    }
+    if is(NATIONAL_ID_WORDS) && !is(&["vat", "ust", "company"]) {
+        return FieldKind::NationalId;
+    }
+    if is(LAT_WORDS) {
+        return FieldKind::Latitude;
+    }
+    if is(LON_WORDS) {
+        return FieldKind::Longitude;
+    }
+    if is(COORD_WORDS) {
+        return FieldKind::Coordinates;
+    }
+    if is(SENSOR_WORDS) {
+        return FieldKind::Sensor;
+    }
+    if is(SERVER_WORDS) {
+        return FieldKind::Server;
+    }
+    let thing = is(THING_WORDS);
+    // "first"/"last"/"given"/"family" alone are generic; with "name" (here or in the parent)
+    // they are name parts.
+    let named = is(&["name", "nom", "nombre", "nome", "naam", "navn", "namn"])
+        || any_word(parent, &["name", "person", "holder", "customer", "contact"]);
+    if !thing && (is(FIRST_WORDS) || (named && is(&["first", "given", "fore"]))) {
+        return FieldKind::FirstName;
+    }
+    if !thing && (is(LAST_WORDS) || (named && is(&["last", "family", "sur"]))) {
+        return FieldKind::LastName;
+    }
+    if is(NAME_WORDS) {
+        if thing {
+            return FieldKind::ThingName;
+        }
+        if any_word(parent, THING_WORDS) {
+            return FieldKind::ThingName;
+        }
+        return FieldKind::FullName;
+    }
+    if is(ADDRESS_WORDS) && !is(NOT_POSTAL_WORDS) {
+        return FieldKind::Address;
+    }
+    if (is(&["line1", "line", "street"]) || joined == "line1") && any_prefix(parent, &["addr", "adress", "adresse", "anschrift", "shipping", "billing", "delivery"]) {
+        return FieldKind::Address;
+    }
+    if is(OTHER_DATE_WORDS) {
+        return FieldKind::OtherDate;
+    }
+    if is(BUSINESS_ID_WORDS) {
+        return FieldKind::BusinessId;
+    }
+    FieldKind::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_words() {
+        assert_eq!(words("ContactPhone"), vec!["contact", "phone"]);
+        assert_eq!(words("date_of-birth.v2"), vec!["date", "of", "birth", "v2"]);
+        assert_eq!(words("Straße"), vec!["straße"]);
+    }
+
+    #[test]
+    fn classifies_across_languages() {
+        for (name, kind) in [
+            ("ContactPhone", FieldKind::Phone),
+            ("geburtsdatum", FieldKind::DateOfBirth),
+            ("date_of_birth", FieldKind::DateOfBirth),
+            ("Vorname", FieldKind::FirstName),
+            ("cognome", FieldKind::LastName),
+            ("display_name", FieldKind::FullName),
+            ("company_name", FieldKind::ThingName),
+            ("username", FieldKind::Other),
+            ("shipping_address", FieldKind::Address),
+            ("email_address", FieldKind::Email),
+            ("ip_address", FieldKind::Ip),
+            ("order_id", FieldKind::BusinessId),
+            ("fw", FieldKind::Version),
+            ("national_id", FieldKind::NationalId),
+            ("lng", FieldKind::Longitude),
+            ("created_at", FieldKind::OtherDate),
+        ] {
+            assert_eq!(classify(name, None), kind, "{name}");
+        }
+        assert_eq!(classify("line1", Some("billingAddress")), FieldKind::Address);
+    }
+}
