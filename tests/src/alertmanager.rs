@@ -94,10 +94,10 @@ impl Alertmanager {
             Duration::from_millis(200),
             || {
                 if let Ok(Some(status)) = proc.exit_status() {
-                    return Err(format!(
+                    return Err(wait::fatal(format!(
                         "alertmanager exited with {status}: {}",
                         proc.stderr_tail(10)
-                    ));
+                    )));
                 }
                 let resp = ns
                     .run_in(move || http::get(addr, "/-/ready"))

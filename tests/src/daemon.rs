@@ -208,7 +208,7 @@ impl Daemon {
             timeout,
             Duration::from_millis(250),
             || {
-                self.check_alive().map_err(|e| e.0)?;
+                self.check_alive().map_err(wait::fatal)?;
                 let resp = ns
                     .run_in(move || http::get(addr, "/readyz"))
                     .map_err(|e| e.0)?

@@ -22,8 +22,10 @@ pub const HTTP_PORT: u16 = 8080;
 pub const TLS12_PORT: u16 = 8443;
 /// TLS 1.3-only server port.
 pub const TLS13_PORT: u16 = 9443;
-/// Raw TCP sink port.
+/// Raw TCP sink port (random bytes).
 pub const SINK_TCP_PORT: u16 = 7000;
+/// Second raw TCP sink port (truncated TLS hello).
+pub const SINK_TCP_PORT_2: u16 = 7002;
 /// Raw UDP sink port.
 pub const SINK_UDP_PORT: u16 = 7001;
 /// Alertmanager port (127.0.0.1 in the client namespace).
@@ -33,6 +35,12 @@ pub const ALERT_NAME: &str = "PersonalDataUnencrypted";
 
 /// How long the daemon may take to attach and answer /readyz.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long findings/flows may take to show up while traffic is re-sent.
+pub const FINDINGS_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long an alert may take to reach Alertmanager (batching, retries).
+pub const ALERT_TIMEOUT: Duration = Duration::from_secs(90);
+/// How long the daemon may take to exit after SIGTERM/SIGINT.
+pub const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// When Alertmanager starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +58,8 @@ pub struct Options {
     pub alertmanager: AlertmanagerStart,
     /// Whether to locate/build the binary (tests) or only look for it (demo).
     pub build: Build,
+    /// Called with a short message before each start-up step (the demo prints them).
+    pub progress: Option<fn(&str)>,
 }
 
 impl Default for Options {
@@ -57,6 +67,7 @@ impl Default for Options {
         Self {
             alertmanager: AlertmanagerStart::Now,
             build: Build::IfNeeded,
+            progress: None,
         }
     }
 }
@@ -96,22 +107,39 @@ impl Lab {
     /// # Errors
     /// When any part fails to start; everything started so far is torn down.
     pub fn start(opts: Options) -> Result<Self> {
+        let say = |msg: &str| {
+            if let Some(progress) = opts.progress {
+                progress(msg);
+            }
+        };
         let bin = daemon::monitor_bin(opts.build)?;
+        say(&format!("using {}", bin.display()));
         let dir = tempfile::Builder::new()
             .prefix("m2m-lab-")
             .tempdir()
             .context("lab temp dir")?;
         let logs = dir.path().join("logs");
         std::fs::create_dir_all(&logs).context("creating log dir")?;
+        say(
+            "creating namespaces client (198.18.0.1) and server (198.18.0.2) joined by a veth pair",
+        );
         let topo = Topology::create()?;
         let (client, server) = (topo.client.handle(), topo.server.handle());
+        say(&format!(
+            "starting servers: HTTP :{HTTP_PORT}, TLS 1.2 :{TLS12_PORT}, TLS 1.3 :{TLS13_PORT}, raw sink"
+        ));
         let cert = Cert::generate(dir.path())?;
         let http = HttpServer::start(&server, HTTP_PORT, &logs)?;
         let tls12 = TlsServer::start(&server, TLS12_PORT, TlsVersion::V1_2, &cert, &logs)?;
         let tls13 = TlsServer::start(&server, TLS13_PORT, TlsVersion::V1_3, &cert, &logs)?;
-        let sink = Sink::start(&server, SINK_TCP_PORT, SINK_UDP_PORT)?;
+        let sink = Sink::start(&server, &[SINK_TCP_PORT, SINK_TCP_PORT_2], SINK_UDP_PORT)?;
         let alertmanager = match opts.alertmanager {
-            AlertmanagerStart::Now => Some(Alertmanager::start(&client, ALERTMANAGER_PORT, &logs)?),
+            AlertmanagerStart::Now => {
+                say(&format!(
+                    "starting Alertmanager on 127.0.0.1:{ALERTMANAGER_PORT} (client namespace)"
+                ));
+                Some(Alertmanager::start(&client, ALERTMANAGER_PORT, &logs)?)
+            }
             AlertmanagerStart::Later => None,
         };
         let config = daemon::Config {
@@ -120,6 +148,9 @@ impl Lab {
             listen: daemon::LISTEN,
             state_dir: dir.path().join("state"),
         };
+        say(&format!(
+            "starting `monitor run --iface {CLIENT_IF}` and waiting until it is ready"
+        ));
         let mut daemon = Daemon::start(&bin, &client, config, &logs)?;
         daemon.wait_ready(READY_TIMEOUT)?;
         Ok(Self {
@@ -246,7 +277,7 @@ impl Lab {
         mut check: impl FnMut(&Self) -> std::result::Result<T, String>,
     ) -> Result<T> {
         wait::until(what, timeout, Duration::from_secs(2), || {
-            self.daemon.check_alive().map_err(|e| e.0)?;
+            self.daemon.check_alive().map_err(wait::fatal)?;
             drive(self).map_err(|e| format!("driving traffic: {e}"))?;
             check(self)
         })
@@ -358,5 +389,47 @@ impl Drop for Lab {
                 dir.keep().display()
             );
         }
+    }
+}
+
+/// A lab for one integration test: holds the serialisation lock for its lifetime.
+/// Field order is drop order: the lab goes first, then the lock is released.
+#[derive(Debug)]
+pub struct TestLab {
+    lab: Lab,
+    _serial: MutexGuard<'static, ()>,
+}
+
+impl TestLab {
+    /// Checks prerequisites (see [`crate::preflight::require`]) and starts a lab.
+    ///
+    /// Returns `None` when the test is skipped (outside CI only).
+    ///
+    /// # Panics
+    /// When a prerequisite is missing in CI or the lab cannot start.
+    #[must_use]
+    pub fn start(test: &str, opts: Options) -> Option<Self> {
+        if !crate::preflight::require(test, &[crate::alertmanager::BINARY]) {
+            return None;
+        }
+        let serial = serial();
+        let lab = Lab::start(opts).unwrap_or_else(|e| panic!("{test}: starting the lab: {e}"));
+        Some(Self {
+            lab,
+            _serial: serial,
+        })
+    }
+}
+
+impl std::ops::Deref for TestLab {
+    type Target = Lab;
+    fn deref(&self) -> &Lab {
+        &self.lab
+    }
+}
+
+impl std::ops::DerefMut for TestLab {
+    fn deref_mut(&mut self) -> &mut Lab {
+        &mut self.lab
     }
 }

@@ -19,6 +19,7 @@
 //! - [`alertmanager`]: a real Alertmanager and its v2 API.
 //! - [`daemon`]: locating, starting and querying `monitor`.
 //! - [`contract`]: the daemon's JSON and metrics contract, parsed.
+//! - [`expect`]: contract checks shared by tests and demo.
 //! - [`fixtures`]: planted personal data and its variants.
 //! - [`kernel`]: what is attached to an interface (tc, bpftool, BPF link ids).
 //! - [`privacy`]: searching every output for planted raw values.
@@ -29,6 +30,7 @@ pub mod clients;
 pub mod contract;
 pub mod daemon;
 pub mod error;
+pub mod expect;
 pub mod fixtures;
 pub mod http;
 pub mod kernel;

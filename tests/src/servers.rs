@@ -64,11 +64,11 @@ pub fn wait_listening(ns: &NsRef, port: u16, mut proc: Option<&mut Proc>) -> Res
         if let Some(p) = proc.as_deref_mut()
             && let Ok(Some(status)) = p.exit_status()
         {
-            return Err(format!(
+            return Err(wait::fatal(format!(
                 "{} exited with {status}: {}",
                 p.name(),
                 p.stderr_tail(10)
-            ));
+            )));
         }
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         ns.run_in(move || TcpStream::connect_timeout(&addr, Duration::from_secs(1)).map(drop))
@@ -219,8 +219,8 @@ impl TlsServer {
 /// namespace and stops when dropped (or after an hour at most).
 #[derive(Debug)]
 pub struct Sink {
-    /// TCP port.
-    pub tcp_port: u16,
+    /// TCP ports.
+    pub tcp_ports: Vec<u16>,
     /// UDP port.
     pub udp_port: u16,
     received: Arc<AtomicU64>,
@@ -229,20 +229,25 @@ pub struct Sink {
 }
 
 impl Sink {
-    /// Binds both ports in `ns` (0.0.0.0) and starts draining them.
+    /// Binds the ports in `ns` (0.0.0.0) and starts draining them.
     ///
     /// # Errors
     /// When binding fails.
-    pub fn start(ns: &NsRef, tcp_port: u16, udp_port: u16) -> Result<Self> {
+    pub fn start(ns: &NsRef, tcp_ports: &[u16], udp_port: u16) -> Result<Self> {
+        let ports = tcp_ports.to_vec();
         let received = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
         let (rx_count, rx_stop) = (received.clone(), stop.clone());
         let thread = ns.spawn_in(move || {
-            let bound = (|| -> Result<(TcpListener, UdpSocket)> {
-                let tcp = TcpListener::bind(("0.0.0.0", tcp_port))
-                    .context(format!("binding TCP {tcp_port}"))?;
-                tcp.set_nonblocking(true).context("nonblocking listener")?;
+            let bound = (|| -> Result<(Vec<TcpListener>, UdpSocket)> {
+                let mut tcp = Vec::new();
+                for port in ports {
+                    let l = TcpListener::bind(("0.0.0.0", port))
+                        .context(format!("binding TCP {port}"))?;
+                    l.set_nonblocking(true).context("nonblocking listener")?;
+                    tcp.push(l);
+                }
                 let udp = UdpSocket::bind(("0.0.0.0", udp_port))
                     .context(format!("binding UDP {udp_port}"))?;
                 udp.set_nonblocking(true).context("nonblocking udp")?;
@@ -265,7 +270,7 @@ impl Sink {
             .recv_timeout(READY_TIMEOUT)
             .map_err(|e| Error(format!("sink did not start: {e}")))??;
         Ok(Self {
-            tcp_port,
+            tcp_ports: tcp_ports.to_vec(),
             udp_port,
             received,
             stop,
@@ -280,14 +285,16 @@ impl Sink {
     }
 }
 
-fn drain(tcp: &TcpListener, udp: &UdpSocket, received: &AtomicU64, stop: &AtomicBool) {
+fn drain(tcp: &[TcpListener], udp: &UdpSocket, received: &AtomicU64, stop: &AtomicBool) {
     let deadline = Instant::now() + Duration::from_secs(3600);
     let mut conns: Vec<TcpStream> = Vec::new();
     let mut buf = vec![0_u8; 64 * 1024];
     while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
-        while let Ok((conn, _)) = tcp.accept() {
-            if conn.set_nonblocking(true).is_ok() {
-                conns.push(conn);
+        for listener in tcp {
+            while let Ok((conn, _)) = listener.accept() {
+                if conn.set_nonblocking(true).is_ok() {
+                    conns.push(conn);
+                }
             }
         }
         conns.retain_mut(|c| match c.read(&mut buf) {

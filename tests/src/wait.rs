@@ -5,10 +5,20 @@ use std::time::{Duration, Instant};
 
 use crate::{Error, Result};
 
+/// Prefix of a probe's reason that ends the wait at once (e.g. the awaited process died).
+pub const FATAL: &str = "fatal: ";
+
+/// Marks `reason` as fatal for [`until`]: waiting longer cannot help.
+#[must_use]
+pub fn fatal(reason: impl std::fmt::Display) -> String {
+    format!("{FATAL}{reason}")
+}
+
 /// Calls `probe` every `interval` until it returns `Ok`, or fails after `timeout`.
 ///
 /// `probe` returns `Err(reason)` while the condition does not hold yet; the last reason is
-/// part of the timeout error, so a failing test says what it saw last.
+/// part of the timeout error, so a failing test says what it saw last. A reason made with
+/// [`fatal`] fails at once.
 ///
 /// # Errors
 /// When `timeout` passes without `probe` succeeding.
@@ -25,6 +35,9 @@ pub fn until<T>(
         match probe() {
             Ok(value) => return Ok(value),
             Err(reason) => {
+                if let Some(reason) = reason.strip_prefix(FATAL) {
+                    return Err(Error(format!("gave up waiting for {what}: {reason}")));
+                }
                 if start.elapsed() >= timeout {
                     return Err(Error(format!(
                         "timed out after {:.1}s ({attempts} attempts) waiting for {what}; last: {reason}",
@@ -58,6 +71,23 @@ mod tests {
             },
         );
         assert_eq!(got.expect("probe holds on the third call"), 3);
+    }
+
+    #[test]
+    fn fatal_reason_stops_at_once() {
+        let mut calls = 0;
+        let err = until::<()>(
+            "x",
+            Duration::from_secs(30),
+            Duration::from_millis(1),
+            || {
+                calls += 1;
+                Err(fatal("process died"))
+            },
+        )
+        .expect_err("fatal");
+        assert_eq!(calls, 1);
+        assert!(err.0.contains("process died"), "{err}");
     }
 
     #[test]

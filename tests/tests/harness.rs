@@ -131,7 +131,7 @@ fn sink_receives_raw_tcp_udp_and_truncated_tls() {
     }
     let _serial = lab::serial();
     let topo = Topology::create().expect("topology");
-    let sink = Sink::start(&topo.server.handle(), 7000, 7001).expect("sink");
+    let sink = Sink::start(&topo.server.handle(), &[7000], 7001).expect("sink");
     let client = topo.client.handle();
     clients::tcp_send(&client, server_addr(7000), clients::random_bytes(1, 1000)).expect("tcp");
     clients::tcp_send(
