@@ -4,8 +4,11 @@ use clap::{Parser, Subcommand};
 
 mod bench_detect;
 mod bench_kernel;
+mod demo;
 mod eval;
 mod fuzz;
+mod setup;
+mod test;
 
 #[derive(Debug, Parser)]
 #[command(name = "xtask")]
@@ -16,6 +19,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Install what building and testing need (idempotent): Debian packages, rust-src, bpf-linker.
+    Setup,
+    /// The main job: a self-contained demo in throw-away network namespaces.
+    Demo,
+    /// Every test, as CI runs them (needs root for the kernel and namespace tests).
+    Test,
     /// Benchmarks: the TC program's cost per packet, and the detection engine against Presidio.
     Bench(BenchArgs),
     /// Score `monitor scan --corpus` predictions against a labelled corpus.
@@ -36,6 +45,9 @@ struct BenchArgs {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Setup => setup::run(),
+        Command::Demo => demo::run(),
+        Command::Test => test::run(),
         Command::Bench(args) => {
             if !args.detect_only {
                 bench_kernel::run()?;

@@ -403,6 +403,47 @@ impl Capture {
     }
 }
 
+impl Capture {
+    /// Removes flow directions from the kernel maps (counters and socket attribution), so that a
+    /// later connection on the same 5-tuple is sampled from its head again.
+    ///
+    /// # Errors
+    /// The flows map cannot be opened; keys already gone are not an error.
+    pub fn forget_flows(&mut self, keys: &[FlowKey]) -> Result<(), CaptureError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        for name in ["FLOWS", "SOCKETS"] {
+            let Some(map) = self.ebpf.map_mut(name) else {
+                continue;
+            };
+            match name {
+                "FLOWS" => {
+                    let mut m: HashMap<&mut MapData, FlowKey, FlowStats> =
+                        HashMap::try_from(map).map_err(|source| CaptureError::Map {
+                            name: "FLOWS",
+                            source,
+                        })?;
+                    for key in keys {
+                        let _ = m.remove(key);
+                    }
+                }
+                _ => {
+                    let mut m: HashMap<&mut MapData, FlowKey, SocketInfo> = HashMap::try_from(map)
+                        .map_err(|source| CaptureError::Map {
+                            name: "SOCKETS",
+                            source,
+                        })?;
+                    for key in keys {
+                        let _ = m.remove(key);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Drop for Capture {
     fn drop(&mut self) {
         info!(interfaces = ?self.attached, "detaching kernel programs");

@@ -107,6 +107,31 @@ pub fn flow_key(key: &monitor_common::FlowKey) -> Result<FlowKey, SampleError> {
     })
 }
 
+/// Converts a model flow key back to the kernel's layout (for map lookups and removal).
+#[must_use]
+pub fn kernel_key(key: &FlowKey) -> monitor_common::FlowKey {
+    let mut out = monitor_common::FlowKey::ZERO;
+    let mut put = |addr: IpAddr, slot: &mut [u8; 16]| match addr {
+        IpAddr::V4(ip) => {
+            slot[..4].copy_from_slice(&ip.octets());
+            FAMILY_IPV4
+        }
+        IpAddr::V6(ip) => {
+            *slot = ip.octets();
+            FAMILY_IPV6
+        }
+    };
+    out.family = put(key.src.ip(), &mut out.src_addr);
+    put(key.dst.ip(), &mut out.dst_addr);
+    out.src_port = key.src.port();
+    out.dst_port = key.dst.port();
+    out.protocol = match key.transport {
+        Transport::Tcp => IPPROTO_TCP,
+        Transport::Udp => IPPROTO_UDP,
+    };
+    out
+}
+
 /// Decodes one ring-buffer record (a [`SampleHeader`] followed by payload bytes).
 ///
 /// # Errors
@@ -222,6 +247,21 @@ pub(crate) mod tests {
         assert_eq!(s.key.src.ip(), "2001:db8::1".parse::<IpAddr>().unwrap());
         assert_eq!(s.key.transport, Transport::Udp);
         assert_eq!(s.tcp, None);
+    }
+
+    #[test]
+    fn kernel_keys_round_trip() {
+        for h in [header(0), {
+            let mut h = header(0);
+            h.key.family = FAMILY_IPV6;
+            h.key.src_addr = "2001:db8::7".parse::<Ipv6Addr>().unwrap().octets();
+            h.key.dst_addr = "fe80::1".parse::<Ipv6Addr>().unwrap().octets();
+            h.key.protocol = IPPROTO_UDP;
+            h
+        }] {
+            let model = flow_key(&h.key).unwrap();
+            assert_eq!(kernel_key(&model), h.key);
+        }
     }
 
     #[test]
