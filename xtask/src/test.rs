@@ -1,9 +1,9 @@
 //! `cargo xtask test`: the whole test suite, as CI runs it. Sets up the machine first, builds the
-//! daemon (which builds the kernel programs), then runs every test of the workspace — unit tests,
+//! daemon (which builds the kernel programs), then runs every test of the workspace: unit tests,
 //! kernel tests through BPF_PROG_TEST_RUN, and the end-to-end tests in network namespaces (these
-//! need root) — and lints the kernel crate its own way.
+//! need root).
 
-use std::process::Command;
+use std::{ffi::OsStr, process::Command};
 
 use anyhow::{Context as _, bail};
 
@@ -12,15 +12,24 @@ use crate::setup;
 pub fn run() -> anyhow::Result<()> {
     setup::run()?;
     cargo(&["build", "--package", "monitor", "--bins"])?;
-    cargo(&["test", "--workspace", "--no-fail-fast"])?;
-    Ok(())
+    // The end-to-end tests drive exactly the binary just built.
+    let monitor = crate::demo::target_dir().join("debug/monitor");
+    cargo_with_env(
+        &["test", "--workspace", "--no-fail-fast"],
+        &[("MONITOR_BIN", monitor.as_os_str())],
+    )
 }
 
 pub fn cargo(args: &[&str]) -> anyhow::Result<()> {
+    cargo_with_env(args, &[])
+}
+
+pub fn cargo_with_env(args: &[&str], env: &[(&str, &OsStr)]) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     println!("xtask: cargo {}", args.join(" "));
     let status = Command::new(cargo)
         .args(args)
+        .envs(env.iter().copied())
         .status()
         .context("running cargo")?;
     if !status.success() {
