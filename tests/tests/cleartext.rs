@@ -65,6 +65,31 @@ fn http_cleartext_personal_data_gives_findings_flows_metrics_and_alerts() {
         assert!(n > 0.0, "{name} = {n}; metrics:\n{text}");
     }
 
+    // Status: API and CLI, and the health endpoints.
+    let status = lab
+        .daemon
+        .get("/api/v1/status")
+        .and_then(|r| r.ok())
+        .expect("GET /api/v1/status");
+    let status = status.json().expect("status is JSON");
+    assert!(status.is_object(), "status is not a JSON object: {status}");
+    if let Some(ready) = status.get("ready") {
+        assert_eq!(
+            ready,
+            &serde_json::Value::Bool(true),
+            "status says not ready: {status}"
+        );
+    }
+    let cli_status = lab.daemon.cli(&["status"]).expect("monitor status");
+    assert!(
+        !cli_status.trim().is_empty(),
+        "monitor status printed nothing"
+    );
+    for path in ["/healthz", "/readyz"] {
+        let r = lab.daemon.get(path).expect("health endpoint");
+        assert_eq!(r.status, 200, "{path}: {r:?}");
+    }
+
     // Alerts in the real Alertmanager, one per data type, with the contract's labels.
     let am = lab.am().expect("alertmanager");
     let alerts = tests::wait::until(

@@ -116,6 +116,7 @@ fn run() -> Result<bool, tests::Error> {
     let status = lab.daemon.stop(libc::SIGTERM, Duration::from_secs(20))?;
     println!("  monitor run exited with {status}");
     drop(lab);
+    println!("  namespaces, servers and Alertmanager removed");
     Ok(found.is_ok() && alerts.is_ok() && tls_ok.is_ok() && status.success())
 }
 
