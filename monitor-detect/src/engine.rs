@@ -86,11 +86,6 @@ struct Scan<'e> {
     regions: Vec<String>,
 }
 
-/// Field kinds a value can be a phone number under, by name alone.
-fn phone_context(kind: FieldKind) -> bool {
-    kind == FieldKind::Phone
-}
-
 impl<'e> Scan<'e> {
     fn new(engine: &'e Engine) -> Self {
         Self { engine, found: Vec::new(), budget: engine.config.max_decoded_bytes, regions: Vec::new() }
@@ -150,6 +145,12 @@ impl<'e> Scan<'e> {
 
     /// Scans one buffer.
     fn text(&mut self, text: &Text<'_>) {
+        self.text_in(text, None);
+    }
+
+    /// Scans one buffer; `outer` is the field the whole buffer is the value of (a decoded JSON
+    /// string, form value or base64 field), which gives context to values outside inner fields.
+    fn text_in(&mut self, text: &Text<'_>, outer: Option<(FieldKind, &str)>) {
         let bytes: &[u8] = &text.bytes;
         let mut candidates = Vec::new();
         let mut runs = Vec::new();
@@ -159,32 +160,57 @@ impl<'e> Scan<'e> {
         let kinds: Vec<FieldKind> = fields
             .iter()
             .map(|f| {
-                let key = String::from_utf8_lossy(text.get(f.key.clone()));
-                let parent = f.parent.clone().map(|p| String::from_utf8_lossy(text.get(p)).into_owned());
+                let key = key_name(text.get(f.key.clone()));
+                let parent = f.parent.clone().map(|p| key_name(text.get(p)));
                 keywords::classify(&key, parent.as_deref())
             })
             .collect();
         for candidate in &candidates {
             let field = fields::field_around(&fields, &candidate.span);
-            let kind = field.and_then(|i| kinds.get(i)).copied().unwrap_or(FieldKind::Other);
-            let key = field.and_then(|i| fields.get(i)).map(|f| String::from_utf8_lossy(text.get(f.key.clone())).into_owned());
-            let kind = if field.is_none() { self.preceding_kind(bytes, candidate.span.start) } else { kind };
-            let kind = if candidate.data_type == DataType::Phone && candidate.strength == Strength::NeedsContext && kind != FieldKind::Phone {
-                self.preceding_kind(bytes, candidate.span.start)
-            } else {
-                kind
+            let (kind, key) = match field.and_then(|i| fields.get(i).zip(kinds.get(i))) {
+                Some((f, &kind)) => (kind, Some(key_name(text.get(f.key.clone())))),
+                None => outer.map_or((FieldKind::Other, None), |(k, name)| (k, Some(name.to_owned()))),
             };
-            let kind = if matches!(candidate.data_type, DataType::Ipv4 | DataType::Ipv6) && kind == FieldKind::Other {
-                self.preceding_kind(bytes, candidate.span.start)
-            } else {
-                kind
-            };
+            let kind = self.refine_kind(bytes, candidate, kind);
             self.judge(text, candidate, kind, key.as_deref());
         }
         for (field, &kind) in fields.iter().zip(&kinds) {
             self.field(text, &fields, field, kind);
         }
+        self.free_text_names(text, &candidates);
         self.base64_runs(text, &runs);
+    }
+
+    /// Looks at the words before a candidate where its field alone does not decide.
+    fn refine_kind(&self, bytes: &[u8], c: &Candidate, kind: FieldKind) -> FieldKind {
+        let generic = matches!(kind, FieldKind::Other | FieldKind::FullName | FieldKind::ThingName);
+        let ask = match c.data_type {
+            DataType::Ipv4 | DataType::Ipv6 => kind != FieldKind::Ip,
+            DataType::Phone => c.strength == Strength::NeedsContext && kind != FieldKind::Phone,
+            DataType::NationalId => c.strength == Strength::NeedsContext && generic,
+            _ => false,
+        };
+        if !ask {
+            return kind;
+        }
+        match self.preceding_kind(bytes, c.span.start) {
+            FieldKind::Other => kind,
+            found => found,
+        }
+    }
+
+    /// Names next to an e-mail address (`Anna Schmidt <anna@...>`, a CSV cell before the
+    /// address) and after a greeting (`Hallo Gilles,`).
+    fn free_text_names(&mut self, text: &Text<'_>, candidates: &[Candidate]) {
+        let bytes: &[u8] = &text.bytes;
+        for c in candidates.iter().filter(|c| c.data_type == DataType::Email) {
+            if let Some(span) = names::name_before(bytes, c.span.start) {
+                self.push(text, DataType::PersonName, span, 0.8, None, None);
+            }
+        }
+        for span in names::greeted_names(bytes) {
+            self.push(text, DataType::PersonName, span, 0.8, None, None);
+        }
     }
 
     /// What the word(s) just before `at` say (for values in free text: `sms to 0170...`).
@@ -330,7 +356,7 @@ impl<'e> Scan<'e> {
 
     /// Field-decided detection on one field's value.
     fn field(&mut self, text: &Text<'_>, fields: &[Field], field: &Field, kind: FieldKind) {
-        let key = String::from_utf8_lossy(text.get(field.key.clone())).into_owned();
+        let key = key_name(text.get(field.key.clone()));
         let value = text.get(field.value.clone());
         // Escaped values: decode, then scan the decoded form with this field's context.
         let decoded = match field.syntax {
@@ -352,15 +378,9 @@ impl<'e> Scan<'e> {
                 shifted.push(field.value.start + s..field.value.start + e);
             }
             let view = text.derive(bytes, &shifted);
-            let mut candidates = Vec::new();
-            let mut runs = Vec::new();
-            patterns::scan(&view.bytes, &mut candidates, &mut runs);
-            for c in &candidates {
-                self.judge(&view, c, kind, Some(&key));
-            }
+            self.text_in(&view, Some((kind, &key)));
             let whole = 0..view.bytes.len();
             self.whole_value(&view, whole, kind, Some(&key), field.syntax, has_sibling(text, fields, field, kind));
-            self.base64_runs(&view, &runs);
             return;
         }
         let sibling = has_sibling(text, fields, field, kind);
@@ -486,8 +506,17 @@ fn has_sibling(text: &Text<'_>, fields: &[Field], field: &Field, kind: FieldKind
     fields.iter().any(|f| {
         f.value.start.abs_diff(field.value.start) < 160
             && f.value != field.value
-            && keywords::classify(&String::from_utf8_lossy(text.get(f.key.clone())), None) == want
+            && keywords::classify(&key_name(text.get(f.key.clone())), None) == want
     })
+}
+
+/// A field name as text, URL-decoded (`customer%5Bemail%5D` reads `customer[email]`).
+fn key_name(raw: &[u8]) -> String {
+    let raw = raw.get(..raw.len().min(128)).unwrap_or_default();
+    match escapes::url_decode(raw) {
+        Some((decoded, _)) => String::from_utf8_lossy(&decoded).into_owned(),
+        None => String::from_utf8_lossy(raw).into_owned(),
+    }
 }
 
 /// End of the HTTP head (after the blank line), when `payload` starts with an HTTP message.

@@ -198,7 +198,7 @@ fn string_end(b: &[u8], from: usize) -> Option<usize> {
 // ---------------------------------------------------------------- key=value
 
 const fn is_key_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'[' | b']')
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'[' | b']' | b'%')
 }
 
 fn key_values(b: &[u8], out: &mut Vec<Field>) {

@@ -76,7 +76,9 @@ fn any_prefix(words: &[String], list: &[&str]) -> bool {
 }
 
 const NAME_WORDS: &[&str] = &[
-    "name", "names", "fullname", "displayname", "nom", "nombre", "nome", "naam", "navn", "namn",
+    "name", "names", "driver", "passenger", "rider", "courier", "employee", "member", "guest",
+    "traveler", "traveller", "payer", "payee", "debtor", "creditor", "signatory", "signer",
+    "kunde", "fahrer", "cliente", "conducteur", "conductor", "autista", "bestuurder", "fullname", "displayname", "nom", "nombre", "nome", "naam", "navn", "namn",
     "nimi", "imię", "imie", "jméno", "holder", "accountholder", "cardholder", "owner", "recipient",
     "beneficiary", "patient", "customername", "contactname", "addressee", "inhaber", "titular",
     "titulaire", "intestatario", "kontoinhaber", "empfänger", "empfaenger", "destinataire",
@@ -101,9 +103,16 @@ const THING_WORDS: &[&str] = &[
     "label", "group", "channel", "stream", "index", "schema", "db", "database", "container",
     "pod", "image", "namespace", "region", "zone", "site", "building", "room", "sensor", "metric",
     "sku", "package", "module", "feature", "task", "workflow", "pipeline", "env", "environment",
-    "cookie", "header", "param", "attribute", "display", "screen", "nick", "nickname", "alias",
+    "cookie", "header", "param", "attribute", "screen", "nick", "nickname", "alias",
     "handle", "entreprise", "societe", "société", "empresa", "azienda", "bedrijf", "unternehmen",
     "nazwa", "path", "version", "release", "title", "school", "employer", "city", "town", "file",
+];
+/// Enclosing objects whose `name` is a thing's name.
+const PARENT_THING_WORDS: &[&str] = &[
+    "company", "product", "products", "item", "items", "host", "device", "devices", "app",
+    "service", "file", "brand", "model", "org", "organisation", "organization", "merchant",
+    "vendor", "shop", "store", "bank", "team", "project", "sku", "package", "module", "category",
+    "plan", "tier", "sensor", "metric", "job", "stream", "labels", "tags", "firma", "empresa",
 ];
 const DOB_WORDS: &[&str] = &[
     "dob", "birthdate", "birthday", "bday", "born", "geburtsdatum", "gebdatum", "gebdat",
@@ -123,8 +132,8 @@ const NOT_POSTAL_WORDS: &[&str] = &[
     "email", "mail", "ip", "ipv4", "ipv6", "mac", "remote", "server", "wallet", "host", "bind",
     "listen", "peer", "socket", "url", "web", "contract", "node", "hardware", "bluetooth", "ble",
     "memory", "ethernet", "link", "proxy", "gateway", "broker", "endpoint", "source", "destination",
-    "dst", "src", "client", "mqtt", "public", "private", "billing", "city", "zip", "postcode",
-    "country", "line2", "code", "postal", "town", "state", "region",
+    "dst", "src", "client", "mqtt", "public", "private", "city", "zip", "postcode", "plz",
+    "country", "line2", "code", "town", "state", "region", "cap", "cp",
 ];
 const PHONE_WORDS: &[&str] = &[
     "phone", "phones", "telephone", "telefon", "telefono", "teléfono", "telefone", "telefoon",
@@ -138,7 +147,9 @@ const NATIONAL_ID_WORDS: &[&str] = &[
     "idnr", "steuernummer", "bsn", "burgerservicenummer", "nir", "insee", "secu", "pesel",
     "personnummer", "personalnummer", "nino", "insurance", "fiscale", "codicefiscale", "cf",
     "dni", "nie", "nif", "idnumber", "personid", "personalid", "personal", "identity",
-    "identification", "identificacion", "citizen", "social", "socialsecurity", "svnr",
+    "identification", "identificacion", "citizen", "social", "sociale", "securite", "sécurité",
+    "socialsecurity", "svnr", "ni", "nin", "ninumber", "personnumber", "personalnumber",
+    "idcard", "ausweis", "personalausweis", "documento", "cedula", "identiteit",
     "sozialversicherungsnummer", "versicherungsnummer", "rijksregisternummer", "rijksregister",
     "registre", "niss", "personnr", "henkilötunnus", "hetu", "cpr", "document", "documentnumber",
     "tin", "steuer", "numerofiscal",
@@ -173,7 +184,7 @@ const OTHER_DATE_WORDS: &[&str] = &[
     "shipped", "order", "last", "first", "seen",
 ];
 const BUSINESS_ID_WORDS: &[&str] = &[
-    "order", "invoice", "ref", "reference", "sku", "serial", "batch", "ticket", "transaction",
+    "order", "invoice", "ref", "reference", "sku", "gtin", "ean", "upc", "isbn", "asin", "mpn", "serial", "batch", "ticket", "transaction",
     "txn", "tx", "request", "trace", "correlation", "session", "cart", "shipment", "tracking",
     "po", "no", "nr", "number", "id", "uuid", "guid", "hash", "checksum", "etag", "part",
     "product", "customer", "tenant", "account", "msg", "message", "job",
@@ -216,7 +227,8 @@ fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
     if is(&["ip", "ipv4", "ipv6", "ipaddress", "ipaddr", "remoteaddr", "clientip", "xforwardedfor", "forwarded", "realip", "peer"]) {
         return FieldKind::Ip;
     }
-    if is(&["card", "pan", "cardnumber", "creditcard", "cc", "kreditkarte", "carte", "tarjeta"])
+    if (is(&["card", "pan", "cardnumber", "creditcard", "cc", "kreditkarte", "carte", "tarjeta", "cardno", "ccnumber", "primaryaccountnumber"])
+        || joined.contains("primaryaccount"))
         && !is(&["expiry", "exp", "holder", "name", "cvv", "cvc", "brand", "type"])
     {
         return FieldKind::Card;
@@ -227,7 +239,10 @@ fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
     if is(PHONE_WORDS) {
         return FieldKind::Phone;
     }
-    if is(NATIONAL_ID_WORDS) && !is(&["vat", "ust", "company"]) {
+    if is(&["holder", "accountholder", "cardholder", "kontoinhaber", "titular", "titulaire"]) {
+        return FieldKind::FullName;
+    }
+    if is(NATIONAL_ID_WORDS) && !is(&["vat", "ust", "company", "name"]) {
         return FieldKind::NationalId;
     }
     if is(LAT_WORDS) {
@@ -260,7 +275,7 @@ fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
         if thing {
             return FieldKind::ThingName;
         }
-        if any_word(parent, THING_WORDS) {
+        if any_word(parent, PARENT_THING_WORDS) {
             return FieldKind::ThingName;
         }
         return FieldKind::FullName;

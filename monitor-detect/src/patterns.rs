@@ -125,7 +125,9 @@ fn scan_at(b: &[u8], i: usize, out: &mut Vec<Candidate>, base64_runs: &mut Vec<R
         push(out, DataType::GpsCoordinates, i..i + len, Strength::Strong, None);
         return len;
     }
-    if c.is_ascii_digit() || c.is_ascii_uppercase() || c == b'+' || c == b'(' {
+    // A digit run right after "<digit>." is the fraction of a decimal number.
+    let in_decimal = b.get(i.wrapping_sub(1)) == Some(&b'.') && b.get(i.wrapping_sub(2)).is_some_and(u8::is_ascii_digit);
+    if !in_decimal && (c.is_ascii_digit() || c.is_ascii_uppercase() || c == b'+' || c == b'(') {
         if let Some(len) = grouped_value(s, i, out) {
             return len;
         }
@@ -160,7 +162,7 @@ fn group_ends(s: &[u8]) -> Vec<usize> {
 
 /// Numbers and identifiers made of groups: cards, IMEIs, IBANs, national IDs, phones.
 fn grouped_value(s: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> {
-    if s.first() == Some(&b'(') || s.first() == Some(&b'+') || s.starts_with(b"00") || s.first() == Some(&b'0') {
+    if s.first().is_some_and(|&c| c.is_ascii_digit() || c == b'(' || c == b'+') {
         let len = phone::phone_run_len(s);
         if len >= 7 && !s.get(len).is_some_and(u8::is_ascii_alphanumeric) {
             let text = s.get(..len)?;
@@ -187,11 +189,11 @@ fn grouped_value(s: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> 
         let digits_only = compact.iter().all(u8::is_ascii_digit);
         let single_sep = text.iter().filter(|x| !x.is_ascii_alphanumeric()).collect::<Vec<_>>().windows(2).all(|w| w[0] == w[1]);
         if digits_only && single_sep && !text.contains(&b'.') && !text.contains(&b'/') {
-            if compact.len() == 15 && financial::valid_imei(&compact) {
+            if compact.len() == 15 && financial::valid_imei(&compact) && financial::imei_grouping(text) {
                 push(out, DataType::Imei, i..i + end, Strength::Strong, None);
                 return Some(end);
             }
-            if financial::valid_card(&compact) {
+            if financial::valid_card(&compact) && financial::card_grouping(text) {
                 push(out, DataType::CreditCard, i..i + end, Strength::Strong, None);
                 return Some(end);
             }

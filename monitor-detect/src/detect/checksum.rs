@@ -32,11 +32,6 @@ pub(crate) fn mod97(chars: impl IntoIterator<Item = u8>) -> Option<u32> {
     Some(rem)
 }
 
-/// Keeps ASCII digits only.
-pub(crate) fn digits_of(bytes: &[u8]) -> Vec<u8> {
-    bytes.iter().copied().filter(u8::is_ascii_digit).collect()
-}
-
 /// Numeric value of ASCII digits (at most 18 of them).
 pub(crate) fn number(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() || digits.len() > 18 {

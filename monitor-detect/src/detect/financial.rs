@@ -1,6 +1,6 @@
 //! IBAN, payment card and IMEI validation.
 
-use super::checksum::{digits_of, luhn, mod97};
+use super::checksum::{luhn, mod97};
 
 /// IBAN length per country (ISO 13616 registry).
 const IBAN_LENGTHS: &[(&[u8; 2], usize)] = &[
@@ -93,25 +93,24 @@ pub(crate) fn valid_imei(digits: &[u8]) -> bool {
         && luhn(digits)
 }
 
-/// Digits of a number written with single space/dash separators; `None` when separators are
-/// doubled, mixed, or letters occur.
-pub(crate) fn grouped_digits(text: &[u8]) -> Option<Vec<u8>> {
-    let mut sep = None;
-    let mut prev_sep = true;
-    for &b in text {
-        if b.is_ascii_digit() {
-            prev_sep = false;
-        } else if matches!(b, b' ' | b'-') && !prev_sep {
-            if sep.is_some_and(|s| s != b) {
-                return None;
-            }
-            sep = Some(b);
-            prev_sep = true;
-        } else {
-            return None;
-        }
+/// Lengths of the digit groups of `text` (separators are any non-digits).
+fn group_lengths(text: &[u8]) -> Vec<usize> {
+    text.split(|b| !b.is_ascii_digit()).filter(|g| !g.is_empty()).map(<[u8]>::len).collect()
+}
+
+/// Whether a card number is written as cards are printed: compact, 4-4-4-4(-3), or Amex 4-6-5.
+pub(crate) fn card_grouping(text: &[u8]) -> bool {
+    let groups = group_lengths(text);
+    match groups.as_slice() {
+        [_] => true,
+        [4, 4, 4, 4] | [4, 4, 4, 4, 3] | [4, 6, 5] | [4, 6, 4] | [4, 4, 4, 1] | [4, 4, 4, 2] | [4, 4, 4, 3] => true,
+        _ => false,
     }
-    (!prev_sep).then(|| digits_of(text))
+}
+
+/// Whether an IMEI is written compact or as `AA-BBBBBB-CCCCCC-D`.
+pub(crate) fn imei_grouping(text: &[u8]) -> bool {
+    matches!(group_lengths(text).as_slice(), [15] | [2, 6, 6, 1] | [8, 6, 1])
 }
 
 #[cfg(test)]
@@ -135,8 +134,9 @@ mod tests {
         assert!(!valid_card(b"1234567812345670"));
         assert!(valid_imei(b"490154203237518"));
         assert!(!valid_imei(b"490154203237519"));
-        assert_eq!(grouped_digits(b"4111 1111 1111 1111").unwrap().len(), 16);
-        assert!(grouped_digits(b"4111 1111-1111 1111").is_none());
+        assert!(card_grouping(b"4111 1111 1111 1111"));
+        assert!(!card_grouping(b"41 1111111111111 11"));
+        assert!(imei_grouping(b"49-015420-323751-8"));
     }
 
     proptest! {
@@ -158,7 +158,8 @@ mod tests {
 
         #[test]
         fn card_and_imei_never_panic(s in "[0-9 -]{0,25}") {
-            if let Some(d) = grouped_digits(s.as_bytes()) { let _ = (valid_card(&d), valid_imei(&d)); }
+            let d: Vec<u8> = s.bytes().filter(u8::is_ascii_digit).collect();
+            let _ = (valid_card(&d), valid_imei(&d), card_grouping(s.as_bytes()), imei_grouping(s.as_bytes()));
         }
     }
 }

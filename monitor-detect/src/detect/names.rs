@@ -85,6 +85,104 @@ pub(crate) fn address_shape(text: &[u8]) -> bool {
     has_digit && has_word && words >= 2 && digits * 2 < text.len()
 }
 
+/// Greetings after which a message names its recipient.
+const GREETINGS: &[&str] = &[
+    "Hallo ", "Hello ", "Hi ", "Hey ", "Dear ", "Hej ", "Hei ", "Hola ", "Bonjour ", "Ciao ",
+    "Salut ", "Beste ", "Liebe ", "Lieber ", "Hoi ", "Moi ", "Olá ", "Ola ", "Buongiorno ",
+    "Buenos días ", "Guten Tag ", "Geachte ", "Cześć ", "Dzień dobry ", "Witaj ", "Estimado ",
+    "Estimada ", "Gentile ", "Cher ", "Chère ", "Sehr geehrte Frau ", "Sehr geehrter Herr ",
+    "Bom dia ", "Goedemorgen ", "Goedendag ", "Tere ", "Sveiki ", "Ahoj ", "Szia ",
+];
+
+static GREETING_FINDER: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+    std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(GREETINGS).ok());
+
+/// Span of 1–3 capitalised name words starting at `from`, ending before `,`, `!`, `:`, `.`,
+/// `<`, a quote or the end of the line.
+fn name_words_from(b: &[u8], from: usize) -> Option<std::ops::Range<usize>> {
+    let rest = b.get(from..)?;
+    let len = rest
+        .iter()
+        .take(60)
+        .take_while(|&&c| c >= 0x80 || c.is_ascii_alphabetic() || matches!(c, b' ' | b'-' | b'\''))
+        .count();
+    let mut text = std::str::from_utf8(rest.get(..len)?).ok()?;
+    // Keep only the leading capitalised words.
+    let mut end = 0;
+    let mut words = 0;
+    for word in text.split(' ') {
+        if words >= 3 || !name_word(word) {
+            break;
+        }
+        end += word.len() + usize::from(words > 0);
+        words += 1;
+    }
+    text = text.get(..end)?;
+    let after = rest.get(text.len()).copied();
+    let terminated = matches!(after, None | Some(b',' | b'!' | b':' | b'.' | b'<' | b'"' | b'\n' | b'\r' | b';'));
+    (words >= 1 && terminated && name_shape(text.as_bytes(), 1, 3)).then(|| from..from + text.len())
+}
+
+/// Names right after a greeting word.
+pub(crate) fn greeted_names(b: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let Some(finder) = GREETING_FINDER.as_ref() else { return Vec::new() };
+    finder
+        .find_iter(b)
+        .filter(|m| m.start() == 0 || b.get(m.start() - 1).is_some_and(|c| !c.is_ascii_alphanumeric()))
+        .filter_map(|m| name_words_from(b, m.end()))
+        .collect()
+}
+
+/// A name written just before an e-mail address: `Anna Schmidt <anna@...>` or the previous
+/// cell of a delimited row (`Anna Schmidt;anna@...`).
+pub(crate) fn name_before(b: &[u8], email_start: usize) -> Option<std::ops::Range<usize>> {
+    let mut end = email_start;
+    let prev = *b.get(end.checked_sub(1)?)?;
+    if prev == b'<' {
+        end -= 1;
+        while end > 0 && b.get(end - 1) == Some(&b' ') {
+            end -= 1;
+        }
+        if b.get(end.checked_sub(1)?) == Some(&b'"') {
+            end -= 1;
+        }
+        // Take capitalised words backwards.
+        let mut start = end;
+        let mut words = 0;
+        let mut cursor = end;
+        loop {
+            let mut s = cursor;
+            while s > 0 && b.get(s - 1).is_some_and(|&c| c >= 0x80 || c.is_ascii_alphabetic() || matches!(c, b'-' | b'\'')) {
+                s -= 1;
+            }
+            let Some(word) = b.get(s..cursor).and_then(|w| std::str::from_utf8(w).ok()) else { break };
+            if s == cursor || !name_word(word) {
+                break;
+            }
+            start = s;
+            words += 1;
+            if words == 4 || s == 0 || b.get(s - 1) != Some(&b' ') {
+                break;
+            }
+            cursor = s - 1;
+        }
+        let span = start..end;
+        return (words >= 2 && name_shape(b.get(span.clone())?, 2, 4)).then_some(span);
+    }
+    if !matches!(prev, b'\t' | b';' | b'|' | b',') {
+        return None;
+    }
+    end -= 1;
+    let cell_start = b
+        .get(..end)?
+        .iter()
+        .rposition(|&c| matches!(c, b'\t' | b';' | b'|' | b'\n' | b'"') || c == prev)
+        .map_or(0, |p| p + 1);
+    let span = cell_start..end;
+    let cell = b.get(span.clone())?;
+    (name_shape(cell, 2, 3) && cell.contains(&b' ')).then_some(span)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -109,10 +207,24 @@ mod tests {
         assert!(!address_shape(b"Wanzleben"));
     }
 
+    #[test]
+    fn free_text_names() {
+        let b = b"password reset requested for Kajetan Fal <k@x.pl>, sms";
+        let at = b.iter().position(|&c| c == b'<').unwrap() + 1;
+        assert_eq!(name_before(b, at).map(|r| &b[r]), Some(&b"Kajetan Fal"[..]));
+        let b = b"833\tWallace, Jay\tjay@yahoo.com";
+        let at = b.iter().position(|&c| c == b'j').unwrap();
+        assert_eq!(name_before(b, at).map(|r| &b[r]), Some(&b"Wallace, Jay"[..]));
+        let b = "Hallo Gilles, Ihr Code lautet 4".as_bytes();
+        assert_eq!(greeted_names(b).into_iter().map(|r| &b[r]).collect::<Vec<_>>(), vec![&b"Gilles"[..]]);
+    }
+
     proptest! {
         #[test]
         fn never_panic(s in "\\PC{0,60}") {
             let _ = (name_shape(s.as_bytes(), 1, 4), address_shape(s.as_bytes()));
+            for i in 0..=s.len() { let _ = name_before(s.as_bytes(), i); }
+            let _ = greeted_names(s.as_bytes());
         }
     }
 }

@@ -42,6 +42,14 @@ pub(crate) fn valid_phone(text: &[u8], regions: &[&str]) -> Option<String> {
         return None;
     }
     let s = std::str::from_utf8(text).ok()?;
+    // "+33 (0)4 30..." writes the national trunk prefix in parentheses; dialling omits it.
+    let without_trunk;
+    let s = if s.starts_with('+') && s.contains("(0)") {
+        without_trunk = s.replacen("(0)", "", 1);
+        without_trunk.as_str()
+    } else {
+        s
+    };
     if is_international(text) {
         let international = if let Some(rest) = s.strip_prefix("00") { format!("+{rest}") } else { s.to_owned() };
         let number = phonenumber::parse(None, &international).ok()?;
