@@ -43,7 +43,7 @@ pub struct FlowKey {
     pub protocol: u8,
     /// `FAMILY_IPV4` or `FAMILY_IPV6`.
     pub family: u8,
-    pub _pad: [u8; 2],
+    pub padding: [u8; 2],
 }
 
 impl FlowKey {
@@ -54,7 +54,7 @@ impl FlowKey {
         dst_port: 0,
         protocol: 0,
         family: 0,
-        _pad: [0; 2],
+        padding: [0; 2],
     };
 }
 
@@ -66,14 +66,14 @@ pub struct FlowStats {
     pub bytes: u64,
     /// Packets that carried transport payload; drives head and 1-in-N sampling.
     pub payload_packets: u64,
-    /// `bpf_ktime_get_ns` (CLOCK_MONOTONIC) of the first and last packet.
+    /// `bpf_ktime_get_ns` (`CLOCK_MONOTONIC`) of the first and last packet.
     pub first_seen_ns: u64,
     pub last_seen_ns: u64,
     /// Interface index the direction was last seen on.
     pub ifindex: u32,
     /// OR of the TCP flags seen in this direction.
     pub tcp_flags_seen: u8,
-    pub _pad: [u8; 3],
+    pub padding: [u8; 3],
 }
 
 /// Why a sample was taken.
@@ -91,7 +91,7 @@ pub const DIRECTION_EGRESS: u8 = 1;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SampleHeader {
     pub key: FlowKey,
-    /// `bpf_ktime_get_ns` (CLOCK_MONOTONIC).
+    /// `bpf_ktime_get_ns` (`CLOCK_MONOTONIC`).
     pub ts_ns: u64,
     pub ifindex: u32,
     /// TCP sequence number of the first payload byte (0 for UDP).
@@ -105,7 +105,7 @@ pub struct SampleHeader {
     pub kind: u8,
     /// `DIRECTION_*`.
     pub direction: u8,
-    pub _pad: [u8; 7],
+    pub padding: [u8; 7],
 }
 
 /// A full ring-buffer record. The kernel reserves this fixed size (the verifier needs a
@@ -147,7 +147,7 @@ pub struct BudgetState {
     pub last_refill_ns: u64,
 }
 
-/// Socket attribution recorded by the cgroup_skb egress program.
+/// Socket attribution recorded by the `cgroup_skb` egress program.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SocketInfo {

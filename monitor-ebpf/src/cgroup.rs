@@ -1,4 +1,4 @@
-//! cgroup_skb egress on the cgroup v2 root: ties each flow to its socket and cgroup.
+//! `cgroup_skb` egress on the cgroup v2 root: ties each flow to its socket and cgroup.
 
 use aya_ebpf::{
     bindings::BPF_NOEXIST,
@@ -25,7 +25,7 @@ fn record(ctx: &SkBuffContext) {
         return;
     };
     // Only the first packet of a flow pays for the map write.
-    if SOCKETS.get_ptr(&packet.key).is_some() {
+    if SOCKETS.get_ptr(packet.key).is_some() {
         return;
     }
     // SAFETY: `skb` is the program's context pointer, valid for the whole run.
@@ -36,5 +36,5 @@ fn record(ctx: &SkBuffContext) {
         }
     };
     // A full LRU map evicts; a racing insert of the same key is harmless.
-    let _ = SOCKETS.insert(&packet.key, &info, u64::from(BPF_NOEXIST));
+    let _ = SOCKETS.insert(packet.key, info, u64::from(BPF_NOEXIST));
 }

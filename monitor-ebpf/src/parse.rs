@@ -53,7 +53,7 @@ pub fn ethernet(skb: &SkBuff) -> Option<Parsed> {
     }
 }
 
-/// Parses from an IP header at offset 0 (cgroup_skb programs see the network header first).
+/// Parses from an IP header at offset 0 (`cgroup_skb` programs see the network header first).
 #[inline(always)]
 pub fn ip(skb: &SkBuff) -> Option<Parsed> {
     match load::<u8>(skb, 0)? >> 4 {

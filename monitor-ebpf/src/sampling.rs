@@ -25,7 +25,7 @@ pub fn decide(config: &CaptureConfig, index: u64) -> Option<u8> {
         return Some(SAMPLE_KIND_HEAD);
     }
     let every = u64::from(config.sample_every);
-    if every != 0 && (index - head) % every == 0 {
+    if every != 0 && (index - head).is_multiple_of(every) {
         return Some(SAMPLE_KIND_PERIODIC);
     }
     None

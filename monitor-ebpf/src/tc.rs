@@ -45,9 +45,7 @@ fn handle(ctx: &TcContext, direction: u8) {
     let now = unsafe { bpf_ktime_get_ns() };
     // SAFETY: `skb` is the program's context pointer, valid for the whole run.
     let ifindex = unsafe { (*ctx.skb.skb).ifindex };
-    let Some(payload_index) = account(&packet, ctx.len(), now, ifindex) else {
-        return;
-    };
+    let payload_index = account(&packet, ctx.len(), now, ifindex);
     if packet.payload_len == 0 {
         if packet.key.protocol == IPPROTO_TCP && packet.tcp_flags & TCP_SYN != 0 {
             emit_syn(&packet, now, ifindex, direction);
@@ -71,11 +69,11 @@ fn handle(ctx: &TcContext, direction: u8) {
 }
 
 /// Updates the flow's counters; returns the index of this packet among the flow direction's
-/// payload packets (or `Some(0)` for a packet without payload, which is never sampled by index).
+/// payload packets (0 for a packet without payload, which is never sampled by index).
 #[inline(always)]
-fn account(packet: &Parsed, wire_len: u32, now: u64, ifindex: u32) -> Option<u64> {
+fn account(packet: &Parsed, wire_len: u32, now: u64, ifindex: u32) -> u64 {
     let has_payload = u64::from(packet.payload_len != 0);
-    if let Some(stats) = FLOWS.get_ptr_mut(&packet.key) {
+    if let Some(stats) = FLOWS.get_ptr_mut(packet.key) {
         // SAFETY: map value pointer, valid for this run. The bpf target offers no atomic
         // read-modify-write in `core`; one flow direction is normally handled by one CPU at a
         // time (RSS/XPS keep a flow on one queue), so a race at worst loses one increment.
@@ -87,7 +85,7 @@ fn account(packet: &Parsed, wire_len: u32, now: u64, ifindex: u32) -> Option<u64
             (*stats).last_seen_ns = now;
             (*stats).ifindex = ifindex;
             (*stats).tcp_flags_seen |= packet.tcp_flags;
-            return Some(index);
+            return index;
         }
     }
     let stats = FlowStats {
@@ -98,15 +96,15 @@ fn account(packet: &Parsed, wire_len: u32, now: u64, ifindex: u32) -> Option<u64
         last_seen_ns: now,
         ifindex,
         tcp_flags_seen: packet.tcp_flags,
-        _pad: [0; 3],
+        padding: [0; 3],
     };
     if FLOWS
-        .insert(&packet.key, &stats, u64::from(BPF_NOEXIST))
+        .insert(packet.key, stats, u64::from(BPF_NOEXIST))
         .is_err()
     {
         count(counter::FLOW_MAP_FULL, 1);
     }
-    Some(0)
+    0
 }
 
 #[inline(always)]
@@ -121,7 +119,7 @@ fn header(packet: &Parsed, now: u64, ifindex: u32, direction: u8, kind: u8) -> S
         tcp_flags: packet.tcp_flags,
         kind,
         direction,
-        _pad: [0; 7],
+        padding: [0; 7],
     }
 }
 

@@ -210,7 +210,7 @@ pub(crate) mod tests {
             tcp_flags: 0x18,
             kind: SAMPLE_KIND_HEAD,
             direction: DIRECTION_EGRESS,
-            _pad: [0; 7],
+            padding: [0; 7],
         }
     }
 
