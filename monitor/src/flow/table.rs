@@ -1,0 +1,719 @@
+//! The flow table: one entry per flow direction, bounded in size, expired when idle.
+//!
+//! Each entry assembles its direction's samples into a stream, decodes the stream's start and
+//! scans its clear text with the detection engine. What one direction learns about the
+//! connection (the sender's role, TLS details) is shared with the reverse direction's entry.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    fmt,
+    time::{Duration, SystemTime},
+};
+
+use monitor_detect::{Engine, StreamScanner};
+
+use crate::{
+    flow::{
+        reassembly::{Reassembler, ReassemblyConfig},
+        role::{self, InferredRole},
+    },
+    model::{Attribution, DetectionEvent, FlowKey, FlowView, PacketSample, TlsInfo},
+    protocol::{DecodeEvent, StreamDecoder, tls::Hello},
+};
+
+const TCP_FIN: u8 = 0x01;
+const TCP_RST: u8 = 0x04;
+
+/// Bounds and timeouts of a [`FlowTable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlowTableConfig {
+    /// Most flow directions tracked; when full, the least recently updated one is evicted.
+    pub max_entries: usize,
+    /// A direction with no new packet for this long is expired.
+    pub idle_timeout: Duration,
+    /// Shorter timeout once a direction sent FIN or the connection was reset.
+    pub closed_timeout: Duration,
+    pub reassembly: ReassemblyConfig,
+}
+
+impl Default for FlowTableConfig {
+    fn default() -> Self {
+        Self {
+            max_entries: 65_536,
+            idle_timeout: Duration::from_secs(120),
+            closed_timeout: Duration::from_secs(10),
+            reassembly: ReassemblyConfig::default(),
+        }
+    }
+}
+
+/// Counters of a [`FlowTable`] since it was created.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FlowTableStats {
+    /// Directions tracked now.
+    pub entries: usize,
+    /// Directions dropped to make room for new ones.
+    pub evictions: u64,
+    /// Directions removed by idle expiry.
+    pub expired: u64,
+    /// Holes in reassembled streams (lost or unsampled bytes).
+    pub gaps: u64,
+    /// Retransmitted or overlapping bytes dropped by reassembly.
+    pub duplicate_bytes: u64,
+    /// Protocol decoding failures by [`ProtocolError::kind`](crate::protocol::ProtocolError::kind).
+    pub parse_errors: BTreeMap<&'static str, u64>,
+}
+
+/// What ingesting one sample produced.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// The sample's direction was not tracked before: its view after this sample.
+    pub new_flow: Option<FlowView>,
+    /// Findings in the clear text the sample completed; spans and redacted evidence only.
+    pub detections: Vec<DetectionEvent>,
+}
+
+/// One flow direction.
+struct Direction {
+    role: InferredRole,
+    packets: u64,
+    bytes: u64,
+    /// Counters come from the kernel's per-flow map: samples no longer add to them.
+    kernel_counters: bool,
+    first_seen: SystemTime,
+    last_seen: SystemTime,
+    attribution: Attribution,
+    /// TLS details of the connection (kept equal on both directions).
+    tls: Option<TlsInfo>,
+    /// FIN sent on this direction, or the connection was reset.
+    closing: bool,
+    reassembler: Reassembler,
+    decoder: StreamDecoder,
+    scanner: StreamScanner,
+    /// Stream offset the scanner expects next; a chunk elsewhere restarts it.
+    scanner_next: Option<u64>,
+    /// Position in the table's recency order.
+    recency: u64,
+}
+
+impl Direction {
+    fn view(&self, key: FlowKey) -> FlowView {
+        FlowView {
+            key,
+            sender_role: self.role.role,
+            protocol: self.decoder.protocol(),
+            tls: self.tls.clone(),
+            packets: self.packets,
+            bytes: self.bytes,
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            attribution: self.attribution,
+        }
+    }
+
+    fn touch_time(&mut self, now: SystemTime) {
+        self.last_seen = self.last_seen.max(now);
+    }
+}
+
+/// What one sample taught about the whole connection, applied to the reverse direction too.
+#[derive(Default)]
+struct ConnectionUpdate {
+    role: Option<InferredRole>,
+    tls: Option<TlsInfo>,
+    reset: bool,
+}
+
+/// Flow directions by key, bounded, with least-recently-updated eviction and idle expiry.
+pub struct FlowTable {
+    config: FlowTableConfig,
+    flows: HashMap<FlowKey, Direction>,
+    /// Keys by last update, oldest first.
+    recency: BTreeMap<u64, FlowKey>,
+    next_recency: u64,
+    stats: FlowTableStats,
+}
+
+impl fmt::Debug for FlowTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Entries hold payload bytes (reassembly buffers, scanner windows): counts only.
+        f.debug_struct("FlowTable")
+            .field("config", &self.config)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FlowTable {
+    /// A table with `config`; a `max_entries` of 0 is taken as 1.
+    #[must_use]
+    pub fn new(config: FlowTableConfig) -> Self {
+        let config = FlowTableConfig {
+            max_entries: config.max_entries.max(1),
+            ..config
+        };
+        Self {
+            config,
+            flows: HashMap::new(),
+            recency: BTreeMap::new(),
+            next_recency: 0,
+            stats: FlowTableStats::default(),
+        }
+    }
+
+    /// Ingests one sample: assembles its direction's stream, decodes it, and scans its clear
+    /// text with `engine`.
+    pub fn ingest(&mut self, sample: PacketSample, engine: &Engine) -> Ingested {
+        let key = sample.key;
+        let now = sample.at;
+        let created = self.ensure(key, now).is_some();
+        self.touch(key);
+        let mut update = ConnectionUpdate::default();
+        let mut errors = Vec::new();
+        let mut findings = Vec::new();
+        let (gaps, duplicates, view) = {
+            let Some(dir) = self.flows.get_mut(&key) else {
+                return Ingested::default();
+            };
+            dir.touch_time(now);
+            if !dir.kernel_counters {
+                dir.packets = dir.packets.saturating_add(1);
+                dir.bytes = dir.bytes.saturating_add(u64::from(sample.wire_len));
+            }
+            let mut closing_now = false;
+            if let Some(tcp) = sample.tcp {
+                if let Some(inferred) = role::from_tcp_flags(tcp.flags) {
+                    dir.role.update(inferred);
+                    update.role = Some(inferred);
+                }
+                closing_now = tcp.flags & (TCP_FIN | TCP_RST) != 0;
+                update.reset = tcp.flags & TCP_RST != 0;
+                dir.closing |= closing_now;
+            }
+            let before = dir.reassembler.stats();
+            let mut chunks = dir.reassembler.push(&sample);
+            if closing_now {
+                // No later sample of this direction will fill a hole.
+                chunks.extend(dir.reassembler.flush());
+            }
+            for chunk in chunks {
+                let decoded = dir
+                    .decoder
+                    .feed(chunk.offset, &chunk.bytes, chunk.after_gap);
+                errors.extend(decoded.error);
+                if let Some(event) = &decoded.event {
+                    let inferred = role::from_event(event);
+                    dir.role.update(inferred);
+                    update.role = Some(dir.role);
+                    if let Some(tls) = tls_update(dir.tls.clone(), event) {
+                        dir.tls = Some(tls.clone());
+                        update.tls = Some(tls);
+                    }
+                }
+                let Some(clear) = chunk.bytes.get(decoded.clear_text.clone()) else {
+                    continue;
+                };
+                if clear.is_empty() {
+                    continue;
+                }
+                let start = chunk
+                    .offset
+                    .saturating_add(u64::try_from(decoded.clear_text.start).unwrap_or(u64::MAX));
+                if chunk.after_gap || dir.scanner_next != Some(start) {
+                    // The scanner must not join bytes across a hole.
+                    dir.scanner = StreamScanner::new();
+                }
+                dir.scanner_next =
+                    Some(start.saturating_add(u64::try_from(clear.len()).unwrap_or(u64::MAX)));
+                findings.extend(dir.scanner.feed(engine, start, clear));
+            }
+            let after = dir.reassembler.stats();
+            (
+                after.gaps.saturating_sub(before.gaps),
+                after.duplicate_bytes.saturating_sub(before.duplicate_bytes),
+                dir.view(key),
+            )
+        };
+        self.stats.gaps = self.stats.gaps.saturating_add(gaps);
+        self.stats.duplicate_bytes = self.stats.duplicate_bytes.saturating_add(duplicates);
+        for error in errors {
+            let count = self.stats.parse_errors.entry(error.kind()).or_default();
+            *count = count.saturating_add(1);
+        }
+        self.apply_to_reverse(key, update);
+        let detections = findings
+            .into_iter()
+            .map(|finding| DetectionEvent {
+                flow: view.clone(),
+                finding,
+                at: now,
+            })
+            .collect();
+        Ingested {
+            new_flow: created.then_some(view),
+            detections,
+        }
+    }
+
+    /// Sets a direction's counters from the kernel's per-flow map (cumulative packets and
+    /// bytes, which from then on replace sample counting) and merges its socket attribution.
+    /// Creates the entry if missing, so flows without payload samples show too; returns its
+    /// view when it was created.
+    pub fn update_counters(
+        &mut self,
+        key: FlowKey,
+        packets: u64,
+        bytes: u64,
+        attribution: Option<Attribution>,
+        now: SystemTime,
+    ) -> Option<FlowView> {
+        let created = self.ensure(key, now);
+        let dir = self.flows.get_mut(&key)?;
+        let changed = !dir.kernel_counters || dir.packets != packets || dir.bytes != bytes;
+        dir.kernel_counters = true;
+        dir.packets = packets;
+        dir.bytes = bytes;
+        if let Some(a) = attribution {
+            dir.attribution.socket_cookie = a.socket_cookie.or(dir.attribution.socket_cookie);
+            dir.attribution.cgroup_id = a.cgroup_id.or(dir.attribution.cgroup_id);
+        }
+        let attribution = dir.attribution;
+        // An unchanged counter is not activity: polling must not keep idle flows alive.
+        if changed {
+            dir.touch_time(now);
+            self.touch(key);
+        }
+        created.map(|view| FlowView {
+            packets,
+            bytes,
+            attribution,
+            ..view
+        })
+    }
+
+    /// Views of every tracked direction, ordered by key.
+    #[must_use]
+    pub fn snapshot(&self) -> Vec<FlowView> {
+        let mut views: Vec<FlowView> = self.flows.iter().map(|(k, d)| d.view(*k)).collect();
+        views.sort_by_key(|v| v.key);
+        views
+    }
+
+    /// Removes directions idle for their timeout at `now`; returns their last views.
+    pub fn expire(&mut self, now: SystemTime) -> Vec<FlowView> {
+        let (idle, closed) = (self.config.idle_timeout, self.config.closed_timeout);
+        let expired: Vec<FlowKey> = self
+            .flows
+            .iter()
+            .filter(|(_, d)| {
+                let timeout = if d.closing { closed.min(idle) } else { idle };
+                now.duration_since(d.last_seen)
+                    .is_ok_and(|idle_for| idle_for >= timeout)
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        let mut views = Vec::with_capacity(expired.len());
+        for key in expired {
+            if let Some(dir) = self.remove(&key) {
+                views.push(dir.view(key));
+            }
+        }
+        self.stats.expired = self.stats.expired.saturating_add(len_u64(views.len()));
+        views.sort_by_key(|v| v.key);
+        views
+    }
+
+    #[must_use]
+    pub fn stats(&self) -> FlowTableStats {
+        FlowTableStats {
+            entries: self.flows.len(),
+            ..self.stats.clone()
+        }
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.flows.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.flows.is_empty()
+    }
+
+    /// Creates the entry for `key` if missing (evicting the least recently updated one when
+    /// full); returns its view when created. A new direction inherits what the reverse
+    /// direction knows about the connection.
+    fn ensure(&mut self, key: FlowKey, now: SystemTime) -> Option<FlowView> {
+        if self.flows.contains_key(&key) {
+            return None;
+        }
+        while self.flows.len() >= self.config.max_entries {
+            let Some((_, oldest)) = self.recency.first_key_value() else {
+                break;
+            };
+            let oldest = *oldest;
+            self.remove(&oldest);
+            self.stats.evictions = self.stats.evictions.saturating_add(1);
+        }
+        let reverse = self.flows.get(&key.reversed());
+        let mut inferred = role::from_ports(&key);
+        let mut tls = None;
+        if let Some(reverse) = reverse {
+            inferred.update(reverse.role.opposite());
+            tls.clone_from(&reverse.tls);
+        }
+        let dir = Direction {
+            role: inferred,
+            packets: 0,
+            bytes: 0,
+            kernel_counters: false,
+            first_seen: now,
+            last_seen: now,
+            attribution: Attribution::default(),
+            tls,
+            closing: false,
+            reassembler: Reassembler::new(key.transport, self.config.reassembly),
+            decoder: StreamDecoder::new(),
+            scanner: StreamScanner::new(),
+            scanner_next: None,
+            recency: 0,
+        };
+        let view = dir.view(key);
+        self.flows.insert(key, dir);
+        self.touch(key);
+        Some(view)
+    }
+
+    /// Marks `key` as the most recently updated direction.
+    fn touch(&mut self, key: FlowKey) {
+        if let Some(dir) = self.flows.get_mut(&key) {
+            self.recency.remove(&dir.recency);
+            self.next_recency = self.next_recency.saturating_add(1);
+            dir.recency = self.next_recency;
+            self.recency.insert(dir.recency, key);
+        }
+    }
+
+    fn remove(&mut self, key: &FlowKey) -> Option<Direction> {
+        let dir = self.flows.remove(key)?;
+        self.recency.remove(&dir.recency);
+        Some(dir)
+    }
+
+    /// Shares what one direction learned with the reverse direction, if tracked.
+    fn apply_to_reverse(&mut self, key: FlowKey, update: ConnectionUpdate) {
+        let Some(reverse) = self.flows.get_mut(&key.reversed()) else {
+            return;
+        };
+        if let Some(inferred) = update.role {
+            reverse.role.update(inferred.opposite());
+        }
+        if let Some(tls) = update.tls {
+            let merged = reverse.tls.get_or_insert_default();
+            merged.version = tls.version.or(merged.version);
+            merged.cipher_suite = tls.cipher_suite.or(merged.cipher_suite.take());
+            merged.sni = tls.sni.or(merged.sni.take());
+        }
+        reverse.closing |= update.reset;
+    }
+}
+
+/// The connection's TLS details after `event`: SNI from a `ClientHello`, version and cipher
+/// suite from a `ServerHello`; `None` when the event is not a TLS hello.
+fn tls_update(current: Option<TlsInfo>, event: &DecodeEvent) -> Option<TlsInfo> {
+    let DecodeEvent::TlsHello(hello) = event else {
+        return None;
+    };
+    let mut info = current.unwrap_or_default();
+    match hello {
+        Hello::Client(client) => info.sni.clone_from(&client.sni),
+        Hello::Server(server) => {
+            info.version = server.version;
+            info.cipher_suite = Some(server.cipher_suite.to_string());
+        }
+    }
+    Some(info)
+}
+
+fn len_u64(len: usize) -> u64 {
+    u64::try_from(len).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use monitor_detect::EngineConfig;
+
+    use super::*;
+    use crate::model::{Protocol, Role, SampleKind, TcpMeta, TlsVersion, Transport};
+
+    const TLS13_CLIENT: &[u8] = include_bytes!("../protocol/testdata/tls13_client_flight.bin");
+    const TLS13_SERVER: &[u8] = include_bytes!("../protocol/testdata/tls13_server_flight.bin");
+    const SYN: u8 = 0x02;
+    const ACK: u8 = 0x10;
+    const PSH_ACK: u8 = 0x18;
+    const FIN_ACK: u8 = 0x11;
+    const RST: u8 = 0x04;
+
+    fn engine() -> Engine {
+        Engine::new(EngineConfig::default()).expect("default config is valid")
+    }
+
+    fn t(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + secs)
+    }
+
+    fn key(src: &str, dst: &str) -> FlowKey {
+        FlowKey {
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            transport: Transport::Tcp,
+        }
+    }
+
+    fn sample(key: FlowKey, seq: u32, flags: u8, payload: &[u8], at: SystemTime) -> PacketSample {
+        PacketSample {
+            key,
+            at,
+            tcp: Some(TcpMeta { seq, flags }),
+            wire_len: u32::try_from(payload.len()).unwrap(),
+            payload: Bytes::copy_from_slice(payload),
+            kind: SampleKind::Head,
+        }
+    }
+
+    fn view(table: &FlowTable, key: FlowKey) -> FlowView {
+        table
+            .snapshot()
+            .into_iter()
+            .find(|v| v.key == key)
+            .expect("tracked")
+    }
+
+    #[test]
+    fn syn_and_syn_ack_name_client_and_server() {
+        let (e, mut table) = (engine(), FlowTable::new(FlowTableConfig::default()));
+        // Both ports ephemeral: only the handshake can tell.
+        let c2s = key("10.1.0.1:40000", "10.1.0.2:45000");
+        let first = table.ingest(sample(c2s, 7, SYN, b"", t(0)), &e);
+        assert_eq!(first.new_flow.map(|v| v.sender_role), Some(Role::Client));
+        table.ingest(sample(c2s.reversed(), 900, SYN | ACK, b"", t(0)), &e);
+        assert_eq!(view(&table, c2s).sender_role, Role::Client);
+        assert_eq!(view(&table, c2s.reversed()).sender_role, Role::Server);
+        // A response-looking payload does not overrule the handshake.
+        table.ingest(
+            sample(c2s, 8, PSH_ACK, b"HTTP/1.1 200 OK\r\n\r\n", t(1)),
+            &e,
+        );
+        assert_eq!(view(&table, c2s).sender_role, Role::Client);
+        assert!(
+            table
+                .ingest(sample(c2s, 8, ACK, b"", t(1)), &e)
+                .new_flow
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn hellos_name_the_roles_when_ports_cannot() {
+        let (e, mut table) = (engine(), FlowTable::new(FlowTableConfig::default()));
+        let c2s = key("10.1.0.1:40000", "10.1.0.2:45000");
+        let created = table.ingest(sample(c2s, 1, PSH_ACK, TLS13_CLIENT, t(0)), &e);
+        assert_eq!(created.new_flow.map(|v| v.sender_role), Some(Role::Client));
+        // The reverse direction, created later, inherits the opposite role.
+        let reverse = table.update_counters(c2s.reversed(), 3, 1400, None, t(1));
+        assert_eq!(reverse.map(|v| v.sender_role), Some(Role::Server));
+    }
+
+    #[test]
+    fn ports_name_the_roles_without_a_handshake_or_hello() {
+        let (e, mut table) = (engine(), FlowTable::new(FlowTableConfig::default()));
+        let c2s = key("10.1.0.1:51000", "10.1.0.2:1883");
+        table.ingest(
+            sample(
+                c2s,
+                1,
+                PSH_ACK,
+                b"\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c",
+                t(0),
+            ),
+            &e,
+        );
+        let v = view(&table, c2s);
+        assert_eq!(
+            (v.sender_role, v.protocol),
+            (Role::Client, Protocol::Unknown)
+        );
+    }
+
+    #[test]
+    fn tls_details_are_shared_by_both_directions() {
+        let (e, mut table) = (engine(), FlowTable::new(FlowTableConfig::default()));
+        let c2s = key("10.1.0.1:51000", "10.1.0.2:8883");
+        // Server flight first: the client direction does not exist yet.
+        table.ingest(sample(c2s.reversed(), 1, PSH_ACK, TLS13_SERVER, t(0)), &e);
+        table.ingest(sample(c2s, 1, PSH_ACK, &TLS13_CLIENT[..120], t(0)), &e);
+        let server_side = view(&table, c2s.reversed())
+            .tls
+            .expect("from the ServerHello");
+        assert_eq!(server_side.version, Some(TlsVersion::V1_3));
+        assert_eq!(server_side.sni, None, "the ClientHello is not complete yet");
+        table.ingest(sample(c2s, 121, PSH_ACK, &TLS13_CLIENT[120..], t(1)), &e);
+        for k in [c2s, c2s.reversed()] {
+            let v = view(&table, k);
+            assert_eq!(v.protocol, Protocol::Tls);
+            let tls = v.tls.expect("shared");
+            assert_eq!(tls.version, Some(TlsVersion::V1_3));
+            assert_eq!(tls.cipher_suite.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
+            assert_eq!(tls.sni.as_deref(), Some("sensor-gw.example.test"));
+        }
+    }
+
+    #[test]
+    fn a_full_table_evicts_the_least_recently_updated_direction() {
+        let e = engine();
+        let mut table = FlowTable::new(FlowTableConfig {
+            max_entries: 2,
+            ..Default::default()
+        });
+        let a = key("10.1.0.1:50001", "10.1.0.9:80");
+        let b = key("10.1.0.1:50002", "10.1.0.9:80");
+        let c = key("10.1.0.1:50003", "10.1.0.9:80");
+        table.ingest(sample(a, 1, PSH_ACK, b"x", t(0)), &e);
+        table.ingest(sample(b, 1, PSH_ACK, b"x", t(1)), &e);
+        table.ingest(sample(a, 2, PSH_ACK, b"y", t(2)), &e);
+        table.ingest(sample(c, 1, PSH_ACK, b"x", t(3)), &e);
+        let keys: Vec<FlowKey> = table.snapshot().into_iter().map(|v| v.key).collect();
+        assert_eq!(keys, vec![a, c]);
+        let stats = table.stats();
+        assert_eq!((stats.entries, stats.evictions), (2, 1));
+    }
+
+    #[test]
+    fn idle_directions_expire_and_closed_ones_sooner() {
+        let e = engine();
+        let mut table = FlowTable::new(FlowTableConfig::default());
+        let idle = key("10.1.0.1:50001", "10.1.0.9:80");
+        let closed = key("10.1.0.1:50002", "10.1.0.9:80");
+        table.ingest(
+            sample(idle, 1, PSH_ACK, b"GET / HTTP/1.1\r\n\r\n", t(0)),
+            &e,
+        );
+        table.ingest(
+            sample(closed, 1, PSH_ACK, b"GET / HTTP/1.1\r\n\r\n", t(0)),
+            &e,
+        );
+        table.ingest(sample(closed, 19, FIN_ACK, b"", t(0)), &e);
+        assert_eq!(table.expire(t(9)), vec![]);
+        let gone: Vec<FlowKey> = table.expire(t(10)).into_iter().map(|v| v.key).collect();
+        assert_eq!(gone, vec![closed]);
+        assert!(table.expire(t(119)).is_empty());
+        assert_eq!(table.expire(t(120)).len(), 1);
+        assert!(table.is_empty());
+        assert_eq!(table.stats().expired, 2);
+        // A clock that went backwards expires nothing.
+        table.ingest(sample(idle, 1, PSH_ACK, b"x", t(500)), &e);
+        assert!(table.expire(t(0)).is_empty());
+    }
+
+    #[test]
+    fn a_reset_closes_both_directions() {
+        let (e, mut table) = (engine(), FlowTable::new(FlowTableConfig::default()));
+        let c2s = key("10.1.0.1:50001", "10.1.0.9:80");
+        table.ingest(sample(c2s, 1, PSH_ACK, b"x", t(0)), &e);
+        table.ingest(sample(c2s.reversed(), 1, PSH_ACK, b"y", t(0)), &e);
+        table.ingest(sample(c2s.reversed(), 2, RST, b"", t(0)), &e);
+        assert_eq!(table.expire(t(10)).len(), 2);
+    }
+
+    #[test]
+    fn kernel_counters_replace_sample_counts_and_polling_is_not_activity() {
+        let (e, mut table) = (engine(), FlowTable::new(FlowTableConfig::default()));
+        let k = key("10.1.0.1:50001", "10.1.0.9:443");
+        table.ingest(sample(k, 1, PSH_ACK, b"abc", t(0)), &e);
+        assert_eq!((view(&table, k).packets, view(&table, k).bytes), (1, 3));
+        let attribution = Attribution {
+            socket_cookie: Some(42),
+            cgroup_id: None,
+        };
+        assert!(
+            table
+                .update_counters(k, 10, 5000, Some(attribution), t(1))
+                .is_none()
+        );
+        let cgroup = Attribution {
+            socket_cookie: None,
+            cgroup_id: Some(7),
+        };
+        table.update_counters(k, 10, 5000, Some(cgroup), t(100));
+        table.ingest(sample(k, 4, PSH_ACK, b"def", t(2)), &e);
+        let v = view(&table, k);
+        assert_eq!((v.packets, v.bytes), (10, 5000), "samples no longer count");
+        assert_eq!(
+            v.attribution,
+            Attribution {
+                socket_cookie: Some(42),
+                cgroup_id: Some(7)
+            }
+        );
+        assert_eq!(
+            v.last_seen,
+            t(2),
+            "an unchanged poll at t(100) is not activity"
+        );
+        assert_eq!(table.expire(t(122)).len(), 1);
+
+        let counted_only = key("10.1.0.1:50002", "10.1.0.9:443");
+        let created = table
+            .update_counters(counted_only, 4, 240, None, t(200))
+            .expect("new");
+        assert_eq!(
+            (created.packets, created.bytes, created.protocol),
+            (4, 240, Protocol::Unknown)
+        );
+        assert_eq!(created.sender_role, Role::Client);
+    }
+
+    #[test]
+    fn parse_errors_and_gaps_are_counted() {
+        let (e, mut table) = (engine(), FlowTable::new(FlowTableConfig::default()));
+        let k = key("10.1.0.1:50001", "10.1.0.9:443");
+        table.ingest(sample(k, 0, SYN, b"", t(0)), &e);
+        table.ingest(
+            sample(
+                k,
+                1,
+                PSH_ACK,
+                &[22, 3, 1, 0, 8, 11, 0, 0, 4, 0, 0, 0, 0],
+                t(0),
+            ),
+            &e,
+        );
+        let mut late = sample(k, 90_001, PSH_ACK, &[23, 3, 3, 0, 1, 0], t(1));
+        late.kind = SampleKind::Periodic;
+        table.ingest(late, &e);
+        let stats = table.stats();
+        assert_eq!(stats.parse_errors.get("tls_unexpected_handshake"), Some(&1));
+        assert_eq!(stats.gaps, 1);
+        assert_eq!(view(&table, k).protocol, Protocol::Tls);
+    }
+
+    #[test]
+    fn debug_output_holds_no_payload() {
+        let (e, mut table) = (engine(), FlowTable::new(FlowTableConfig::default()));
+        let k = key("10.1.0.1:50001", "10.1.0.9:80");
+        let mut s = sample(
+            k,
+            1,
+            PSH_ACK,
+            b"POST /u/jane.doe@example.com HTTP/1.1\r\n",
+            t(0),
+        );
+        s.kind = SampleKind::Head;
+        table.ingest(s, &e);
+        let text = format!("{table:?}");
+        assert!(!text.contains("jane"), "{text}");
+        assert!(text.contains("entries: 1"), "{text}");
+    }
+}
