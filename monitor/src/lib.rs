@@ -6,4 +6,5 @@
 
 pub mod cli;
 pub mod model;
+pub mod flow;
 pub mod protocol;
