@@ -160,6 +160,9 @@ impl<'e> Scan<'e> {
         let kinds: Vec<FieldKind> = fields
             .iter()
             .map(|f| {
+                if let Some(kind) = f.kind_hint {
+                    return kind;
+                }
                 let key = key_name(text.get(f.key.clone()));
                 let parent = f.parent.clone().map(|p| key_name(text.get(p)));
                 keywords::classify(&key, parent.as_deref())
@@ -397,10 +400,14 @@ impl<'e> Scan<'e> {
         }
         let span = span.start + lead..span.end - trail;
         let value = text.get(span.clone());
-        let context = key.map(str::to_owned);
+        let context = key.filter(|k| !k.is_empty()).map(str::to_owned);
         match kind {
             FieldKind::FullName if names::name_shape(value, 2, 4) => {
                 self.push(text, DataType::PersonName, span, 0.9, context, None);
+            }
+            // A bare `name` holding one capitalised word: a first name in a message template.
+            FieldKind::FullName if key.is_some_and(|k| keywords::words(k) == ["name"]) && names::name_shape(value, 1, 1) && value.len() >= 3 => {
+                self.push(text, DataType::PersonName, span, 0.75, context, None);
             }
             FieldKind::FirstName | FieldKind::LastName if names::name_shape(value, 1, 3) => {
                 self.push(text, DataType::PersonName, span, 0.9, context, None);
@@ -408,7 +415,7 @@ impl<'e> Scan<'e> {
             FieldKind::DateOfBirth if dates::is_birth_date(value) => {
                 self.push(text, DataType::DateOfBirth, span, 0.95, context, None);
             }
-            FieldKind::Address if names::address_shape(value) => {
+            FieldKind::Address if names::address_shape(value) || names::street_name_shape(value) => {
                 self.push(text, DataType::PostalAddress, span, 0.85, context, None);
             }
             FieldKind::Phone => {

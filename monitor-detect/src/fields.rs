@@ -7,6 +7,11 @@ use std::ops::Range;
 
 use memchr::memchr2;
 
+use crate::{
+    detect::{dates, names, national_id, network, phone},
+    keywords::FieldKind,
+};
+
 /// How a field was written; decides which unescaping its value needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Syntax {
@@ -28,7 +33,10 @@ pub(crate) enum Syntax {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Field {
+    /// Empty for columns of a table without a header row (see `kind_hint`).
     pub key: Range<usize>,
+    /// What the column holds, inferred from its cells when there is no field name.
+    pub kind_hint: Option<FieldKind>,
     pub parent: Option<Range<usize>>,
     pub value: Range<usize>,
     pub syntax: Syntax,
@@ -122,7 +130,7 @@ fn json_walk(b: &[u8], start: usize, out: &mut Vec<Field>) -> usize {
                 if !top.is_object && top.others == 0 && (2..=3).contains(&top.numbers)
                     && let Some(key) = top.key.clone()
                 {
-                    out.push(Field { key, parent: parent_key(&stack), value: top.start..i, syntax: Syntax::JsonNumberArray });
+                    out.push(Field { kind_hint: None, key, parent: parent_key(&stack), value: top.start..i, syntax: Syntax::JsonNumberArray });
                 }
                 i += 1;
                 if stack.is_empty() {
@@ -144,7 +152,7 @@ fn json_walk(b: &[u8], start: usize, out: &mut Vec<Field>) -> usize {
                     let key = pending.take().or_else(|| (!top.is_object).then(|| top.key.clone()).flatten());
                     if let Some(key) = key {
                         let parent = parent_key(&stack[..stack.len() - usize::from(stack.last().is_some_and(|t| t.is_object))]);
-                        out.push(Field { key, parent, value: inner, syntax: Syntax::JsonString });
+                        out.push(Field { kind_hint: None, key, parent, value: inner, syntax: Syntax::JsonString });
                     }
                 }
                 i = end + 1;
@@ -158,7 +166,7 @@ fn json_walk(b: &[u8], start: usize, out: &mut Vec<Field>) -> usize {
                 let key = pending.take().or_else(|| (!top.is_object).then(|| top.key.clone()).flatten());
                 if let Some(key) = key {
                     let parent = parent_key(&stack[..stack.len() - usize::from(stack.last().is_some_and(|t| t.is_object))]);
-                    out.push(Field { key, parent, value: i..i + len, syntax: Syntax::JsonNumber });
+                    out.push(Field { kind_hint: None, key, parent, value: i..i + len, syntax: Syntax::JsonNumber });
                 }
                 i += len.max(1);
             }
@@ -241,7 +249,7 @@ fn key_values(b: &[u8], out: &mut Vec<Field>) {
             v..v + len
         };
         if !value.is_empty() {
-            out.push(Field { key, parent: None, value, syntax: Syntax::KeyValue { quote } });
+            out.push(Field { kind_hint: None, key, parent: None, value, syntax: Syntax::KeyValue { quote } });
         }
     }
 }
@@ -292,7 +300,7 @@ fn header_lines(b: &[u8], out: &mut Vec<Field>) {
         }
         if end > v {
             out.push(Field {
-                key: line.start..line.start + name_len,
+                kind_hint: None, key: line.start..line.start + name_len,
                 parent: None,
                 value: line.start + v..line.start + end,
                 syntax: Syntax::Header,
@@ -315,6 +323,16 @@ fn csv_fields(b: &[u8], out: &mut Vec<Field>) {
         return;
     };
     let header_cells = split_csv(header, delim, 0);
+    let is_header = header_cells.len() >= 2
+        && header_cells.iter().all(|(r, quoted)| {
+            let cell = header.get(r.clone()).unwrap_or_default();
+            !quoted && !cell.is_empty() && cell.len() <= 40 && cell.first().is_some_and(u8::is_ascii_alphabetic)
+                && cell.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b' ' | b'-' | b'.'))
+        });
+    if !is_header {
+        headerless_table(b, delim, out);
+        return;
+    }
     if header_cells.len() < 2
         || !header_cells.iter().all(|(r, _)| {
             let cell = header.get(r.clone()).unwrap_or_default();
@@ -333,11 +351,85 @@ fn csv_fields(b: &[u8], out: &mut Vec<Field>) {
         if cells.len() == header_cells.len() {
             for ((key, _), (value, quoted)) in header_cells.iter().zip(cells) {
                 if !value.is_empty() {
-                    out.push(Field { key: key.clone(), parent: None, value, syntax: Syntax::Csv { quoted } });
+                    out.push(Field { kind_hint: None, key: key.clone(), parent: None, value, syntax: Syntax::Csv { quoted } });
                 }
             }
         }
         line_start = nl + 1;
+    }
+}
+
+/// Share of a column's cells that must pass a check for the column to get that kind.
+const COLUMN_QUORUM: f64 = 0.6;
+
+/// A delimited table without a header row (a flow sampled mid-stream): infers each column's kind
+/// from its cells, but only in tables of person records (a column of e-mail addresses).
+fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
+    let mut rows: Vec<Vec<(Range<usize>, bool)>> = Vec::new();
+    let mut line_start = 0;
+    while line_start < b.len() && rows.len() < 1024 {
+        let nl = b.get(line_start..).and_then(|r| memchr::memchr(b'\n', r)).map_or(b.len(), |p| line_start + p);
+        let line = b.get(line_start..nl).unwrap_or_default();
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let cells = split_csv(line, delim, line_start);
+        if cells.len() >= 3 {
+            rows.push(cells);
+        }
+        line_start = nl + 1;
+    }
+    let Some(width) = rows.first().map(Vec::len) else { return };
+    rows.retain(|r| r.len() == width);
+    if rows.len() < 2 {
+        return;
+    }
+    let cell = |r: &Range<usize>| b.get(r.clone()).unwrap_or_default();
+    let column = |j: usize| rows.iter().filter_map(move |row| row.get(j));
+    let share = |j: usize, check: &dyn Fn(&[u8]) -> bool| {
+        let pass = column(j).filter(|(r, _)| check(cell(r))).count();
+        #[expect(clippy::cast_precision_loss, reason = "row counts are small")]
+        let ratio = pass as f64 / rows.len() as f64;
+        ratio
+    };
+    let has_emails = (0..width).any(|j| share(j, &|c| c.contains(&b'@') && !c.contains(&b' ')) >= COLUMN_QUORUM);
+    if !has_emails {
+        return;
+    }
+    // Birth dates: the date column whose median year is oldest, and before 2000 (adults).
+    let mut dob_column: Option<(usize, u32)> = None;
+    let mut kinds: Vec<Option<FieldKind>> = vec![None; width];
+    for (j, kind) in kinds.iter_mut().enumerate() {
+        if share(j, &|c| names::name_shape(c, 2, 3)) >= COLUMN_QUORUM {
+            *kind = Some(FieldKind::FullName);
+        } else if share(j, &dates::is_birth_date) >= COLUMN_QUORUM {
+            let mut years: Vec<u32> = column(j).filter_map(|(r, _)| dates::year_of(cell(r))).collect();
+            years.sort_unstable();
+            if let Some(&median) = years.get(years.len() / 2)
+                && median < 2000
+                && dob_column.is_none_or(|(_, y)| median < y)
+            {
+                dob_column = Some((j, median));
+            }
+        } else if share(j, &|c| national_id::identify(c, None).is_some()) >= COLUMN_QUORUM {
+            *kind = Some(FieldKind::NationalId);
+        } else if share(j, &|c| network::ipv4_len(c).is_none() && phone::valid_phone(c, phone::DEFAULT_REGIONS).is_some()) >= COLUMN_QUORUM {
+            *kind = Some(FieldKind::Phone);
+        } else if share(j, &|c| names::address_shape(c) && c.iter().filter(|b| b.is_ascii_alphabetic()).count() >= 6) >= COLUMN_QUORUM {
+            *kind = Some(FieldKind::Address);
+        }
+    }
+    if let Some((j, _)) = dob_column
+        && let Some(k) = kinds.get_mut(j)
+    {
+        *k = Some(FieldKind::DateOfBirth);
+    }
+    for row in &rows {
+        for ((value, quoted), kind) in row.iter().zip(&kinds) {
+            if let Some(kind) = kind
+                && !value.is_empty()
+            {
+                out.push(Field { kind_hint: Some(*kind), key: 0..0, parent: None, value: value.clone(), syntax: Syntax::Csv { quoted: *quoted } });
+            }
+        }
     }
 }
 
@@ -388,7 +480,7 @@ fn sql_inserts(b: &[u8], out: &mut Vec<Field>) {
             let end = last.0.end + usize::from(last.1);
             for (col, (value, quoted)) in columns.iter().zip(values.iter()) {
                 if !value.is_empty() {
-                    out.push(Field { key: col.clone(), parent: None, value: value.clone(), syntax: Syntax::KeyValue { quote: quoted.then_some(b'\'') } });
+                    out.push(Field { kind_hint: None, key: col.clone(), parent: None, value: value.clone(), syntax: Syntax::KeyValue { quote: quoted.then_some(b'\'') } });
                 }
             }
             pos = end + 1;
@@ -441,7 +533,7 @@ fn resp_fields(b: &[u8], out: &mut Vec<Field>) {
             b"HSET" | b"HMSET" | b"HSETNX" => {
                 for pair in items.get(2..).unwrap_or_default().chunks(2) {
                     if let [f, v] = pair {
-                        out.push(Field { key: f.clone(), parent: key.clone(), value: v.clone(), syntax: Syntax::Resp });
+                        out.push(Field { kind_hint: None, key: f.clone(), parent: key.clone(), value: v.clone(), syntax: Syntax::Resp });
                     }
                 }
             }
@@ -449,7 +541,7 @@ fn resp_fields(b: &[u8], out: &mut Vec<Field>) {
                 let start = items.iter().skip(2).position(|r| b.get(r.clone()).is_some_and(|t| t == b"*" || t.contains(&b'-'))).map_or(3, |p| p + 3);
                 for pair in items.get(start..).unwrap_or_default().chunks(2) {
                     if let [f, v] = pair {
-                        out.push(Field { key: f.clone(), parent: key.clone(), value: v.clone(), syntax: Syntax::Resp });
+                        out.push(Field { kind_hint: None, key: f.clone(), parent: key.clone(), value: v.clone(), syntax: Syntax::Resp });
                     }
                 }
             }
@@ -461,13 +553,13 @@ fn resp_fields(b: &[u8], out: &mut Vec<Field>) {
                     .collect();
                 for pair in coords.chunks(2) {
                     if let ([lon, lat], Some(key)) = (pair, key.clone()) {
-                        out.push(Field { key, parent: None, value: lon.start..lat.end, syntax: Syntax::GeoPair });
+                        out.push(Field { kind_hint: None, key, parent: None, value: lon.start..lat.end, syntax: Syntax::GeoPair });
                     }
                 }
             }
             b"SET" | b"SETEX" | b"SETNX" | b"PUBLISH" | b"LPUSH" | b"RPUSH" | b"SADD" | b"APPEND" | b"GETSET" => {
                 if let (Some(key), Some(value)) = (key, items.last()) {
-                    out.push(Field { key, parent: None, value: value.clone(), syntax: Syntax::Resp });
+                    out.push(Field { kind_hint: None, key, parent: None, value: value.clone(), syntax: Syntax::Resp });
                 }
             }
             _ => {}
@@ -526,7 +618,7 @@ fn xml_fields(b: &[u8], out: &mut Vec<Field>) {
         let Some(close) = b.get(content_start..).and_then(|r| r.iter().take(1024).position(|&c| c == b'<')).map(|p| content_start + p) else { continue };
         let name = lt + 1..lt + 1 + name_len;
         if b.get(close + 1) == Some(&b'/') && b.get(close + 2..close + 2 + name_len) == b.get(name.clone()) && close > content_start {
-            out.push(Field { key: name, parent: None, value: content_start..close, syntax: Syntax::Xml });
+            out.push(Field { kind_hint: None, key: name, parent: None, value: content_start..close, syntax: Syntax::Xml });
         }
     }
 }
@@ -574,6 +666,11 @@ mod tests {
         assert!(got.contains(&("name".into(), "Doe, J".into())));
         let got = pairs(b"*4\r\n$4\r\nHSET\r\n$3\r\nu:1\r\n$3\r\ndob\r\n$10\r\n1990-01-01\r\n");
         assert!(got.contains(&("dob".into(), "1990-01-01".into())));
+        let table = b"1;Anna Berg;anna@x.se;1961-02-03;2020-01-01\n2;Olof Lind;olof@y.se;1970-05-06;2021-02-02\n";
+        let hinted: Vec<_> = extract(table).into_iter().filter_map(|f| f.kind_hint.map(|k| (k, String::from_utf8_lossy(&table[f.value]).into_owned()))).collect();
+        assert!(hinted.contains(&(FieldKind::FullName, "Anna Berg".into())));
+        assert!(hinted.contains(&(FieldKind::DateOfBirth, "1970-05-06".into())));
+        assert!(!hinted.iter().any(|(_, v)| v == "2020-01-01"));
         let got = pairs(b"<person><name>Anna</name></person>");
         assert!(got.contains(&("name".into(), "Anna".into())));
     }

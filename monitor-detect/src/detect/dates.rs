@@ -30,6 +30,20 @@ pub(crate) fn is_birth_date(text: &[u8]) -> bool {
     }
 }
 
+/// Year of a birth-date-shaped value.
+pub(crate) fn year_of(text: &[u8]) -> Option<u32> {
+    let text = text.trim_ascii();
+    if !is_birth_date(text) {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| text.get(r).and_then(number).and_then(|n| u32::try_from(n).ok());
+    match text.len() {
+        8 => digits(0..4),
+        _ if text.get(4) == Some(&b'-') => digits(0..4),
+        _ => digits(6..10),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

@@ -12,7 +12,8 @@ const ORGANISATION_WORDS: &[&str] = &[
 /// Lower-case particles inside names (`van der`, `de la`, `von`).
 const PARTICLES: &[&str] = &[
     "van", "der", "den", "de", "la", "le", "von", "zu", "da", "di", "del", "della", "dos", "das",
-    "du", "af", "ten", "ter", "y", "bin", "al", "el", "st.",
+    "du", "af", "ten", "ter", "y", "bin", "al", "el", "st.", "het", "'s", "op", "in", "'t",
+    "zum", "zur", "vom", "dei", "degli", "lo", "mac", "ap", "ibn",
 ];
 
 /// Titles that may precede a name.
@@ -181,6 +182,17 @@ pub(crate) fn name_before(b: &[u8], email_start: usize) -> Option<std::ops::Rang
     let span = cell_start..end;
     let cell = b.get(span.clone())?;
     (name_shape(cell, 2, 3) && cell.contains(&b' ')).then_some(span)
+}
+
+/// A street name without a house number (`rue Joubert`, `avenue Caron`), accepted only where
+/// the field name says it is an address.
+pub(crate) fn street_name_shape(text: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(text) else { return false };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (2..=6).contains(&words.len())
+        && text.len() <= 80
+        && words.iter().all(|w| w.chars().all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.' | ',')))
+        && words.iter().any(|w| w.chars().count() >= 3)
 }
 
 #[cfg(test)]

@@ -35,10 +35,26 @@ pub(crate) fn is_international(text: &[u8]) -> bool {
     text.starts_with(b"+") || (text.starts_with(b"00") && text.get(2).is_some_and(|&b| b != b'0'))
 }
 
+/// `text` without a trailing extension (` ext. 445`, ` x123`, ` ext 7`).
+pub(crate) fn strip_extension(text: &[u8]) -> &[u8] {
+    let digits_tail = text.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let head = text.get(..text.len() - digits_tail).unwrap_or(text);
+    for marker in [&b" ext. "[..], b" ext ", b" x", b" ext.", b"x"] {
+        if digits_tail > 0
+            && let Some(rest) = head.strip_suffix(marker)
+        {
+            return rest.trim_ascii_end();
+        }
+    }
+    text
+}
+
 /// Validates a phone-shaped `text`; returns the region it is valid in. International forms are
 /// checked on their own; national forms against `regions`, in order.
 pub(crate) fn valid_phone(text: &[u8], regions: &[&str]) -> Option<String> {
-    if !phone_shape(text) {
+    let text = strip_extension(text);
+    // Dates and dotted quads are phone-shaped too.
+    if !phone_shape(text) || super::dates::is_birth_date(text) || super::network::ipv4_len(text) == Some(text.len()) {
         return None;
     }
     let s = std::str::from_utf8(text).ok()?;
