@@ -99,19 +99,19 @@ impl Reassembler {
     /// Takes one sample of this direction; returns the chunks it completes, in stream order.
     pub fn push(&mut self, sample: &PacketSample) -> Vec<Chunk> {
         match self {
-            Self::Tcp(tcp) => match sample.tcp {
-                Some(meta) => tcp.push(
+            Self::Tcp(tcp) => {
+                let Some(meta) = sample.tcp else {
+                    tcp.stats.malformed_samples = tcp.stats.malformed_samples.saturating_add(1);
+                    return Vec::new();
+                };
+                tcp.push(
                     meta,
                     &sample.payload,
                     sample.wire_len,
                     sample.kind,
                     sample.at,
-                ),
-                None => {
-                    tcp.stats.malformed_samples = tcp.stats.malformed_samples.saturating_add(1);
-                    Vec::new()
-                }
-            },
+                )
+            }
             Self::Udp(_) if sample.payload.is_empty() => Vec::new(),
             Self::Udp(_) => {
                 vec![Chunk {
@@ -473,7 +473,7 @@ mod tests {
         Reassembler::new(Transport::Tcp, ReassemblyConfig::default())
     }
 
-    /// (offset, bytes, after_gap) of each chunk, for compact assertions.
+    /// `(offset, bytes, after_gap)` of each chunk, for compact assertions.
     fn summary(chunks: &[Chunk]) -> Vec<(u64, &[u8], bool)> {
         chunks
             .iter()
@@ -718,11 +718,9 @@ mod tests {
                 s.wire_len = s.wire_len.saturating_add(extra);
                 for chunk in r.push(&s) {
                     prop_assert!(!chunk.bytes.is_empty());
-                    if r.stats().restarts == 0 {
-                        if let Some(end) = last_end {
-                            prop_assert!(chunk.offset >= end, "chunks never overlap");
-                            prop_assert!(chunk.after_gap || chunk.offset == end);
-                        }
+                    if let (0, Some(end)) = (r.stats().restarts, last_end) {
+                        prop_assert!(chunk.offset >= end, "chunks never overlap");
+                        prop_assert!(chunk.after_gap || chunk.offset == end);
                     }
                     last_end = Some(chunk.end());
                 }
@@ -739,7 +737,7 @@ mod tests {
             order_seed in any::<u64>(),
             isn in any::<u32>(),
         ) {
-            let stream: Vec<u8> = (0..lens.iter().sum::<usize>()).map(|i| (i % 251) as u8).collect();
+            let stream: Vec<u8> = (0..lens.iter().sum::<usize>()).map(|i| u8::try_from(i % 251).unwrap()).collect();
             let mut segments = Vec::new();
             let mut at = 0;
             for len in &lens {

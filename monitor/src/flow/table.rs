@@ -40,7 +40,7 @@ impl Default for FlowTableConfig {
     fn default() -> Self {
         Self {
             max_entries: 65_536,
-            idle_timeout: Duration::from_secs(120),
+            idle_timeout: Duration::from_mins(2),
             closed_timeout: Duration::from_secs(10),
             reassembly: ReassemblyConfig::default(),
         }
@@ -163,6 +163,10 @@ impl FlowTable {
 
     /// Ingests one sample: assembles its direction's stream, decodes it, and scans its clear
     /// text with `engine`.
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "the table takes the sample over: its payload is dropped once scanned"
+    )]
     pub fn ingest(&mut self, sample: PacketSample, engine: &Engine) -> Ingested {
         let key = sample.key;
         let now = sample.at;
