@@ -111,7 +111,7 @@ pub fn flow_key(key: &monitor_common::FlowKey) -> Result<FlowKey, SampleError> {
 #[must_use]
 pub fn kernel_key(key: &FlowKey) -> monitor_common::FlowKey {
     let mut out = monitor_common::FlowKey::ZERO;
-    let mut put = |addr: IpAddr, slot: &mut [u8; 16]| match addr {
+    let put = |addr: IpAddr, slot: &mut [u8; 16]| match addr {
         IpAddr::V4(ip) => {
             slot[..4].copy_from_slice(&ip.octets());
             FAMILY_IPV4
