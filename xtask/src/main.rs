@@ -7,6 +7,7 @@ mod bench_kernel;
 mod demo;
 mod eval;
 mod fuzz;
+mod lint;
 mod setup;
 mod test;
 
@@ -25,6 +26,8 @@ enum Command {
     Demo,
     /// Every test, as CI runs them (needs root for the kernel and namespace tests).
     Test,
+    /// rustfmt and clippy (-D warnings), host crates and the kernel crate.
+    Lint,
     /// Benchmarks: the TC program's cost per packet, and the detection engine against Presidio.
     Bench(BenchArgs),
     /// Score `monitor scan --corpus` predictions against a labelled corpus.
@@ -48,6 +51,7 @@ fn main() -> anyhow::Result<()> {
         Command::Setup => setup::run(),
         Command::Demo => demo::run(),
         Command::Test => test::run(),
+        Command::Lint => lint::run(),
         Command::Bench(args) => {
             if !args.detect_only {
                 bench_kernel::run()?;
