@@ -38,6 +38,7 @@ impl Engine {
         if config.max_decode_depth > 16 {
             return Err(EngineError::InvalidConfig { field: "max_decode_depth", reason: "must be at most 16" });
         }
+        phone::warm_up();
         Ok(Self { config })
     }
 

@@ -193,6 +193,30 @@ const BUSINESS_ID_WORDS: &[&str] = &[
 /// Classifies a field name. `parent` is the enclosing object or topic, used when the name alone
 /// is generic (`line1` inside `shippingAddress`, `first` inside `name`).
 pub(crate) fn classify(name: &str, parent: Option<&str>) -> FieldKind {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+
+    /// Distinct field names per thread remembered; payloads repeat the same few names.
+    const CACHE_LIMIT: usize = 4096;
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<u64, FieldKind>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one((name, parent));
+    if let Some(kind) = CACHE.with(|c| c.borrow().get(&hash).copied()) {
+        return kind;
+    }
+    let kind = classify_uncached(name, parent);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CACHE_LIMIT {
+            c.clear();
+        }
+        c.insert(hash, kind);
+    });
+    kind
+}
+
+fn classify_uncached(name: &str, parent: Option<&str>) -> FieldKind {
     let w = words(name);
     if w.is_empty() {
         return FieldKind::Other;

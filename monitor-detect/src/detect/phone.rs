@@ -8,6 +8,20 @@ pub(crate) const DEFAULT_REGIONS: &[&str] = &[
     "IE", "CZ",
 ];
 
+/// Regexes of libphonenumber's metadata kept compiled (the crate's default of 100 thrashes when
+/// numbers of a dozen regions are checked).
+const REGEX_CACHE_CAPACITY: usize = 2048;
+
+/// Enlarges libphonenumber's regex cache, once per process.
+pub(crate) fn warm_up() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(mut cache) = phonenumber::metadata::DATABASE.cache().lock() {
+            *cache = regex_cache::RegexCache::new(REGEX_CACHE_CAPACITY);
+        }
+    });
+}
+
 /// Longest phone text considered (digits, separators, extension).
 const MAX_LEN: usize = 32;
 
