@@ -10,15 +10,15 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use monitor_detect::{Engine, StreamScanner};
+use monitor_detect::{Engine, Finding, StreamScanner};
 
 use crate::{
     flow::{
-        reassembly::{Reassembler, ReassemblyConfig},
+        reassembly::{Chunk, Reassembler, ReassemblyConfig},
         role::{self, InferredRole},
     },
     model::{Attribution, DetectionEvent, FlowKey, FlowView, PacketSample, TlsInfo},
-    protocol::{DecodeEvent, StreamDecoder, tls::Hello},
+    protocol::{DecodeEvent, ProtocolError, StreamDecoder, tls::Hello},
 };
 
 const TCP_FIN: u8 = 0x01;
@@ -114,6 +114,82 @@ impl Direction {
     fn touch_time(&mut self, now: SystemTime) {
         self.last_seen = self.last_seen.max(now);
     }
+
+    /// Takes one sample of this direction: counts it, reassembles, decodes and scans.
+    fn absorb(&mut self, sample: &PacketSample, engine: &Engine) -> Absorbed {
+        let mut absorbed = Absorbed::default();
+        self.touch_time(sample.at);
+        if !self.kernel_counters {
+            self.packets = self.packets.saturating_add(1);
+            self.bytes = self.bytes.saturating_add(u64::from(sample.wire_len));
+        }
+        let mut closing_now = false;
+        if let Some(tcp) = sample.tcp {
+            if let Some(inferred) = role::from_tcp_flags(tcp.flags) {
+                self.role.update(inferred);
+                absorbed.update.role = Some(inferred);
+            }
+            closing_now = tcp.flags & (TCP_FIN | TCP_RST) != 0;
+            absorbed.update.reset = tcp.flags & TCP_RST != 0;
+            self.closing |= closing_now;
+        }
+        let before = self.reassembler.stats();
+        let mut chunks = self.reassembler.push(sample);
+        if closing_now {
+            // No later sample of this direction will fill a hole.
+            chunks.extend(self.reassembler.flush());
+        }
+        for chunk in &chunks {
+            self.decode_and_scan(chunk, engine, &mut absorbed);
+        }
+        let after = self.reassembler.stats();
+        absorbed.gaps = after.gaps.saturating_sub(before.gaps);
+        absorbed.duplicate_bytes = after.duplicate_bytes.saturating_sub(before.duplicate_bytes);
+        absorbed
+    }
+
+    fn decode_and_scan(&mut self, chunk: &Chunk, engine: &Engine, absorbed: &mut Absorbed) {
+        let decoded = self
+            .decoder
+            .feed(chunk.offset, &chunk.bytes, chunk.after_gap);
+        absorbed.errors.extend(decoded.error);
+        if let Some(event) = &decoded.event {
+            self.role.update(role::from_event(event));
+            absorbed.update.role = Some(self.role);
+            if let Some(tls) = tls_update(self.tls.clone(), event) {
+                self.tls = Some(tls.clone());
+                absorbed.update.tls = Some(tls);
+            }
+        }
+        let clear = chunk
+            .bytes
+            .get(decoded.clear_text.clone())
+            .unwrap_or_default();
+        if clear.is_empty() {
+            return;
+        }
+        let start = chunk
+            .offset
+            .saturating_add(len_u64(decoded.clear_text.start));
+        if chunk.after_gap || self.scanner_next != Some(start) {
+            // The scanner must not join bytes across a hole.
+            self.scanner = StreamScanner::new();
+        }
+        self.scanner_next = Some(start.saturating_add(len_u64(clear.len())));
+        absorbed
+            .findings
+            .extend(self.scanner.feed(engine, start, clear));
+    }
+}
+
+/// What one sample produced, for the table to account and share.
+#[derive(Default)]
+struct Absorbed {
+    update: ConnectionUpdate,
+    errors: Vec<ProtocolError>,
+    findings: Vec<Finding>,
+    gaps: u64,
+    duplicate_bytes: u64,
 }
 
 /// What one sample taught about the whole connection, applied to the reverse direction too.
@@ -169,88 +245,30 @@ impl FlowTable {
     )]
     pub fn ingest(&mut self, sample: PacketSample, engine: &Engine) -> Ingested {
         let key = sample.key;
-        let now = sample.at;
-        let created = self.ensure(key, now).is_some();
+        let created = self.ensure(key, sample.at).is_some();
         self.touch(key);
-        let mut update = ConnectionUpdate::default();
-        let mut errors = Vec::new();
-        let mut findings = Vec::new();
-        let (gaps, duplicates, view) = {
-            let Some(dir) = self.flows.get_mut(&key) else {
-                return Ingested::default();
-            };
-            dir.touch_time(now);
-            if !dir.kernel_counters {
-                dir.packets = dir.packets.saturating_add(1);
-                dir.bytes = dir.bytes.saturating_add(u64::from(sample.wire_len));
-            }
-            let mut closing_now = false;
-            if let Some(tcp) = sample.tcp {
-                if let Some(inferred) = role::from_tcp_flags(tcp.flags) {
-                    dir.role.update(inferred);
-                    update.role = Some(inferred);
-                }
-                closing_now = tcp.flags & (TCP_FIN | TCP_RST) != 0;
-                update.reset = tcp.flags & TCP_RST != 0;
-                dir.closing |= closing_now;
-            }
-            let before = dir.reassembler.stats();
-            let mut chunks = dir.reassembler.push(&sample);
-            if closing_now {
-                // No later sample of this direction will fill a hole.
-                chunks.extend(dir.reassembler.flush());
-            }
-            for chunk in chunks {
-                let decoded = dir
-                    .decoder
-                    .feed(chunk.offset, &chunk.bytes, chunk.after_gap);
-                errors.extend(decoded.error);
-                if let Some(event) = &decoded.event {
-                    let inferred = role::from_event(event);
-                    dir.role.update(inferred);
-                    update.role = Some(dir.role);
-                    if let Some(tls) = tls_update(dir.tls.clone(), event) {
-                        dir.tls = Some(tls.clone());
-                        update.tls = Some(tls);
-                    }
-                }
-                let Some(clear) = chunk.bytes.get(decoded.clear_text.clone()) else {
-                    continue;
-                };
-                if clear.is_empty() {
-                    continue;
-                }
-                let start = chunk
-                    .offset
-                    .saturating_add(u64::try_from(decoded.clear_text.start).unwrap_or(u64::MAX));
-                if chunk.after_gap || dir.scanner_next != Some(start) {
-                    // The scanner must not join bytes across a hole.
-                    dir.scanner = StreamScanner::new();
-                }
-                dir.scanner_next =
-                    Some(start.saturating_add(u64::try_from(clear.len()).unwrap_or(u64::MAX)));
-                findings.extend(dir.scanner.feed(engine, start, clear));
-            }
-            let after = dir.reassembler.stats();
-            (
-                after.gaps.saturating_sub(before.gaps),
-                after.duplicate_bytes.saturating_sub(before.duplicate_bytes),
-                dir.view(key),
-            )
+        let Some(dir) = self.flows.get_mut(&key) else {
+            return Ingested::default();
         };
-        self.stats.gaps = self.stats.gaps.saturating_add(gaps);
-        self.stats.duplicate_bytes = self.stats.duplicate_bytes.saturating_add(duplicates);
-        for error in errors {
+        let absorbed = dir.absorb(&sample, engine);
+        let view = dir.view(key);
+        self.stats.gaps = self.stats.gaps.saturating_add(absorbed.gaps);
+        self.stats.duplicate_bytes = self
+            .stats
+            .duplicate_bytes
+            .saturating_add(absorbed.duplicate_bytes);
+        for error in absorbed.errors {
             let count = self.stats.parse_errors.entry(error.kind()).or_default();
             *count = count.saturating_add(1);
         }
-        self.apply_to_reverse(key, update);
-        let detections = findings
+        self.apply_to_reverse(key, absorbed.update);
+        let detections = absorbed
+            .findings
             .into_iter()
             .map(|finding| DetectionEvent {
                 flow: view.clone(),
                 finding,
-                at: now,
+                at: sample.at,
             })
             .collect();
         Ingested {
