@@ -8,7 +8,9 @@ use monitor_detect::{Engine, EngineConfig, eval};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let path = args.next().ok_or("usage: eval CORPUS [--misses N] [--type T]")?;
+    let path = args
+        .next()
+        .ok_or("usage: eval CORPUS [--misses N] [--type T]")?;
     let mut misses_per_type = 0;
     let mut only_type: Option<String> = None;
     let mut repeat = 1_usize;
@@ -30,12 +32,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let elapsed = started.elapsed();
-    let bytes: usize = records.iter().map(|r| r.payload.len()).sum::<usize>() * repeat.saturating_sub(1).max(1);
+    let bytes: usize =
+        records.iter().map(|r| r.payload.len()).sum::<usize>() * repeat.saturating_sub(1).max(1);
     let (scores, misses) = eval::score(&records, &predictions);
     print!("{}", eval::format_table(&scores));
     #[expect(clippy::cast_precision_loss, reason = "display only")]
     let mbps = bytes as f64 / elapsed.as_secs_f64() / 1e6;
-    println!("{} records, {bytes} bytes in {elapsed:.2?} ({mbps:.1} MB/s)", records.len());
+    println!(
+        "{} records, {bytes} bytes in {elapsed:.2?} ({mbps:.1} MB/s)",
+        records.len()
+    );
     let mut shown: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (id, ty, start, end, fp) in misses {
         if only_type.as_ref().is_some_and(|t| *t != ty) {
@@ -46,8 +52,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         }
         *n += 1;
-        let Some(r) = records.iter().find(|r| r.id == id) else { continue };
-        let ctx = |a: usize, b: usize| String::from_utf8_lossy(r.payload.get(a..b).unwrap_or_default()).replace('\n', "\\n").replace('\r', "\\r");
+        let Some(r) = records.iter().find(|r| r.id == id) else {
+            continue;
+        };
+        let ctx = |a: usize, b: usize| {
+            String::from_utf8_lossy(r.payload.get(a..b).unwrap_or_default())
+                .replace('\n', "\\n")
+                .replace('\r', "\\r")
+        };
         println!(
             "{} {ty:<14} {id} [{}|{}|{}] ({})",
             if fp { "FP" } else { "FN" },

@@ -7,7 +7,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let payload = std::fs::read(path)?;
     let engine = Engine::new(EngineConfig::default())?;
     for f in engine.scan(&payload) {
-        println!("{:>6}..{:<6} {:<16} {:.2} {:<20} {}", f.start, f.end, f.data_type.as_str(), f.confidence, f.context.as_deref().unwrap_or("-"), f.evidence);
+        println!(
+            "{:>6}..{:<6} {:<16} {:.2} {:<20} {}",
+            f.start,
+            f.end,
+            f.data_type.as_str(),
+            f.confidence,
+            f.context.as_deref().unwrap_or("-"),
+            f.evidence
+        );
     }
     Ok(())
 }

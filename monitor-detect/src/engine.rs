@@ -33,10 +33,16 @@ impl Engine {
     /// [`EngineError::InvalidConfig`] when a setting is out of range.
     pub fn new(config: EngineConfig) -> Result<Self, EngineError> {
         if !(0.0..=1.0).contains(&config.min_confidence) {
-            return Err(EngineError::InvalidConfig { field: "min_confidence", reason: "must be within 0.0 ..= 1.0" });
+            return Err(EngineError::InvalidConfig {
+                field: "min_confidence",
+                reason: "must be within 0.0 ..= 1.0",
+            });
         }
         if config.max_decode_depth > 16 {
-            return Err(EngineError::InvalidConfig { field: "max_decode_depth", reason: "must be at most 16" });
+            return Err(EngineError::InvalidConfig {
+                field: "max_decode_depth",
+                reason: "must be at most 16",
+            });
         }
         phone::warm_up();
         Ok(Self { config })
@@ -63,7 +69,9 @@ impl Engine {
         if let Some(country) = context.country {
             scan.add_region(country);
         }
-        let kind = context.name.map_or(FieldKind::Other, |name| keywords::classify(name, context.parent));
+        let kind = context.name.map_or(FieldKind::Other, |name| {
+            keywords::classify(name, context.parent)
+        });
         let text = Text::root(value);
         let mut candidates = Vec::new();
         let mut runs = Vec::new();
@@ -71,7 +79,14 @@ impl Engine {
         for candidate in &candidates {
             scan.judge(&text, candidate, kind, context.name);
         }
-        scan.whole_value(&text, 0..value.len(), kind, context.name, Syntax::Resp, false);
+        scan.whole_value(
+            &text,
+            0..value.len(),
+            kind,
+            context.name,
+            Syntax::Resp,
+            false,
+        );
         scan.base64_runs(&text, &runs);
         scan.finish()
     }
@@ -89,12 +104,21 @@ struct Scan<'e> {
 
 impl<'e> Scan<'e> {
     fn new(engine: &'e Engine) -> Self {
-        Self { engine, found: Vec::new(), budget: engine.config.max_decoded_bytes, regions: Vec::new() }
+        Self {
+            engine,
+            found: Vec::new(),
+            budget: engine.config.max_decoded_bytes,
+            regions: Vec::new(),
+        }
     }
 
     fn add_region(&mut self, region: &str) {
         let region = region.to_ascii_uppercase();
-        if region.len() == 2 && region.bytes().all(|b| b.is_ascii_uppercase()) && !self.regions.contains(&region) && self.regions.len() < 8 {
+        if region.len() == 2
+            && region.bytes().all(|b| b.is_ascii_uppercase())
+            && !self.regions.contains(&region)
+            && self.regions.len() < 8
+        {
             self.regions.push(region);
         }
     }
@@ -114,14 +138,23 @@ impl<'e> Scan<'e> {
             let head = payload.get(..head_end).unwrap_or_default();
             self.text(&Text::window(payload, 0..head_end));
             let body = payload.get(head_end..).unwrap_or_default();
-            let chunked = header_value(head, b"transfer-encoding").is_some_and(|v| contains_ci(v, b"chunked"));
-            let compressed = header_value(head, b"content-encoding").is_some_and(|v| contains_ci(v, b"gzip") || contains_ci(v, b"deflate"));
+            let chunked = header_value(head, b"transfer-encoding")
+                .is_some_and(|v| contains_ci(v, b"chunked"));
+            let compressed = header_value(head, b"content-encoding")
+                .is_some_and(|v| contains_ci(v, b"gzip") || contains_ci(v, b"deflate"));
             let body_text = Text::window(payload, head_end..payload.len());
             let limit = self.budget.min(self.engine.config.max_decoded_bytes);
-            let dechunked = if chunked { framing::dechunk(body, limit).map(|(bytes, map)| body_text.derive(bytes, &map)) } else { None };
+            let dechunked = if chunked {
+                framing::dechunk(body, limit).map(|(bytes, map)| body_text.derive(bytes, &map))
+            } else {
+                None
+            };
             let body_text = dechunked.unwrap_or(body_text);
             if compressed {
-                if let Some(inflated) = inflate::inflate(&body_text.bytes, self.engine.config.max_gzip_output.min(self.budget)) {
+                if let Some(inflated) = inflate::inflate(
+                    &body_text.bytes,
+                    self.engine.config.max_gzip_output.min(self.budget),
+                ) {
                     self.budget = self.budget.saturating_sub(inflated.len());
                     let mut map = SpanMap::with_capacity(inflated.len());
                     for _ in 0..inflated.len() {
@@ -173,7 +206,9 @@ impl<'e> Scan<'e> {
             let field = fields::field_around(&fields, &candidate.span);
             let (kind, key) = match field.and_then(|i| fields.get(i).zip(kinds.get(i))) {
                 Some((f, &kind)) => (kind, Some(key_name(text.get(f.key.clone())))),
-                None => outer.map_or((FieldKind::Other, None), |(k, name)| (k, Some(name.to_owned()))),
+                None => outer.map_or((FieldKind::Other, None), |(k, name)| {
+                    (k, Some(name.to_owned()))
+                }),
             };
             let kind = self.refine_kind(bytes, candidate, kind);
             self.judge(text, candidate, kind, key.as_deref());
@@ -187,7 +222,10 @@ impl<'e> Scan<'e> {
 
     /// Looks at the words before a candidate where its field alone does not decide.
     fn refine_kind(&self, bytes: &[u8], c: &Candidate, kind: FieldKind) -> FieldKind {
-        let generic = matches!(kind, FieldKind::Other | FieldKind::FullName | FieldKind::ThingName);
+        let generic = matches!(
+            kind,
+            FieldKind::Other | FieldKind::FullName | FieldKind::ThingName
+        );
         let ask = match c.data_type {
             DataType::Ipv4 | DataType::Ipv6 => kind != FieldKind::Ip,
             DataType::Phone => c.strength == Strength::NeedsContext && kind != FieldKind::Phone,
@@ -218,14 +256,24 @@ impl<'e> Scan<'e> {
     }
 
     /// What the word(s) just before `at` say (for values in free text: `sms to 0170...`).
-    #[expect(clippy::unused_self, reason = "kept a method for symmetry with the other context lookups")]
+    #[expect(
+        clippy::unused_self,
+        reason = "kept a method for symmetry with the other context lookups"
+    )]
     fn preceding_kind(&self, bytes: &[u8], at: usize) -> FieldKind {
         let window = bytes.get(at.saturating_sub(40)..at).unwrap_or_default();
         let mut words: Vec<String> = Vec::new();
         let mut end = window.len();
         for _ in 0..2 {
-            while end > 0 && window.get(end - 1).is_some_and(|&c| !c.is_ascii_alphanumeric() && !matches!(c, b'_' | b'-')) {
-                if window.get(end - 1).is_some_and(|&c| c == b'\n' || c == b'/' || c == b'.') {
+            while end > 0
+                && window
+                    .get(end - 1)
+                    .is_some_and(|&c| !c.is_ascii_alphanumeric() && !matches!(c, b'_' | b'-'))
+            {
+                if window
+                    .get(end - 1)
+                    .is_some_and(|&c| c == b'\n' || c == b'/' || c == b'.')
+                {
                     // A product token (`Chrome/1.2.3.4`) or end of sentence: stop here.
                     if words.is_empty() && window.get(end - 1) == Some(&b'/') {
                         return FieldKind::Version;
@@ -234,16 +282,27 @@ impl<'e> Scan<'e> {
                 }
                 end -= 1;
             }
-            let start = window.get(..end).map_or(0, |w| end - w.iter().rev().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-')).count());
+            let start = window.get(..end).map_or(0, |w| {
+                end - w
+                    .iter()
+                    .rev()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+                    .count()
+            });
             if start == end {
                 break;
             }
-            words.push(String::from_utf8_lossy(window.get(start..end).unwrap_or_default()).into_owned());
+            words.push(
+                String::from_utf8_lossy(window.get(start..end).unwrap_or_default()).into_owned(),
+            );
             end = start;
         }
         for w in &words {
             let kind = keywords::classify(w, None);
-            if !matches!(kind, FieldKind::Other | FieldKind::BusinessId | FieldKind::OtherDate | FieldKind::Email) {
+            if !matches!(
+                kind,
+                FieldKind::Other | FieldKind::BusinessId | FieldKind::OtherDate | FieldKind::Email
+            ) {
                 return kind;
             }
         }
@@ -276,7 +335,19 @@ impl<'e> Scan<'e> {
         }
         for f in fields {
             let key = text.get(f.key.clone()).to_ascii_lowercase();
-            if matches!(key.as_slice(), b"country" | b"country_code" | b"countrycode" | b"land" | b"pays" | b"pais" | b"locale" | b"lang" | b"language" | b"nationality") {
+            if matches!(
+                key.as_slice(),
+                b"country"
+                    | b"country_code"
+                    | b"countrycode"
+                    | b"land"
+                    | b"pays"
+                    | b"pais"
+                    | b"locale"
+                    | b"lang"
+                    | b"language"
+                    | b"nationality"
+            ) {
                 let v = text.get(f.value.clone());
                 if let Some(cc) = v.get(v.len().saturating_sub(2)..)
                     && let Ok(cc) = std::str::from_utf8(cc)
@@ -287,14 +358,30 @@ impl<'e> Scan<'e> {
         }
     }
 
-    fn push(&mut self, text: &Text<'_>, data_type: DataType, span: Range<usize>, confidence: f32, context: Option<String>, country: Option<String>) {
+    fn push(
+        &mut self,
+        text: &Text<'_>,
+        data_type: DataType,
+        span: Range<usize>,
+        confidence: f32,
+        context: Option<String>,
+        country: Option<String>,
+    ) {
         let value = text.get(span.clone());
         let evidence = redact(data_type, value);
         let wire = text.to_payload(span);
         if wire.is_empty() {
             return;
         }
-        self.found.push(Finding { data_type, start: wire.start, end: wire.end, confidence, context, country, evidence });
+        self.found.push(Finding {
+            data_type,
+            start: wire.start,
+            end: wire.end,
+            confidence,
+            context,
+            country,
+            evidence,
+        });
     }
 
     /// Decides a pattern candidate by its field context.
@@ -306,7 +393,14 @@ impl<'e> Scan<'e> {
             DataType::MacAddress => Some(if kind == FieldKind::Mac { 0.97 } else { 0.9 }),
             DataType::Jwt => {
                 let claims = c.claims.join(",");
-                self.push(text, DataType::Jwt, c.span.clone(), 0.95, Some(claims), None);
+                self.push(
+                    text,
+                    DataType::Jwt,
+                    c.span.clone(),
+                    0.95,
+                    Some(claims),
+                    None,
+                );
                 None
             }
             DataType::Ipv4 | DataType::Ipv6 => match kind {
@@ -316,29 +410,63 @@ impl<'e> Scan<'e> {
             },
             DataType::CreditCard => match kind {
                 FieldKind::Card => Some(0.99),
-                FieldKind::BusinessId | FieldKind::Imei | FieldKind::Phone | FieldKind::NationalId | FieldKind::Version | FieldKind::Sensor | FieldKind::OtherDate => None,
+                FieldKind::BusinessId
+                | FieldKind::Imei
+                | FieldKind::Phone
+                | FieldKind::NationalId
+                | FieldKind::Version
+                | FieldKind::Sensor
+                | FieldKind::OtherDate => None,
                 _ => Some(0.9),
             },
             DataType::Imei => match kind {
                 FieldKind::Card => {
-                    self.push(text, DataType::CreditCard, c.span.clone(), 0.9, context.clone(), None);
+                    self.push(
+                        text,
+                        DataType::CreditCard,
+                        c.span.clone(),
+                        0.9,
+                        context.clone(),
+                        None,
+                    );
                     None
                 }
                 FieldKind::Imei => Some(0.97),
-                FieldKind::BusinessId | FieldKind::Phone | FieldKind::NationalId | FieldKind::Version | FieldKind::Sensor => None,
+                FieldKind::BusinessId
+                | FieldKind::Phone
+                | FieldKind::NationalId
+                | FieldKind::Version
+                | FieldKind::Sensor => None,
                 _ => Some(0.8),
             },
             DataType::Phone => match (c.strength, kind) {
                 (_, FieldKind::Phone) => {
                     let value = text.get(c.span.clone());
                     let regions = self.region_list();
-                    let region = c.country.clone().or_else(|| phone::valid_phone(value, &regions));
+                    let region = c
+                        .country
+                        .clone()
+                        .or_else(|| phone::valid_phone(value, &regions));
                     if region.is_some() {
-                        self.push(text, DataType::Phone, c.span.clone(), 0.95, context.clone(), region);
+                        self.push(
+                            text,
+                            DataType::Phone,
+                            c.span.clone(),
+                            0.95,
+                            context.clone(),
+                            region,
+                        );
                     }
                     None
                 }
-                (Strength::Strong, FieldKind::Other | FieldKind::FullName | FieldKind::Email | FieldKind::Address | FieldKind::ThingName) => Some(0.85),
+                (
+                    Strength::Strong,
+                    FieldKind::Other
+                    | FieldKind::FullName
+                    | FieldKind::Email
+                    | FieldKind::Address
+                    | FieldKind::ThingName,
+                ) => Some(0.85),
                 _ => None,
             },
             DataType::NationalId => match (c.strength, kind) {
@@ -354,7 +482,14 @@ impl<'e> Scan<'e> {
             _ => None,
         };
         if let Some(conf) = conf {
-            self.push(text, c.data_type, c.span.clone(), conf, context, c.country.clone());
+            self.push(
+                text,
+                c.data_type,
+                c.span.clone(),
+                conf,
+                context,
+                c.country.clone(),
+            );
         }
     }
 
@@ -365,11 +500,15 @@ impl<'e> Scan<'e> {
         // Escaped values: decode, then scan the decoded form with this field's context.
         let decoded = match field.syntax {
             Syntax::JsonString => escapes::json_unescape(value),
-            Syntax::KeyValue { quote: None } => escapes::url_decode(value).or_else(|| escapes::xml_unescape(value)),
+            Syntax::KeyValue { quote: None } => {
+                escapes::url_decode(value).or_else(|| escapes::xml_unescape(value))
+            }
             Syntax::KeyValue { quote: Some(q) } => escapes::unquote(value, q),
             Syntax::Csv { quoted: true } => escapes::unquote(value, b'"'),
             Syntax::Xml => escapes::xml_unescape(value),
-            Syntax::Header => escapes::rfc2047_q_decode(value).or_else(|| escapes::stomp_unescape(value)),
+            Syntax::Header => {
+                escapes::rfc2047_q_decode(value).or_else(|| escapes::stomp_unescape(value))
+            }
             _ => None,
         };
         if let Some((bytes, local)) = decoded
@@ -384,18 +523,44 @@ impl<'e> Scan<'e> {
             let view = text.derive(bytes, &shifted);
             self.text_in(&view, Some((kind, &key)));
             let whole = 0..view.bytes.len();
-            self.whole_value(&view, whole, kind, Some(&key), field.syntax, has_sibling(text, fields, field, kind));
+            self.whole_value(
+                &view,
+                whole,
+                kind,
+                Some(&key),
+                field.syntax,
+                has_sibling(text, fields, field, kind),
+            );
             return;
         }
         let sibling = has_sibling(text, fields, field, kind);
-        self.whole_value(text, field.value.clone(), kind, Some(&key), field.syntax, sibling);
+        self.whole_value(
+            text,
+            field.value.clone(),
+            kind,
+            Some(&key),
+            field.syntax,
+            sibling,
+        );
     }
 
     /// Detectors that the field name decides, on a whole value.
-    fn whole_value(&mut self, text: &Text<'_>, span: Range<usize>, kind: FieldKind, key: Option<&str>, syntax: Syntax, sibling: bool) {
+    fn whole_value(
+        &mut self,
+        text: &Text<'_>,
+        span: Range<usize>,
+        kind: FieldKind,
+        key: Option<&str>,
+        syntax: Syntax,
+        sibling: bool,
+    ) {
         let raw = text.get(span.clone());
         let lead = raw.iter().take_while(|b| b.is_ascii_whitespace()).count();
-        let trail = raw.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
+        let trail = raw
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
         if lead + trail >= raw.len() {
             return;
         }
@@ -407,7 +572,11 @@ impl<'e> Scan<'e> {
                 self.push(text, DataType::PersonName, span, 0.9, context, None);
             }
             // A bare `name` holding one capitalised word: a first name in a message template.
-            FieldKind::FullName if key.is_some_and(|k| keywords::words(k) == ["name"]) && names::name_shape(value, 1, 1) && value.len() >= 3 => {
+            FieldKind::FullName
+                if key.is_some_and(|k| keywords::words(k) == ["name"])
+                    && names::name_shape(value, 1, 1)
+                    && value.len() >= 3 =>
+            {
                 self.push(text, DataType::PersonName, span, 0.75, context, None);
             }
             FieldKind::FirstName | FieldKind::LastName if names::name_shape(value, 1, 3) => {
@@ -416,7 +585,9 @@ impl<'e> Scan<'e> {
             FieldKind::DateOfBirth if dates::is_birth_date(value) => {
                 self.push(text, DataType::DateOfBirth, span, 0.95, context, None);
             }
-            FieldKind::Address if names::address_shape(value) || names::street_name_shape(value) => {
+            FieldKind::Address
+                if names::address_shape(value) || names::street_name_shape(value) =>
+            {
                 self.push(text, DataType::PostalAddress, span, 0.85, context, None);
             }
             FieldKind::Phone => {
@@ -428,13 +599,24 @@ impl<'e> Scan<'e> {
             FieldKind::NationalId => {
                 let hint = self.regions.first().cloned();
                 if let Some(id) = national_id::identify(value, hint.as_deref()) {
-                    self.push(text, DataType::NationalId, span, 0.95, context, Some(id.scheme.to_owned()));
+                    self.push(
+                        text,
+                        DataType::NationalId,
+                        span,
+                        0.95,
+                        context,
+                        Some(id.scheme.to_owned()),
+                    );
                 }
             }
             FieldKind::Latitude | FieldKind::Longitude if sibling => {
                 if let Some((v, len)) = gps::degrees(value)
                     && len == value.len()
-                    && (if kind == FieldKind::Latitude { gps::is_latitude(v) } else { gps::is_longitude(v) })
+                    && (if kind == FieldKind::Latitude {
+                        gps::is_latitude(v)
+                    } else {
+                        gps::is_longitude(v)
+                    })
                 {
                     self.push(text, DataType::GpsCoordinates, span, 0.92, context, None);
                 }
@@ -469,7 +651,11 @@ impl<'e> Scan<'e> {
         }
         for run in runs {
             let bytes = text.get(run.clone());
-            let Some((decoded, local)) = base64::decode_text_run(bytes, self.engine.config.max_base64_field) else { continue };
+            let Some((decoded, local)) =
+                base64::decode_text_run(bytes, self.engine.config.max_base64_field)
+            else {
+                continue;
+            };
             if decoded.len() > self.budget {
                 return;
             }
@@ -531,11 +717,23 @@ fn key_name(raw: &[u8]) -> String {
 fn http_head_end(payload: &[u8]) -> Option<usize> {
     let first_line = payload.get(..payload.len().min(16))?;
     let is_http = first_line.starts_with(b"HTTP/1.")
-        || [&b"GET "[..], b"POST ", b"PUT ", b"PATCH ", b"DELETE ", b"HEAD ", b"OPTIONS "].iter().any(|m| first_line.starts_with(m));
+        || [
+            &b"GET "[..],
+            b"POST ",
+            b"PUT ",
+            b"PATCH ",
+            b"DELETE ",
+            b"HEAD ",
+            b"OPTIONS ",
+        ]
+        .iter()
+        .any(|m| first_line.starts_with(m));
     if !is_http {
         return None;
     }
-    memchr::memmem::find(payload, b"\r\n\r\n").map(|p| p + 4).or_else(|| memchr::memmem::find(payload, b"\n\n").map(|p| p + 2))
+    memchr::memmem::find(payload, b"\r\n\r\n")
+        .map(|p| p + 4)
+        .or_else(|| memchr::memmem::find(payload, b"\n\n").map(|p| p + 2))
 }
 
 /// Value of a header in an HTTP head (case-insensitive name).
@@ -543,12 +741,16 @@ fn header_value<'p>(head: &'p [u8], name: &[u8]) -> Option<&'p [u8]> {
     head.split(|&b| b == b'\n').find_map(|line| {
         let colon = memchr::memchr(b':', line)?;
         let (n, v) = (line.get(..colon)?, line.get(colon + 1..)?);
-        n.trim_ascii().eq_ignore_ascii_case(name).then(|| v.trim_ascii())
+        n.trim_ascii()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim_ascii())
     })
 }
 
 fn contains_ci(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
@@ -566,31 +768,45 @@ mod tests {
 
     #[test]
     fn json_customer_record() {
-        let got = types(r#"{"firstname":"Paloma","surname":"Cortés","user_email":"paloma.cortes@gmail.com","birthdate":"1949-12-07","national_id":"Z4783093H","order_id":"4111111111111111"}"#);
+        let got = types(
+            r#"{"firstname":"Paloma","surname":"Cortés","user_email":"paloma.cortes@gmail.com","birthdate":"1949-12-07","national_id":"Z4783093H","order_id":"4111111111111111"}"#,
+        );
         assert!(got.contains(&(DataType::PersonName, "Paloma".into())));
         assert!(got.contains(&(DataType::PersonName, "Cortés".into())));
         assert!(got.contains(&(DataType::Email, "paloma.cortes@gmail.com".into())));
         assert!(got.contains(&(DataType::DateOfBirth, "1949-12-07".into())));
         assert!(got.contains(&(DataType::NationalId, "Z4783093H".into())));
-        assert!(!got.iter().any(|(t, _)| *t == DataType::CreditCard), "order ids are not cards");
+        assert!(
+            !got.iter().any(|(t, _)| *t == DataType::CreditCard),
+            "order ids are not cards"
+        );
     }
 
     #[test]
     fn url_encoded_form_maps_to_wire_bytes() {
-        let got = types("POST /f HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nuser_email=livia.j%40lindahl.com&vorname=Livia");
+        let got = types(
+            "POST /f HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nuser_email=livia.j%40lindahl.com&vorname=Livia",
+        );
         assert!(got.contains(&(DataType::Email, "livia.j%40lindahl.com".into())));
         assert!(got.contains(&(DataType::PersonName, "Livia".into())));
     }
 
     #[test]
     fn chunked_value_is_found() {
-        let got = types("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n{\"ip\":\"22\r\n9\r\n2.4.1.10\"}\r\n0\r\n\r\n");
-        assert!(got.contains(&(DataType::Ipv4, "22\r\n9\r\n2.4.1.10".into())));
+        let got = types(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n{\"ip\":\"22\r\na\r\n2.4.1.10\"}\r\n0\r\n\r\n",
+        );
+        assert!(
+            got.contains(&(DataType::Ipv4, "22\r\na\r\n2.4.1.10".into())),
+            "{got:?}"
+        );
     }
 
     #[test]
     fn version_quads_are_not_addresses() {
-        let got = types("GET / HTTP/1.1\r\nUser-Agent: sidecar/17.9.13.237\r\nX-Real-IP: 10.1.2.3\r\n\r\n{\"fw\":\"10.2.3.4\"}");
+        let got = types(
+            "GET / HTTP/1.1\r\nUser-Agent: sidecar/17.9.13.237\r\nX-Real-IP: 10.1.2.3\r\n\r\n{\"fw\":\"10.2.3.4\"}",
+        );
         assert_eq!(got, vec![(DataType::Ipv4, "10.1.2.3".into())]);
     }
 
@@ -619,6 +835,10 @@ mod tests {
         let f = engine.scan_field(b"1990-01-01", &FieldContext::named("geburtsdatum"));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].data_type, DataType::DateOfBirth);
-        assert!(engine.scan_field(b"1990-01-01", &FieldContext::named("created_at")).is_empty());
+        assert!(
+            engine
+                .scan_field(b"1990-01-01", &FieldContext::named("created_at"))
+                .is_empty()
+        );
     }
 }

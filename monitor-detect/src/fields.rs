@@ -20,10 +20,14 @@ pub(crate) enum Syntax {
     /// The inside of a JSON array of 2–3 numbers (`[lon, lat]`).
     JsonNumberArray,
     /// `key=value` in a form, query string, log line or SQL (`col = 'v'`).
-    KeyValue { quote: Option<u8> },
+    KeyValue {
+        quote: Option<u8>,
+    },
     /// `Name: value` header line (HTTP, STOMP, SMTP).
     Header,
-    Csv { quoted: bool },
+    Csv {
+        quoted: bool,
+    },
     /// A Redis bulk string (RESP).
     Resp,
     /// Redis `GEOADD key lon lat member`: `value` spans from lon to lat.
@@ -100,7 +104,10 @@ fn json_fields(b: &[u8], out: &mut Vec<Field>) {
 }
 
 fn parent_key(stack: &[Container]) -> Option<Range<usize>> {
-    stack.iter().rev().find_map(|c| if c.is_object { c.key.clone() } else { None })
+    stack
+        .iter()
+        .rev()
+        .find_map(|c| if c.is_object { c.key.clone() } else { None })
 }
 
 /// Walks one JSON value starting at `start`; returns where it stopped.
@@ -118,8 +125,19 @@ fn json_walk(b: &[u8], start: usize, out: &mut Vec<Field>) -> usize {
                 if let Some(top) = stack.last_mut() {
                     top.others += 1;
                 }
-                let key = pending.take().or_else(|| stack.last().filter(|t| !t.is_object).and_then(|t| t.key.clone()));
-                stack.push(Container { is_object: c == b'{', key, start: i + 1, numbers: 0, others: 0 });
+                let key = pending.take().or_else(|| {
+                    stack
+                        .last()
+                        .filter(|t| !t.is_object)
+                        .and_then(|t| t.key.clone())
+                });
+                stack.push(Container {
+                    is_object: c == b'{',
+                    key,
+                    start: i + 1,
+                    numbers: 0,
+                    others: 0,
+                });
                 i += 1;
             }
             b'}' | b']' => {
@@ -127,10 +145,18 @@ fn json_walk(b: &[u8], start: usize, out: &mut Vec<Field>) -> usize {
                 if top.is_object != (c == b'}') {
                     return i;
                 }
-                if !top.is_object && top.others == 0 && (2..=3).contains(&top.numbers)
+                if !top.is_object
+                    && top.others == 0
+                    && (2..=3).contains(&top.numbers)
                     && let Some(key) = top.key.clone()
                 {
-                    out.push(Field { kind_hint: None, key, parent: parent_key(&stack), value: top.start..i, syntax: Syntax::JsonNumberArray });
+                    out.push(Field {
+                        kind_hint: None,
+                        key,
+                        parent: parent_key(&stack),
+                        value: top.start..i,
+                        syntax: Syntax::JsonNumberArray,
+                    });
                 }
                 i += 1;
                 if stack.is_empty() {
@@ -138,35 +164,68 @@ fn json_walk(b: &[u8], start: usize, out: &mut Vec<Field>) -> usize {
                 }
             }
             b'"' => {
-                let Some(end) = string_end(b, i + 1) else { return i };
+                let Some(end) = string_end(b, i + 1) else {
+                    return i;
+                };
                 let inner = i + 1..end;
                 let mut j = end + 1;
                 while matches!(b.get(j), Some(b' ' | b'\t' | b'\r' | b'\n')) {
                     j += 1;
                 }
-                let Some(top) = stack.last_mut() else { return i };
+                let Some(top) = stack.last_mut() else {
+                    return i;
+                };
                 if top.is_object && b.get(j) == Some(&b':') && pending.is_none() {
                     pending = Some(inner);
                 } else {
                     top.others += 1;
-                    let key = pending.take().or_else(|| (!top.is_object).then(|| top.key.clone()).flatten());
+                    let key = pending
+                        .take()
+                        .or_else(|| (!top.is_object).then(|| top.key.clone()).flatten());
                     if let Some(key) = key {
-                        let parent = parent_key(&stack[..stack.len() - usize::from(stack.last().is_some_and(|t| t.is_object))]);
-                        out.push(Field { kind_hint: None, key, parent, value: inner, syntax: Syntax::JsonString });
+                        let parent = parent_key(
+                            &stack[..stack.len()
+                                - usize::from(stack.last().is_some_and(|t| t.is_object))],
+                        );
+                        out.push(Field {
+                            kind_hint: None,
+                            key,
+                            parent,
+                            value: inner,
+                            syntax: Syntax::JsonString,
+                        });
                     }
                 }
                 i = end + 1;
             }
             b'-' | b'0'..=b'9' => {
                 let len = b.get(i..).map_or(0, |r| {
-                    r.iter().take(40).take_while(|&&d| d.is_ascii_digit() || matches!(d, b'-' | b'+' | b'.' | b'e' | b'E')).count()
+                    r.iter()
+                        .take(40)
+                        .take_while(|&&d| {
+                            d.is_ascii_digit() || matches!(d, b'-' | b'+' | b'.' | b'e' | b'E')
+                        })
+                        .count()
                 });
-                let Some(top) = stack.last_mut() else { return i };
+                let Some(top) = stack.last_mut() else {
+                    return i;
+                };
                 top.numbers += 1;
-                let key = pending.take().or_else(|| (!top.is_object).then(|| top.key.clone()).flatten());
+                let key = pending
+                    .take()
+                    .or_else(|| (!top.is_object).then(|| top.key.clone()).flatten());
                 if let Some(key) = key {
-                    let parent = parent_key(&stack[..stack.len() - usize::from(stack.last().is_some_and(|t| t.is_object))]);
-                    out.push(Field { kind_hint: None, key, parent, value: i..i + len, syntax: Syntax::JsonNumber });
+                    let parent = parent_key(
+                        &stack[..stack.len()
+                            - usize::from(stack.last().is_some_and(|t| t.is_object))],
+                    );
+                    out.push(Field {
+                        kind_hint: None,
+                        key,
+                        parent,
+                        value: i..i + len,
+                        syntax: Syntax::JsonNumber,
+                    });
                 }
                 i += len.max(1);
             }
@@ -175,7 +234,12 @@ fn json_walk(b: &[u8], start: usize, out: &mut Vec<Field>) -> usize {
                 if let Some(top) = stack.last_mut() {
                     top.others += 1;
                 }
-                i += b.get(i..).map_or(1, |r| r.iter().take(5).take_while(|c| c.is_ascii_lowercase()).count());
+                i += b.get(i..).map_or(1, |r| {
+                    r.iter()
+                        .take(5)
+                        .take_while(|c| c.is_ascii_lowercase())
+                        .count()
+                });
             }
             _ => return i,
         }
@@ -219,8 +283,17 @@ fn key_values(b: &[u8], out: &mut Vec<Field>) {
         while key_end > 0 && b.get(key_end - 1) == Some(&b' ') && eq - key_end < 2 {
             key_end -= 1;
         }
-        let key_len = b.get(..key_end).map_or(0, |k| k.iter().rev().take(64).take_while(|&&c| is_key_byte(c)).count());
-        if key_len == 0 || matches!(b.get(eq + 1), Some(b'=')) || matches!(b.get(eq.wrapping_sub(1)), Some(b'!' | b'<' | b'>' | b'=')) {
+        let key_len = b.get(..key_end).map_or(0, |k| {
+            k.iter()
+                .rev()
+                .take(64)
+                .take_while(|&&c| is_key_byte(c))
+                .count()
+        });
+        if key_len == 0
+            || matches!(b.get(eq + 1), Some(b'='))
+            || matches!(b.get(eq.wrapping_sub(1)), Some(b'!' | b'<' | b'>' | b'='))
+        {
             continue;
         }
         let key = key_end - key_len..key_end;
@@ -233,7 +306,9 @@ fn key_values(b: &[u8], out: &mut Vec<Field>) {
         }
         let quote = b.get(v).copied().filter(|q| matches!(q, b'\'' | b'"'));
         let value = if let Some(q) = quote {
-            let Some(end) = quoted_end(b, v + 1, q) else { continue };
+            let Some(end) = quoted_end(b, v + 1, q) else {
+                continue;
+            };
             v + 1..end
         } else {
             let len = b.get(v..).map_or(0, |r| {
@@ -241,15 +316,38 @@ fn key_values(b: &[u8], out: &mut Vec<Field>) {
                     .enumerate()
                     .take(2048)
                     .take_while(|&(k, &c)| {
-                        !(matches!(c, b'&' | b' ' | b'\r' | b'\n' | b'\t' | b';' | b'"' | b'\'' | b'>' | b')' | b']' | b'}' | b'<' | 0..=8)
-                            || (c == b',' && !r.get(k + 1).is_some_and(|n| n.is_ascii_digit() || *n == b'-')))
+                        !(matches!(
+                            c,
+                            b'&' | b' '
+                                | b'\r'
+                                | b'\n'
+                                | b'\t'
+                                | b';'
+                                | b'"'
+                                | b'\''
+                                | b'>'
+                                | b')'
+                                | b']'
+                                | b'}'
+                                | b'<'
+                                | 0..=8
+                        ) || (c == b','
+                            && !r
+                                .get(k + 1)
+                                .is_some_and(|n| n.is_ascii_digit() || *n == b'-')))
                     })
                     .count()
             });
             v..v + len
         };
         if !value.is_empty() {
-            out.push(Field { kind_hint: None, key, parent: None, value, syntax: Syntax::KeyValue { quote } });
+            out.push(Field {
+                kind_hint: None,
+                key,
+                parent: None,
+                value,
+                syntax: Syntax::KeyValue { quote },
+            });
         }
     }
 }
@@ -285,9 +383,18 @@ fn header_lines(b: &[u8], out: &mut Vec<Field>) {
     for nl in memchr::memchr_iter(b'\n', b).chain(std::iter::once(b.len())) {
         let line = line_start..nl;
         line_start = nl + 1;
-        let Some(text) = b.get(line.clone()) else { continue };
-        let name_len = text.iter().take(64).take_while(|&&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_').count();
-        if name_len == 0 || text.get(name_len) != Some(&b':') || !text.first().is_some_and(u8::is_ascii_alphabetic) {
+        let Some(text) = b.get(line.clone()) else {
+            continue;
+        };
+        let name_len = text
+            .iter()
+            .take(64)
+            .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+            .count();
+        if name_len == 0
+            || text.get(name_len) != Some(&b':')
+            || !text.first().is_some_and(u8::is_ascii_alphabetic)
+        {
             continue;
         }
         let mut v = name_len + 1;
@@ -300,7 +407,8 @@ fn header_lines(b: &[u8], out: &mut Vec<Field>) {
         }
         if end > v {
             out.push(Field {
-                kind_hint: None, key: line.start..line.start + name_len,
+                kind_hint: None,
+                key: line.start..line.start + name_len,
                 parent: None,
                 value: line.start + v..line.start + end,
                 syntax: Syntax::Header,
@@ -315,19 +423,29 @@ fn header_lines(b: &[u8], out: &mut Vec<Field>) {
 // ---------------------------------------------------------------- CSV
 
 fn csv_fields(b: &[u8], out: &mut Vec<Field>) {
-    let Some(first_nl) = memchr::memchr(b'\n', b) else { return };
+    let Some(first_nl) = memchr::memchr(b'\n', b) else {
+        return;
+    };
     let header_line = 0..first_nl;
     let header = b.get(header_line.clone()).unwrap_or_default();
     let header = header.strip_suffix(b"\r").unwrap_or(header);
-    let Some(delim) = [b',', b';', b'\t', b'|'].into_iter().max_by_key(|d| header.iter().filter(|c| *c == d).count()) else {
+    let Some(delim) = [b',', b';', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|d| header.iter().filter(|c| *c == d).count())
+    else {
         return;
     };
     let header_cells = split_csv(header, delim, 0);
     let is_header = header_cells.len() >= 2
         && header_cells.iter().all(|(r, quoted)| {
             let cell = header.get(r.clone()).unwrap_or_default();
-            !quoted && !cell.is_empty() && cell.len() <= 40 && cell.first().is_some_and(u8::is_ascii_alphabetic)
-                && cell.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b' ' | b'-' | b'.'))
+            !quoted
+                && !cell.is_empty()
+                && cell.len() <= 40
+                && cell.first().is_some_and(u8::is_ascii_alphabetic)
+                && cell
+                    .iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b' ' | b'-' | b'.'))
         });
     if !is_header {
         headerless_table(b, delim, out);
@@ -336,22 +454,35 @@ fn csv_fields(b: &[u8], out: &mut Vec<Field>) {
     if header_cells.len() < 2
         || !header_cells.iter().all(|(r, _)| {
             let cell = header.get(r.clone()).unwrap_or_default();
-            !cell.is_empty() && cell.len() <= 40 && cell.first().is_some_and(u8::is_ascii_alphabetic)
-                && cell.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b' ' | b'-' | b'.'))
+            !cell.is_empty()
+                && cell.len() <= 40
+                && cell.first().is_some_and(u8::is_ascii_alphabetic)
+                && cell
+                    .iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b' ' | b'-' | b'.'))
         })
     {
         return;
     }
     let mut line_start = first_nl + 1;
     while line_start < b.len() && out.len() < MAX_FIELDS {
-        let nl = b.get(line_start..).and_then(|r| memchr::memchr(b'\n', r)).map_or(b.len(), |p| line_start + p);
+        let nl = b
+            .get(line_start..)
+            .and_then(|r| memchr::memchr(b'\n', r))
+            .map_or(b.len(), |p| line_start + p);
         let line = b.get(line_start..nl).unwrap_or_default();
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let cells = split_csv(line, delim, line_start);
         if cells.len() == header_cells.len() {
             for ((key, _), (value, quoted)) in header_cells.iter().zip(cells) {
                 if !value.is_empty() {
-                    out.push(Field { kind_hint: None, key: key.clone(), parent: None, value, syntax: Syntax::Csv { quoted } });
+                    out.push(Field {
+                        kind_hint: None,
+                        key: key.clone(),
+                        parent: None,
+                        value,
+                        syntax: Syntax::Csv { quoted },
+                    });
                 }
             }
         }
@@ -368,7 +499,10 @@ fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
     let mut rows: Vec<Vec<(Range<usize>, bool)>> = Vec::new();
     let mut line_start = 0;
     while line_start < b.len() && rows.len() < 1024 {
-        let nl = b.get(line_start..).and_then(|r| memchr::memchr(b'\n', r)).map_or(b.len(), |p| line_start + p);
+        let nl = b
+            .get(line_start..)
+            .and_then(|r| memchr::memchr(b'\n', r))
+            .map_or(b.len(), |p| line_start + p);
         let line = b.get(line_start..nl).unwrap_or_default();
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let cells = split_csv(line, delim, line_start);
@@ -377,7 +511,9 @@ fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
         }
         line_start = nl + 1;
     }
-    let Some(width) = rows.first().map(Vec::len) else { return };
+    let Some(width) = rows.first().map(Vec::len) else {
+        return;
+    };
     rows.retain(|r| r.len() == width);
     if rows.len() < 2 {
         return;
@@ -390,7 +526,8 @@ fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
         let ratio = pass as f64 / rows.len() as f64;
         ratio
     };
-    let has_emails = (0..width).any(|j| share(j, &|c| c.contains(&b'@') && !c.contains(&b' ')) >= COLUMN_QUORUM);
+    let has_emails =
+        (0..width).any(|j| share(j, &|c| c.contains(&b'@') && !c.contains(&b' ')) >= COLUMN_QUORUM);
     if !has_emails {
         return;
     }
@@ -401,7 +538,9 @@ fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
         if share(j, &|c| names::name_shape(c, 2, 3)) >= COLUMN_QUORUM {
             *kind = Some(FieldKind::FullName);
         } else if share(j, &dates::is_birth_date) >= COLUMN_QUORUM {
-            let mut years: Vec<u32> = column(j).filter_map(|(r, _)| dates::year_of(cell(r))).collect();
+            let mut years: Vec<u32> = column(j)
+                .filter_map(|(r, _)| dates::year_of(cell(r)))
+                .collect();
             years.sort_unstable();
             if let Some(&median) = years.get(years.len() / 2)
                 && median < 2000
@@ -411,9 +550,16 @@ fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
             }
         } else if share(j, &|c| national_id::identify(c, None).is_some()) >= COLUMN_QUORUM {
             *kind = Some(FieldKind::NationalId);
-        } else if share(j, &|c| network::ipv4_len(c).is_none() && phone::valid_phone(c, phone::DEFAULT_REGIONS).is_some()) >= COLUMN_QUORUM {
+        } else if share(j, &|c| {
+            network::ipv4_len(c).is_none()
+                && phone::valid_phone(c, phone::DEFAULT_REGIONS).is_some()
+        }) >= COLUMN_QUORUM
+        {
             *kind = Some(FieldKind::Phone);
-        } else if share(j, &|c| names::address_shape(c) && c.iter().filter(|b| b.is_ascii_alphabetic()).count() >= 6) >= COLUMN_QUORUM {
+        } else if share(j, &|c| {
+            names::address_shape(c) && c.iter().filter(|b| b.is_ascii_alphabetic()).count() >= 6
+        }) >= COLUMN_QUORUM
+        {
             *kind = Some(FieldKind::Address);
         }
     }
@@ -427,7 +573,13 @@ fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
             if let Some(kind) = kind
                 && !value.is_empty()
             {
-                out.push(Field { kind_hint: Some(*kind), key: 0..0, parent: None, value: value.clone(), syntax: Syntax::Csv { quoted: *quoted } });
+                out.push(Field {
+                    kind_hint: Some(*kind),
+                    key: 0..0,
+                    parent: None,
+                    value: value.clone(),
+                    syntax: Syntax::Csv { quoted: *quoted },
+                });
             }
         }
     }
@@ -439,7 +591,9 @@ fn split_csv(line: &[u8], delim: u8, base: usize) -> Vec<(Range<usize>, bool)> {
     let mut i = 0;
     while i <= line.len() && cells.len() < 256 {
         if line.get(i) == Some(&b'"') {
-            let Some(end) = quoted_end(line, i + 1, b'"') else { return Vec::new() };
+            let Some(end) = quoted_end(line, i + 1, b'"') else {
+                return Vec::new();
+            };
             cells.push((base + i + 1..base + end, true));
             i = end + 1;
             if i < line.len() && line.get(i) != Some(&delim) {
@@ -447,7 +601,9 @@ fn split_csv(line: &[u8], delim: u8, base: usize) -> Vec<(Range<usize>, bool)> {
             }
             i += 1;
         } else {
-            let len = line.get(i..).map_or(0, |r| r.iter().take_while(|&&c| c != delim).count());
+            let len = line
+                .get(i..)
+                .map_or(0, |r| r.iter().take_while(|&&c| c != delim).count());
             cells.push((base + i..base + i + len, false));
             i += len + 1;
         }
@@ -460,27 +616,64 @@ fn split_csv(line: &[u8], delim: u8, base: usize) -> Vec<(Range<usize>, bool)> {
 fn sql_inserts(b: &[u8], out: &mut Vec<Field>) {
     let finder = memchr::memmem::Finder::new(b"INSERT INTO");
     for at in finder.find_iter(b) {
-        let Some(open) = b.get(at..).and_then(|r| r.iter().take(200).position(|&c| c == b'(')).map(|p| at + p) else { continue };
-        let Some(close) = b.get(open..).and_then(|r| memchr::memchr(b')', r)).map(|p| open + p) else { continue };
+        let Some(open) = b
+            .get(at..)
+            .and_then(|r| r.iter().take(200).position(|&c| c == b'('))
+            .map(|p| at + p)
+        else {
+            continue;
+        };
+        let Some(close) = b
+            .get(open..)
+            .and_then(|r| memchr::memchr(b')', r))
+            .map(|p| open + p)
+        else {
+            continue;
+        };
         let columns: Vec<Range<usize>> = split_sql_list(b, open + 1, close)
             .into_iter()
             .map(|(r, _)| {
                 let text = b.get(r.clone()).unwrap_or_default();
-                let lead = text.iter().take_while(|c| matches!(c, b' ' | b'`' | b'"')).count();
-                let trail = text.iter().rev().take_while(|c| matches!(c, b' ' | b'`' | b'"')).count();
+                let lead = text
+                    .iter()
+                    .take_while(|c| matches!(c, b' ' | b'`' | b'"'))
+                    .count();
+                let trail = text
+                    .iter()
+                    .rev()
+                    .take_while(|c| matches!(c, b' ' | b'`' | b'"'))
+                    .count();
                 r.start + lead..r.end.saturating_sub(trail).max(r.start + lead)
             })
             .collect();
         let rest = b.get(close..).unwrap_or_default();
-        let Some(values_at) = memchr::memmem::find(rest.get(..rest.len().min(64)).unwrap_or_default(), b"VALUES").map(|p| close + p) else { continue };
+        let Some(values_at) = memchr::memmem::find(
+            rest.get(..rest.len().min(64)).unwrap_or_default(),
+            b"VALUES",
+        )
+        .map(|p| close + p) else {
+            continue;
+        };
         let mut pos = values_at + 6;
-        while let Some(open) = b.get(pos..).and_then(|r| r.iter().take(8).position(|&c| c == b'(')).map(|p| pos + p) {
+        while let Some(open) = b
+            .get(pos..)
+            .and_then(|r| r.iter().take(8).position(|&c| c == b'('))
+            .map(|p| pos + p)
+        {
             let values = split_sql_list(b, open + 1, b.len());
             let Some(last) = values.last() else { break };
             let end = last.0.end + usize::from(last.1);
             for (col, (value, quoted)) in columns.iter().zip(values.iter()) {
                 if !value.is_empty() {
-                    out.push(Field { kind_hint: None, key: col.clone(), parent: None, value: value.clone(), syntax: Syntax::KeyValue { quote: quoted.then_some(b'\'') } });
+                    out.push(Field {
+                        kind_hint: None,
+                        key: col.clone(),
+                        parent: None,
+                        value: value.clone(),
+                        syntax: Syntax::KeyValue {
+                            quote: quoted.then_some(b'\''),
+                        },
+                    });
                 }
             }
             pos = end + 1;
@@ -500,11 +693,15 @@ fn split_sql_list(b: &[u8], from: usize, limit: usize) -> Vec<(Range<usize>, boo
             i += 1;
         }
         if b.get(i) == Some(&b'\'') {
-            let Some(end) = quoted_end(b, i + 1, b'\'') else { break };
+            let Some(end) = quoted_end(b, i + 1, b'\'') else {
+                break;
+            };
             items.push((i + 1..end, true));
             i = end + 1;
         } else {
-            let len = b.get(i..limit).map_or(0, |r| r.iter().take_while(|&&c| c != b',' && c != b')').count());
+            let len = b.get(i..limit).map_or(0, |r| {
+                r.iter().take_while(|&&c| c != b',' && c != b')').count()
+            });
             items.push((i..i + len, false));
             i += len;
         }
@@ -524,24 +721,48 @@ fn split_sql_list(b: &[u8], from: usize, limit: usize) -> Vec<(Range<usize>, boo
 fn resp_fields(b: &[u8], out: &mut Vec<Field>) {
     let mut pos = 0;
     while b.get(pos) == Some(&b'*') && out.len() < MAX_FIELDS {
-        let Some((items, next)) = resp_array(b, pos) else { return };
+        let Some((items, next)) = resp_array(b, pos) else {
+            return;
+        };
         pos = next;
-        let command = items.first().and_then(|r| b.get(r.clone())).map(<[u8]>::to_ascii_uppercase);
+        let command = items
+            .first()
+            .and_then(|r| b.get(r.clone()))
+            .map(<[u8]>::to_ascii_uppercase);
         let Some(command) = command else { continue };
         let key = items.get(1).cloned();
         match command.as_slice() {
             b"HSET" | b"HMSET" | b"HSETNX" => {
                 for pair in items.get(2..).unwrap_or_default().chunks(2) {
                     if let [f, v] = pair {
-                        out.push(Field { kind_hint: None, key: f.clone(), parent: key.clone(), value: v.clone(), syntax: Syntax::Resp });
+                        out.push(Field {
+                            kind_hint: None,
+                            key: f.clone(),
+                            parent: key.clone(),
+                            value: v.clone(),
+                            syntax: Syntax::Resp,
+                        });
                     }
                 }
             }
             b"XADD" => {
-                let start = items.iter().skip(2).position(|r| b.get(r.clone()).is_some_and(|t| t == b"*" || t.contains(&b'-'))).map_or(3, |p| p + 3);
+                let start = items
+                    .iter()
+                    .skip(2)
+                    .position(|r| {
+                        b.get(r.clone())
+                            .is_some_and(|t| t == b"*" || t.contains(&b'-'))
+                    })
+                    .map_or(3, |p| p + 3);
                 for pair in items.get(start..).unwrap_or_default().chunks(2) {
                     if let [f, v] = pair {
-                        out.push(Field { kind_hint: None, key: f.clone(), parent: key.clone(), value: v.clone(), syntax: Syntax::Resp });
+                        out.push(Field {
+                            kind_hint: None,
+                            key: f.clone(),
+                            parent: key.clone(),
+                            value: v.clone(),
+                            syntax: Syntax::Resp,
+                        });
                     }
                 }
             }
@@ -549,17 +770,35 @@ fn resp_fields(b: &[u8], out: &mut Vec<Field>) {
                 let coords: Vec<&Range<usize>> = items
                     .iter()
                     .skip(2)
-                    .filter(|r| b.get((*r).clone()).is_some_and(|t| t.iter().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-'))))
+                    .filter(|r| {
+                        b.get((*r).clone()).is_some_and(|t| {
+                            t.iter()
+                                .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-'))
+                        })
+                    })
                     .collect();
                 for pair in coords.chunks(2) {
                     if let ([lon, lat], Some(key)) = (pair, key.clone()) {
-                        out.push(Field { kind_hint: None, key, parent: None, value: lon.start..lat.end, syntax: Syntax::GeoPair });
+                        out.push(Field {
+                            kind_hint: None,
+                            key,
+                            parent: None,
+                            value: lon.start..lat.end,
+                            syntax: Syntax::GeoPair,
+                        });
                     }
                 }
             }
-            b"SET" | b"SETEX" | b"SETNX" | b"PUBLISH" | b"LPUSH" | b"RPUSH" | b"SADD" | b"APPEND" | b"GETSET" => {
+            b"SET" | b"SETEX" | b"SETNX" | b"PUBLISH" | b"LPUSH" | b"RPUSH" | b"SADD"
+            | b"APPEND" | b"GETSET" => {
                 if let (Some(key), Some(value)) = (key, items.last()) {
-                    out.push(Field { kind_hint: None, key, parent: None, value: value.clone(), syntax: Syntax::Resp });
+                    out.push(Field {
+                        kind_hint: None,
+                        key,
+                        parent: None,
+                        value: value.clone(),
+                        syntax: Syntax::Resp,
+                    });
                 }
             }
             _ => {}
@@ -581,7 +820,8 @@ fn resp_array(b: &[u8], pos: usize) -> Option<(Vec<Range<usize>>, usize)> {
                 i = end + 2;
             }
             b':' | b'+' => {
-                let (_, next) = resp_number(b, i + 1).or_else(|| Some((0, i + 1 + memchr::memchr(b'\n', b.get(i..)?)?)))?;
+                let (_, next) = resp_number(b, i + 1)
+                    .or_else(|| Some((0, i + 1 + memchr::memchr(b'\n', b.get(i..)?)?)))?;
                 i = next;
             }
             _ => return None,
@@ -591,8 +831,16 @@ fn resp_array(b: &[u8], pos: usize) -> Option<(Vec<Range<usize>>, usize)> {
 }
 
 fn resp_number(b: &[u8], pos: usize) -> Option<(usize, usize)> {
-    let digits = b.get(pos..)?.iter().take(10).take_while(|c| c.is_ascii_digit()).count();
-    let n: usize = std::str::from_utf8(b.get(pos..pos + digits)?).ok()?.parse().ok()?;
+    let digits = b
+        .get(pos..)?
+        .iter()
+        .take(10)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let n: usize = std::str::from_utf8(b.get(pos..pos + digits)?)
+        .ok()?
+        .parse()
+        .ok()?;
     if b.get(pos + digits..pos + digits + 2)? != b"\r\n" {
         return None;
     }
@@ -606,19 +854,45 @@ fn xml_fields(b: &[u8], out: &mut Vec<Field>) {
         if out.len() >= MAX_FIELDS {
             return;
         }
-        let name_len = b.get(lt + 1..).map_or(0, |r| r.iter().take(64).take_while(|&&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b':')).count());
+        let name_len = b.get(lt + 1..).map_or(0, |r| {
+            r.iter()
+                .take(64)
+                .take_while(|&&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b':'))
+                .count()
+        });
         if name_len == 0 || !b.get(lt + 1).is_some_and(u8::is_ascii_alphabetic) {
             continue;
         }
-        let Some(gt) = b.get(lt..).and_then(|r| r.iter().take(512).position(|&c| c == b'>')).map(|p| lt + p) else { continue };
+        let Some(gt) = b
+            .get(lt..)
+            .and_then(|r| r.iter().take(512).position(|&c| c == b'>'))
+            .map(|p| lt + p)
+        else {
+            continue;
+        };
         if b.get(gt.wrapping_sub(1)) == Some(&b'/') {
             continue;
         }
         let content_start = gt + 1;
-        let Some(close) = b.get(content_start..).and_then(|r| r.iter().take(1024).position(|&c| c == b'<')).map(|p| content_start + p) else { continue };
+        let Some(close) = b
+            .get(content_start..)
+            .and_then(|r| r.iter().take(1024).position(|&c| c == b'<'))
+            .map(|p| content_start + p)
+        else {
+            continue;
+        };
         let name = lt + 1..lt + 1 + name_len;
-        if b.get(close + 1) == Some(&b'/') && b.get(close + 2..close + 2 + name_len) == b.get(name.clone()) && close > content_start {
-            out.push(Field { kind_hint: None, key: name, parent: None, value: content_start..close, syntax: Syntax::Xml });
+        if b.get(close + 1) == Some(&b'/')
+            && b.get(close + 2..close + 2 + name_len) == b.get(name.clone())
+            && close > content_start
+        {
+            out.push(Field {
+                kind_hint: None,
+                key: name,
+                parent: None,
+                value: content_start..close,
+                syntax: Syntax::Xml,
+            });
         }
     }
 }
@@ -667,7 +941,13 @@ mod tests {
         let got = pairs(b"*4\r\n$4\r\nHSET\r\n$3\r\nu:1\r\n$3\r\ndob\r\n$10\r\n1990-01-01\r\n");
         assert!(got.contains(&("dob".into(), "1990-01-01".into())));
         let table = b"1;Anna Berg;anna@x.se;1961-02-03;2020-01-01\n2;Olof Lind;olof@y.se;1970-05-06;2021-02-02\n";
-        let hinted: Vec<_> = extract(table).into_iter().filter_map(|f| f.kind_hint.map(|k| (k, String::from_utf8_lossy(&table[f.value]).into_owned()))).collect();
+        let hinted: Vec<_> = extract(table)
+            .into_iter()
+            .filter_map(|f| {
+                f.kind_hint
+                    .map(|k| (k, String::from_utf8_lossy(&table[f.value]).into_owned()))
+            })
+            .collect();
         assert!(hinted.contains(&(FieldKind::FullName, "Anna Berg".into())));
         assert!(hinted.contains(&(FieldKind::DateOfBirth, "1970-05-06".into())));
         assert!(!hinted.iter().any(|(_, v)| v == "2020-01-01"));

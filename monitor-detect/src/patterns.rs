@@ -48,7 +48,13 @@ const MIN_BASE64_RUN: usize = 20;
 pub(crate) fn scan(b: &[u8], out: &mut Vec<Candidate>, base64_runs: &mut Vec<Range<usize>>) {
     for at in memchr::memchr_iter(b'@', b) {
         if let Some((s, e)) = email::email_at(b, at) {
-            out.push(Candidate { data_type: DataType::Email, span: s..e, strength: Strength::Strong, country: None, claims: Vec::new() });
+            out.push(Candidate {
+                data_type: DataType::Email,
+                span: s..e,
+                strength: Strength::Strong,
+                country: None,
+                claims: Vec::new(),
+            });
         }
     }
     let mut i = 0;
@@ -64,24 +70,55 @@ pub(crate) fn scan(b: &[u8], out: &mut Vec<Candidate>, base64_runs: &mut Vec<Ran
     }
 }
 
-fn push(out: &mut Vec<Candidate>, data_type: DataType, span: Range<usize>, strength: Strength, country: Option<String>) {
-    out.push(Candidate { data_type, span, strength, country, claims: Vec::new() });
+fn push(
+    out: &mut Vec<Candidate>,
+    data_type: DataType,
+    span: Range<usize>,
+    strength: Strength,
+    country: Option<String>,
+) {
+    out.push(Candidate {
+        data_type,
+        span,
+        strength,
+        country,
+        claims: Vec::new(),
+    });
 }
 
 /// Tries every pattern at token start `i`; returns how many bytes to skip.
-fn scan_at(b: &[u8], i: usize, out: &mut Vec<Candidate>, base64_runs: &mut Vec<Range<usize>>) -> usize {
+fn scan_at(
+    b: &[u8],
+    i: usize,
+    out: &mut Vec<Candidate>,
+    base64_runs: &mut Vec<Range<usize>>,
+) -> usize {
     let s = b.get(i..).unwrap_or_default();
     let c = s.first().copied().unwrap_or(0);
     if s.starts_with(b"eyJ")
         && let Some((len, claims)) = jwt::jwt_at(s)
     {
         if !claims.is_empty() {
-            out.push(Candidate { data_type: DataType::Jwt, span: i..i + len, strength: Strength::Strong, country: None, claims });
+            out.push(Candidate {
+                data_type: DataType::Jwt,
+                span: i..i + len,
+                strength: Strength::Strong,
+                country: None,
+                claims,
+            });
         }
         return len;
     }
-    if c.is_ascii_alphanumeric() && (i == 0 || b.get(i - 1).is_some_and(|&p| !is_base64_byte(p) || p == b'=')) {
-        let run = s.iter().take(1 << 20).take_while(|&&x| is_base64_byte(x)).count();
+    if c.is_ascii_alphanumeric()
+        && (i == 0
+            || b.get(i - 1)
+                .is_some_and(|&p| !is_base64_byte(p) || p == b'='))
+    {
+        let run = s
+            .iter()
+            .take(1 << 20)
+            .take_while(|&&x| is_base64_byte(x))
+            .count();
         if run >= MIN_BASE64_RUN {
             base64_runs.push(i..i + run);
         }
@@ -91,7 +128,13 @@ fn scan_at(b: &[u8], i: usize, out: &mut Vec<Candidate>, base64_runs: &mut Vec<R
         if let Some(len) = network::mac_len(s)
             && !next_is(len, |x| x.is_ascii_alphanumeric() || x == b':' || x == b'-')
         {
-            push(out, DataType::MacAddress, i..i + len, Strength::Strong, None);
+            push(
+                out,
+                DataType::MacAddress,
+                i..i + len,
+                Strength::Strong,
+                None,
+            );
             return len;
         }
         if let Some(len) = network::ipv6_len(s)
@@ -107,14 +150,21 @@ fn scan_at(b: &[u8], i: usize, out: &mut Vec<Candidate>, base64_runs: &mut Vec<R
     }
     if c.is_ascii_digit() {
         if let Some(len) = network::ipv4_len(s)
-            && !(next_is(len, |x| x.is_ascii_alphanumeric()) || (s.get(len) == Some(&b'.') && next_is(len + 1, |x| x.is_ascii_digit())))
+            && !(next_is(len, |x| x.is_ascii_alphanumeric())
+                || (s.get(len) == Some(&b'.') && next_is(len + 1, |x| x.is_ascii_digit())))
             && b.get(i.wrapping_sub(1)) != Some(&b'.')
         {
             push(out, DataType::Ipv4, i..i + len, Strength::Strong, None);
             return len;
         }
         if let Some(len) = gps::nmea_len(s) {
-            push(out, DataType::GpsCoordinates, i..i + len, Strength::Strong, None);
+            push(
+                out,
+                DataType::GpsCoordinates,
+                i..i + len,
+                Strength::Strong,
+                None,
+            );
             return len;
         }
     }
@@ -122,18 +172,29 @@ fn scan_at(b: &[u8], i: usize, out: &mut Vec<Candidate>, base64_runs: &mut Vec<R
         && let Some(len) = gps::pair_len(s, false).or_else(|| gps::pair_len(s, true))
         && !next_is(len, |x| x.is_ascii_digit())
     {
-        push(out, DataType::GpsCoordinates, i..i + len, Strength::Strong, None);
+        push(
+            out,
+            DataType::GpsCoordinates,
+            i..i + len,
+            Strength::Strong,
+            None,
+        );
         return len;
     }
     // A digit run right after "<digit>." is the fraction of a decimal number.
-    let in_decimal = b.get(i.wrapping_sub(1)) == Some(&b'.') && b.get(i.wrapping_sub(2)).is_some_and(u8::is_ascii_digit);
+    let in_decimal = b.get(i.wrapping_sub(1)) == Some(&b'.')
+        && b.get(i.wrapping_sub(2)).is_some_and(u8::is_ascii_digit);
     if !in_decimal && (c.is_ascii_digit() || c.is_ascii_uppercase() || c == b'+' || c == b'(') {
         if let Some(len) = grouped_value(s, i, out) {
             return len;
         }
     }
     // Skip the rest of this alphanumeric token.
-    s.iter().skip(1).take_while(|x| x.is_ascii_alphanumeric()).count() + 1
+    s.iter()
+        .skip(1)
+        .take_while(|x| x.is_ascii_alphanumeric())
+        .count()
+        + 1
 }
 
 /// Separators allowed between groups of a number or identifier.
@@ -146,13 +207,20 @@ fn group_ends(s: &[u8]) -> Vec<usize> {
     let mut ends = Vec::new();
     let mut pos = usize::from(s.first() == Some(&b'+'));
     while pos < s.len() && ends.len() < 10 && pos < 48 {
-        let len = s.get(pos..).map_or(0, |r| r.iter().take(34).take_while(|x| x.is_ascii_alphanumeric()).count());
+        let len = s.get(pos..).map_or(0, |r| {
+            r.iter()
+                .take(34)
+                .take_while(|x| x.is_ascii_alphanumeric())
+                .count()
+        });
         if len == 0 {
             break;
         }
         pos += len;
         ends.push(pos);
-        if !s.get(pos).is_some_and(|&x| is_group_sep(x)) || !s.get(pos + 1).is_some_and(u8::is_ascii_alphanumeric) {
+        if !s.get(pos).is_some_and(|&x| is_group_sep(x))
+            || !s.get(pos + 1).is_some_and(u8::is_ascii_alphanumeric)
+        {
             break;
         }
         pos += 1;
@@ -162,17 +230,31 @@ fn group_ends(s: &[u8]) -> Vec<usize> {
 
 /// Numbers and identifiers made of groups: cards, IMEIs, IBANs, national IDs, phones.
 fn grouped_value(s: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> {
-    if s.first().is_some_and(|&c| c.is_ascii_digit() || c == b'(' || c == b'+') {
+    if s.first()
+        .is_some_and(|&c| c.is_ascii_digit() || c == b'(' || c == b'+')
+    {
         let len = phone::phone_run_len(s);
         if len >= 7 && !s.get(len).is_some_and(u8::is_ascii_alphanumeric) {
             let text = s.get(..len)?;
             if phone::is_international(text) {
                 if let Some(region) = phone::valid_phone(text, &[]) {
-                    push(out, DataType::Phone, i..i + len, Strength::Strong, Some(region));
+                    push(
+                        out,
+                        DataType::Phone,
+                        i..i + len,
+                        Strength::Strong,
+                        Some(region),
+                    );
                     return Some(len);
                 }
             } else if phone::phone_shape(text) {
-                push(out, DataType::Phone, i..i + len, Strength::NeedsContext, None);
+                push(
+                    out,
+                    DataType::Phone,
+                    i..i + len,
+                    Strength::NeedsContext,
+                    None,
+                );
             }
         }
     }
@@ -182,29 +264,67 @@ fn grouped_value(s: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> 
             continue;
         }
         let text = s.get(..end)?;
-        let compact: Vec<u8> = text.iter().copied().filter(u8::is_ascii_alphanumeric).collect();
+        let compact: Vec<u8> = text
+            .iter()
+            .copied()
+            .filter(u8::is_ascii_alphanumeric)
+            .collect();
         if compact.len() < 9 {
             break;
         }
         let digits_only = compact.iter().all(u8::is_ascii_digit);
-        let single_sep = text.iter().filter(|x| !x.is_ascii_alphanumeric()).collect::<Vec<_>>().windows(2).all(|w| w[0] == w[1]);
+        let single_sep = text
+            .iter()
+            .filter(|x| !x.is_ascii_alphanumeric())
+            .collect::<Vec<_>>()
+            .windows(2)
+            .all(|w| w[0] == w[1]);
         if digits_only && single_sep && !text.contains(&b'.') && !text.contains(&b'/') {
-            if compact.len() == 15 && financial::valid_imei(&compact) && financial::imei_grouping(text) {
+            if compact.len() == 15
+                && financial::valid_imei(&compact)
+                && financial::imei_grouping(text)
+            {
                 push(out, DataType::Imei, i..i + end, Strength::Strong, None);
                 return Some(end);
             }
             if financial::valid_card(&compact) && financial::card_grouping(text) {
-                push(out, DataType::CreditCard, i..i + end, Strength::Strong, None);
+                push(
+                    out,
+                    DataType::CreditCard,
+                    i..i + end,
+                    Strength::Strong,
+                    None,
+                );
                 return Some(end);
             }
         }
-        if !digits_only && compact.len() >= 15 && compact.iter().take(2).all(u8::is_ascii_uppercase) && financial::valid_iban(&compact) {
-            push(out, DataType::Iban, i..i + end, Strength::Strong, Some(String::from_utf8_lossy(compact.get(..2)?).into_owned()));
+        if !digits_only
+            && compact.len() >= 15
+            && compact.iter().take(2).all(u8::is_ascii_uppercase)
+            && financial::valid_iban(&compact)
+        {
+            push(
+                out,
+                DataType::Iban,
+                i..i + end,
+                Strength::Strong,
+                Some(String::from_utf8_lossy(compact.get(..2)?).into_owned()),
+            );
             return Some(end);
         }
         if let Some(id) = national_id::identify(text, None) {
-            let strength = if id.strong { Strength::Strong } else { Strength::NeedsContext };
-            push(out, DataType::NationalId, i..i + end, strength, Some(id.scheme.to_owned()));
+            let strength = if id.strong {
+                Strength::Strong
+            } else {
+                Strength::NeedsContext
+            };
+            push(
+                out,
+                DataType::NationalId,
+                i..i + end,
+                strength,
+                Some(id.scheme.to_owned()),
+            );
             return Some(end);
         }
     }
@@ -217,15 +337,21 @@ mod tests {
 
     use super::*;
 
+    /// Candidates that need no context.
     fn found(s: &str) -> Vec<(DataType, String)> {
         let mut out = Vec::new();
         scan(s.as_bytes(), &mut out, &mut Vec::new());
-        out.into_iter().map(|c| (c.data_type, s[c.span].to_owned())).collect()
+        out.into_iter()
+            .filter(|c| c.strength == Strength::Strong)
+            .map(|c| (c.data_type, s[c.span].to_owned()))
+            .collect()
     }
 
     #[test]
     fn finds_values_in_text() {
-        let got = found("lease 192.168.32.212 -> ee:dc:6c:30:0c:86 card 4111 1111 1111 1111, iban DE89 3704 0044 0532 0130 00 to +49 30 901820.");
+        let got = found(
+            "lease 192.168.32.212 -> ee:dc:6c:30:0c:86 card 4111 1111 1111 1111, iban DE89 3704 0044 0532 0130 00 to +49 30 901820.",
+        );
         assert!(got.contains(&(DataType::Ipv4, "192.168.32.212".into())));
         assert!(got.contains(&(DataType::MacAddress, "ee:dc:6c:30:0c:86".into())));
         assert!(got.contains(&(DataType::CreditCard, "4111 1111 1111 1111".into())));

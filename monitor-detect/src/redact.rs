@@ -13,7 +13,11 @@ pub fn redact(data_type: DataType, value: &[u8]) -> String {
         DataType::Email => redact_email(text),
         DataType::CreditCard => format!("****-****-****-{}", last_digits(text, 4)),
         DataType::Iban => {
-            let prefix: String = text.chars().filter(char::is_ascii_alphabetic).take(2).collect();
+            let prefix: String = text
+                .chars()
+                .filter(char::is_ascii_alphabetic)
+                .take(2)
+                .collect();
             format!("{prefix}** **** **** **{}", last_digits(text, 2))
         }
         DataType::Phone => format!("+** *** ***{}", last_digits(text, 2)),
@@ -23,12 +27,20 @@ pub fn redact(data_type: DataType, value: &[u8]) -> String {
         }
         DataType::Ipv6 => {
             let first = text.split(':').next().unwrap_or_default();
-            let first: String = first.chars().filter(char::is_ascii_hexdigit).take(4).collect();
+            let first: String = first
+                .chars()
+                .filter(char::is_ascii_hexdigit)
+                .take(4)
+                .collect();
             format!("{first}:****:…")
         }
         DataType::MacAddress => {
             // The first three octets name the vendor (OUI), not the device.
-            let hex: String = text.chars().filter(char::is_ascii_hexdigit).take(6).collect();
+            let hex: String = text
+                .chars()
+                .filter(char::is_ascii_hexdigit)
+                .take(6)
+                .collect();
             let mut out = String::new();
             for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
                 if i > 0 {
@@ -58,7 +70,11 @@ fn redact_email(text: &str) -> String {
     };
     let initial = |s: &str| s.chars().find(char::is_ascii_alphanumeric).unwrap_or('*');
     let tld = domain.rsplit_once('.').map_or("", |(_, tld)| tld);
-    let tld: String = tld.chars().filter(char::is_ascii_alphabetic).take(6).collect();
+    let tld: String = tld
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .take(6)
+        .collect();
     format!("{}***@{}***.{tld}", initial(local), initial(domain))
 }
 
@@ -71,11 +87,18 @@ fn redact_name(text: &str) -> String {
             format!("{first}***")
         })
         .collect();
-    if words.is_empty() { "***".to_owned() } else { words.join(" ") }
+    if words.is_empty() {
+        "***".to_owned()
+    } else {
+        words.join(" ")
+    }
 }
 
 fn digits_only(text: &str, max: usize) -> String {
-    text.chars().filter(char::is_ascii_digit).take(max).collect()
+    text.chars()
+        .filter(char::is_ascii_digit)
+        .take(max)
+        .collect()
 }
 
 fn first_digits(text: &str, n: usize) -> String {
@@ -101,17 +124,26 @@ mod tests {
 
     #[test]
     fn email_keeps_initials_and_tld_only() {
-        assert_eq!(redact(DataType::Email, b"john.doe@example.com"), "j***@e***.com");
+        assert_eq!(
+            redact(DataType::Email, b"john.doe@example.com"),
+            "j***@e***.com"
+        );
     }
 
     #[test]
     fn card_keeps_last_four() {
-        assert_eq!(redact(DataType::CreditCard, b"4111 1111 1111 1111"), "****-****-****-1111");
+        assert_eq!(
+            redact(DataType::CreditCard, b"4111 1111 1111 1111"),
+            "****-****-****-1111"
+        );
     }
 
     #[test]
     fn name_keeps_initials() {
-        assert_eq!(redact(DataType::PersonName, "Jürgen Müller".as_bytes()), "J*** M***");
+        assert_eq!(
+            redact(DataType::PersonName, "Jürgen Müller".as_bytes()),
+            "J*** M***"
+        );
     }
 
     #[test]

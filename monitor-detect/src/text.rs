@@ -53,7 +53,11 @@ impl<'a> Text<'a> {
     pub(crate) fn window(payload: &'a [u8], range: std::ops::Range<usize>) -> Self {
         let start = range.start.min(payload.len());
         Self {
-            bytes: Cow::Borrowed(payload.get(start..range.end.min(payload.len())).unwrap_or_default()),
+            bytes: Cow::Borrowed(
+                payload
+                    .get(start..range.end.min(payload.len()))
+                    .unwrap_or_default(),
+            ),
             map: None,
             base: start,
             depth: 0,
@@ -80,7 +84,12 @@ impl<'a> Text<'a> {
             return span.start + self.base..span.end + self.base;
         };
         if span.start >= span.end {
-            let at = map.starts.get(span.start).or(map.ends.last()).copied().unwrap_or(0);
+            let at = map
+                .starts
+                .get(span.start)
+                .or(map.ends.last())
+                .copied()
+                .unwrap_or(0);
             return at..at;
         }
         let start = map.starts.get(span.start).copied().unwrap_or(0);

@@ -148,7 +148,11 @@ mod tests {
             .enumerate()
             .flat_map(|(i, c)| {
                 let lower = c.to_ascii_lowercase();
-                if c.is_ascii_uppercase() && i > 0 { vec!['_', lower] } else { vec![lower] }
+                if c.is_ascii_uppercase() && i > 0 {
+                    vec!['_', lower]
+                } else {
+                    vec![lower]
+                }
             })
             .collect::<String>()
             .replace("ipv_4", "ipv4")

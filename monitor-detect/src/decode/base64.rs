@@ -31,7 +31,10 @@ pub(crate) fn decode_text_run(run: &[u8], max_len: usize) -> Option<Decoded> {
         return None;
     }
     let body_len = run.iter().position(|&b| b == b'=').unwrap_or(run.len());
-    if run.get(body_len..).is_some_and(|pad| pad.iter().any(|&b| b != b'=') || pad.len() > 2) {
+    if run
+        .get(body_len..)
+        .is_some_and(|pad| pad.iter().any(|&b| b != b'=') || pad.len() > 2)
+    {
         return None;
     }
     let decoded = [STANDARD, URL_SAFE]

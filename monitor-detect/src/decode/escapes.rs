@@ -141,7 +141,9 @@ pub(crate) fn xml_unescape(input: &[u8]) -> Option<Decoded> {
     let mut i = 0;
     while let Some(&b) = input.get(i) {
         if b == b'&'
-            && let Some(len) = input.get(i..).and_then(|rest| rest.iter().take(12).position(|&c| c == b';'))
+            && let Some(len) = input
+                .get(i..)
+                .and_then(|rest| rest.iter().take(12).position(|&c| c == b';'))
             && let Some(name) = input.get(i + 1..i + len)
             && let Some(ch) = entity(name)
         {
@@ -287,7 +289,10 @@ mod tests {
 
     #[test]
     fn json() {
-        assert_eq!(text(json_unescape(br"M\u00fcller \/ \ud83d\ude00").unwrap()), "Müller / 😀");
+        assert_eq!(
+            text(json_unescape(br"M\u00fcller \/ \ud83d\ude00").unwrap()),
+            "Müller / 😀"
+        );
         let (_, map) = json_unescape(br"a\u00fcb").unwrap();
         assert_eq!(map.starts, vec![0, 1, 1, 7]);
         assert_eq!(map.ends, vec![1, 7, 7, 8]);
@@ -296,8 +301,14 @@ mod tests {
     #[test]
     fn quotes_entities_q_stomp() {
         assert_eq!(text(unquote(b"O''Brien", b'\'').unwrap()), "O'Brien");
-        assert_eq!(text(xml_unescape(b"M&#252;ller &amp; S&#xF6;hne").unwrap()), "Müller & Söhne");
-        assert_eq!(text(rfc2047_q_decode(b"=?UTF-8?Q?J=C3=BCrgen_M?= <x>").unwrap()), "Jürgen M <x>");
+        assert_eq!(
+            text(xml_unescape(b"M&#252;ller &amp; S&#xF6;hne").unwrap()),
+            "Müller & Söhne"
+        );
+        assert_eq!(
+            text(rfc2047_q_decode(b"=?UTF-8?Q?J=C3=BCrgen_M?= <x>").unwrap()),
+            "Jürgen M <x>"
+        );
         assert_eq!(text(stomp_unescape(br"a\cb\\c").unwrap()), r"a:b\c");
     }
 

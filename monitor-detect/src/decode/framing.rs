@@ -19,9 +19,9 @@ pub(crate) fn dechunk(body: &[u8], limit: usize) -> Option<Decoded> {
         if size_text.is_empty() || size_text.len() > 8 {
             break;
         }
-        let size = size_text
-            .iter()
-            .try_fold(0_usize, |acc, &b| Some(acc * 16 + usize::from(hex_value(b)?)));
+        let size = size_text.iter().try_fold(0_usize, |acc, &b| {
+            Some(acc * 16 + usize::from(hex_value(b)?))
+        });
         let Some(size) = size else { break };
         let data_start = pos + line_len + 1;
         if size == 0 {
@@ -98,7 +98,7 @@ mod tests {
         let body = b"5\r\nanna@\r\n6\r\nweb.de\r\n0\r\n\r\n";
         let (out, map) = dechunk(body, 1 << 20).unwrap();
         assert_eq!(out, b"anna@web.de");
-        assert_eq!(map.starts[5], 11);
+        assert_eq!(map.starts[5], 13);
     }
 
     #[test]

@@ -17,7 +17,11 @@ pub(crate) fn inflate(body: &[u8], limit: usize) -> Option<Vec<u8>> {
         DeflateDecoder::new(body).take(limit).read_to_end(&mut out)
     };
     // A truncated stream (sampled traffic) still yields what inflated before the cut.
-    if out.is_empty() && result.is_err() { None } else { Some(out) }
+    if out.is_empty() && result.is_err() {
+        None
+    } else {
+        Some(out)
+    }
 }
 
 #[cfg(test)]

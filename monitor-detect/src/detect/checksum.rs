@@ -11,7 +11,11 @@ pub(crate) fn luhn(digits: &[u8]) -> bool {
         .enumerate()
         .map(|(i, &d)| {
             let v = u32::from(d - b'0');
-            if i % 2 == 1 { if v * 2 > 9 { v * 2 - 9 } else { v * 2 } } else { v }
+            if i % 2 == 1 {
+                if v * 2 > 9 { v * 2 - 9 } else { v * 2 }
+            } else {
+                v
+            }
         })
         .sum();
     sum % 10 == 0
@@ -27,7 +31,11 @@ pub(crate) fn mod97(chars: impl IntoIterator<Item = u8>) -> Option<u32> {
             b'a'..=b'z' => u32::from(c - b'a') + 10,
             _ => return None,
         };
-        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
     }
     Some(rem)
 }

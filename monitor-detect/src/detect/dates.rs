@@ -8,7 +8,11 @@ const YEARS: std::ops::RangeInclusive<u32> = 1900..=2026;
 /// Whether the whole `text` is a calendar date in one of the birth-date formats.
 pub(crate) fn is_birth_date(text: &[u8]) -> bool {
     let text = text.trim_ascii();
-    let num = |r: std::ops::Range<usize>| text.get(r).and_then(number).and_then(|n| u32::try_from(n).ok());
+    let num = |r: std::ops::Range<usize>| {
+        text.get(r)
+            .and_then(number)
+            .and_then(|n| u32::try_from(n).ok())
+    };
     let ok = |y: Option<u32>, m: Option<u32>, d: Option<u32>| match (y, m, d) {
         (Some(y), Some(m), Some(d)) => YEARS.contains(&y) && valid_date(y, m, d),
         _ => false,
@@ -24,7 +28,8 @@ pub(crate) fn is_birth_date(text: &[u8]) -> bool {
             if s1 != s2 || !matches!(s1, Some(b'.' | b'/' | b'-')) {
                 return false;
             }
-            ok(num(6..10), num(3..5), num(0..2)) || (s1 == Some(b'/') && ok(num(6..10), num(0..2), num(3..5)))
+            ok(num(6..10), num(3..5), num(0..2))
+                || (s1 == Some(b'/') && ok(num(6..10), num(0..2), num(3..5)))
         }
         _ => false,
     }
@@ -36,7 +41,11 @@ pub(crate) fn year_of(text: &[u8]) -> Option<u32> {
     if !is_birth_date(text) {
         return None;
     }
-    let digits = |r: std::ops::Range<usize>| text.get(r).and_then(number).and_then(|n| u32::try_from(n).ok());
+    let digits = |r: std::ops::Range<usize>| {
+        text.get(r)
+            .and_then(number)
+            .and_then(|n| u32::try_from(n).ok())
+    };
     match text.len() {
         8 => digits(0..4),
         _ if text.get(4) == Some(&b'-') => digits(0..4),
@@ -52,10 +61,23 @@ mod tests {
 
     #[test]
     fn formats() {
-        for s in ["1949-12-07", "30.06.1960", "13/12/1993", "12/31/1990", "08-09-1958", "19900628"] {
+        for s in [
+            "1949-12-07",
+            "30.06.1960",
+            "13/12/1993",
+            "12/31/1990",
+            "08-09-1958",
+            "19900628",
+        ] {
             assert!(is_birth_date(s.as_bytes()), "{s}");
         }
-        for s in ["2024-13-01", "31.02.1990", "1749225577", "1850-01-01", "2025-01-22T18"] {
+        for s in [
+            "2024-13-01",
+            "31.02.1990",
+            "1749225577",
+            "1850-01-01",
+            "2025-01-22T18",
+        ] {
             assert!(!is_birth_date(s.as_bytes()), "{s}");
         }
     }

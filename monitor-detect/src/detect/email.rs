@@ -13,7 +13,12 @@ const fn is_domain(b: u8) -> bool {
 /// Message-ID (`<uuid@host>`).
 pub(crate) fn email_at(s: &[u8], at: usize) -> Option<(usize, usize)> {
     let before = s.get(..at)?;
-    let local_len = before.iter().rev().take(64).take_while(|&&b| is_local(b)).count();
+    let local_len = before
+        .iter()
+        .rev()
+        .take(64)
+        .take_while(|&&b| is_local(b))
+        .count();
     let mut start = at - local_len;
     // Leading dots, quotes or escapes belong to the surrounding text.
     while start < at && matches!(s.get(start), Some(b'.' | b'\'' | b'%' | b'+' | b'-')) {
@@ -24,7 +29,11 @@ pub(crate) fn email_at(s: &[u8], at: usize) -> Option<(usize, usize)> {
         return None;
     }
     let after = s.get(at + 1..)?;
-    let mut domain_len = after.iter().take(253).take_while(|&&b| is_domain(b)).count();
+    let mut domain_len = after
+        .iter()
+        .take(253)
+        .take_while(|&&b| is_domain(b))
+        .count();
     while domain_len > 0 && matches!(after.get(domain_len - 1), Some(b'.' | b'-')) {
         domain_len -= 1;
     }
@@ -34,7 +43,10 @@ pub(crate) fn email_at(s: &[u8], at: usize) -> Option<(usize, usize)> {
     if tld.len() < 2 || !tld.iter().all(u8::is_ascii_alphabetic) || domain.starts_with(b".") {
         return None;
     }
-    if domain.windows(2).any(|w| w == b".." || w == b".-" || w == b"-.") {
+    if domain
+        .windows(2)
+        .any(|w| w == b".." || w == b".-" || w == b"-.")
+    {
         return None;
     }
     if is_message_id(local) {
@@ -64,8 +76,14 @@ mod tests {
     #[test]
     fn addresses() {
         assert_eq!(find("to=anna.schmidt@web.de,"), Some("anna.schmidt@web.de"));
-        assert_eq!(find("<m.jacobi+test@hotmail.nl>"), Some("m.jacobi+test@hotmail.nl"));
-        assert_eq!(find("<55e25f4e-ef1a-420f-a819-0f038f9187d1@mx.example.net>"), None);
+        assert_eq!(
+            find("<m.jacobi+test@hotmail.nl>"),
+            Some("m.jacobi+test@hotmail.nl")
+        );
+        assert_eq!(
+            find("<55e25f4e-ef1a-420f-a819-0f038f9187d1@mx.example.net>"),
+            None
+        );
         assert_eq!(find("trace-id@7b4243746f8cb3a0"), None);
         assert_eq!(find("user@localhost"), None);
     }

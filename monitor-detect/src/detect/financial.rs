@@ -4,17 +4,83 @@ use super::checksum::{luhn, mod97};
 
 /// IBAN length per country (ISO 13616 registry).
 const IBAN_LENGTHS: &[(&[u8; 2], usize)] = &[
-    (b"AD", 24), (b"AE", 23), (b"AL", 28), (b"AT", 20), (b"AZ", 28), (b"BA", 20), (b"BE", 16),
-    (b"BG", 22), (b"BH", 22), (b"BR", 29), (b"BY", 28), (b"CH", 21), (b"CR", 22), (b"CY", 28),
-    (b"CZ", 24), (b"DE", 22), (b"DK", 18), (b"DO", 28), (b"EE", 20), (b"EG", 29), (b"ES", 24),
-    (b"FI", 18), (b"FO", 18), (b"FR", 27), (b"GB", 22), (b"GE", 22), (b"GI", 23), (b"GL", 18),
-    (b"GR", 27), (b"GT", 28), (b"HR", 21), (b"HU", 28), (b"IE", 22), (b"IL", 23), (b"IQ", 23),
-    (b"IS", 26), (b"IT", 27), (b"JO", 30), (b"KW", 30), (b"KZ", 20), (b"LB", 28), (b"LC", 32),
-    (b"LI", 21), (b"LT", 20), (b"LU", 20), (b"LV", 21), (b"MC", 27), (b"MD", 24), (b"ME", 22),
-    (b"MK", 19), (b"MR", 27), (b"MT", 31), (b"MU", 30), (b"NL", 18), (b"NO", 15), (b"PK", 24),
-    (b"PL", 28), (b"PS", 29), (b"PT", 25), (b"QA", 29), (b"RO", 24), (b"RS", 22), (b"SA", 24),
-    (b"SC", 31), (b"SE", 24), (b"SI", 19), (b"SK", 24), (b"SM", 27), (b"ST", 25), (b"SV", 28),
-    (b"TL", 23), (b"TN", 24), (b"TR", 26), (b"UA", 29), (b"VA", 22), (b"VG", 24), (b"XK", 20),
+    (b"AD", 24),
+    (b"AE", 23),
+    (b"AL", 28),
+    (b"AT", 20),
+    (b"AZ", 28),
+    (b"BA", 20),
+    (b"BE", 16),
+    (b"BG", 22),
+    (b"BH", 22),
+    (b"BR", 29),
+    (b"BY", 28),
+    (b"CH", 21),
+    (b"CR", 22),
+    (b"CY", 28),
+    (b"CZ", 24),
+    (b"DE", 22),
+    (b"DK", 18),
+    (b"DO", 28),
+    (b"EE", 20),
+    (b"EG", 29),
+    (b"ES", 24),
+    (b"FI", 18),
+    (b"FO", 18),
+    (b"FR", 27),
+    (b"GB", 22),
+    (b"GE", 22),
+    (b"GI", 23),
+    (b"GL", 18),
+    (b"GR", 27),
+    (b"GT", 28),
+    (b"HR", 21),
+    (b"HU", 28),
+    (b"IE", 22),
+    (b"IL", 23),
+    (b"IQ", 23),
+    (b"IS", 26),
+    (b"IT", 27),
+    (b"JO", 30),
+    (b"KW", 30),
+    (b"KZ", 20),
+    (b"LB", 28),
+    (b"LC", 32),
+    (b"LI", 21),
+    (b"LT", 20),
+    (b"LU", 20),
+    (b"LV", 21),
+    (b"MC", 27),
+    (b"MD", 24),
+    (b"ME", 22),
+    (b"MK", 19),
+    (b"MR", 27),
+    (b"MT", 31),
+    (b"MU", 30),
+    (b"NL", 18),
+    (b"NO", 15),
+    (b"PK", 24),
+    (b"PL", 28),
+    (b"PS", 29),
+    (b"PT", 25),
+    (b"QA", 29),
+    (b"RO", 24),
+    (b"RS", 22),
+    (b"SA", 24),
+    (b"SC", 31),
+    (b"SE", 24),
+    (b"SI", 19),
+    (b"SK", 24),
+    (b"SM", 27),
+    (b"ST", 25),
+    (b"SV", 28),
+    (b"TL", 23),
+    (b"TN", 24),
+    (b"TR", 26),
+    (b"UA", 29),
+    (b"VA", 22),
+    (b"VG", 24),
+    (b"XK", 20),
 ];
 
 /// Validates a compact IBAN (no spaces): country length, check digits, mod 97 == 1.
@@ -25,11 +91,18 @@ pub(crate) fn valid_iban(compact: &[u8]) -> bool {
     let Some(&(_, len)) = IBAN_LENGTHS.iter().find(|(c, _)| c.as_slice() == cc) else {
         return false;
     };
-    if compact.len() != len || !check.iter().all(u8::is_ascii_digit) {
+    // Check digits run 02..=98 (ISO 7064 MOD 97-10).
+    if compact.len() != len
+        || !check.iter().all(u8::is_ascii_digit)
+        || matches!(check, b"00" | b"01" | b"99")
+    {
         return false;
     }
     let bban = compact.get(4..).unwrap_or_default();
-    if !bban.iter().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
+    if !bban
+        .iter()
+        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+    {
         return false;
     }
     mod97(bban.iter().chain(cc).chain(check).copied()) == Some(1)
@@ -66,7 +139,11 @@ pub(crate) fn card_issuer(digits: &[u8]) -> Option<&'static str> {
     if (3528..=3589).contains(&p4) && (16..=19).contains(&len) {
         return Some("jcb");
     }
-    if (matches!(p4, 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763)) && (12..=19).contains(&len) {
+    if (matches!(
+        p4,
+        5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763
+    )) && (12..=19).contains(&len)
+    {
         return Some("maestro");
     }
     if (300..=305).contains(&p3) || matches!(p2, 36 | 38) && (14..=19).contains(&len) {
@@ -89,13 +166,18 @@ const TAC_REPORTING_BODIES: &[&[u8; 2]] = &[
 /// Validates an IMEI: 15 digits, Luhn, and a TAC from a real reporting body.
 pub(crate) fn valid_imei(digits: &[u8]) -> bool {
     digits.len() == 15
-        && digits.get(..2).is_some_and(|rb| TAC_REPORTING_BODIES.iter().any(|t| t.as_slice() == rb))
+        && digits
+            .get(..2)
+            .is_some_and(|rb| TAC_REPORTING_BODIES.iter().any(|t| t.as_slice() == rb))
         && luhn(digits)
 }
 
 /// Lengths of the digit groups of `text` (separators are any non-digits).
 fn group_lengths(text: &[u8]) -> Vec<usize> {
-    text.split(|b| !b.is_ascii_digit()).filter(|g| !g.is_empty()).map(<[u8]>::len).collect()
+    text.split(|b| !b.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .map(<[u8]>::len)
+        .collect()
 }
 
 /// Whether a card number is written as cards are printed: compact, 4-4-4-4(-3), or Amex 4-6-5.
@@ -103,14 +185,23 @@ pub(crate) fn card_grouping(text: &[u8]) -> bool {
     let groups = group_lengths(text);
     match groups.as_slice() {
         [_] => true,
-        [4, 4, 4, 4] | [4, 4, 4, 4, 3] | [4, 6, 5] | [4, 6, 4] | [4, 4, 4, 1] | [4, 4, 4, 2] | [4, 4, 4, 3] => true,
+        [4, 4, 4, 4]
+        | [4, 4, 4, 4, 3]
+        | [4, 6, 5]
+        | [4, 6, 4]
+        | [4, 4, 4, 1]
+        | [4, 4, 4, 2]
+        | [4, 4, 4, 3] => true,
         _ => false,
     }
 }
 
 /// Whether an IMEI is written compact or as `AA-BBBBBB-CCCCCC-D`.
 pub(crate) fn imei_grouping(text: &[u8]) -> bool {
-    matches!(group_lengths(text).as_slice(), [15] | [2, 6, 6, 1] | [8, 6, 1])
+    matches!(
+        group_lengths(text).as_slice(),
+        [15] | [2, 6, 6, 1] | [8, 6, 1]
+    )
 }
 
 #[cfg(test)]

@@ -5,12 +5,22 @@
 /// decimals, optional sign.
 pub(crate) fn degrees(s: &[u8]) -> Option<(f64, usize)> {
     let sign = usize::from(s.first() == Some(&b'-'));
-    let int = s.get(sign..)?.iter().take(4).take_while(|b| b.is_ascii_digit()).count();
+    let int = s
+        .get(sign..)?
+        .iter()
+        .take(4)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
     if !(1..=3).contains(&int) || s.get(sign + int) != Some(&b'.') {
         return None;
     }
     let frac_start = sign + int + 1;
-    let frac = s.get(frac_start..)?.iter().take(9).take_while(|b| b.is_ascii_digit()).count();
+    let frac = s
+        .get(frac_start..)?
+        .iter()
+        .take(9)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
     if !(5..=7).contains(&frac) {
         return None;
     }
@@ -53,22 +63,39 @@ pub(crate) fn pair_len(s: &[u8], lon_first: bool) -> Option<usize> {
 /// An NMEA position `ddmm.mmmm,N,dddmm.mmmm,E` at the start of `s`; returns its length.
 pub(crate) fn nmea_len(s: &[u8]) -> Option<usize> {
     let field = |at: usize, int_digits: usize| -> Option<usize> {
-        let int = s.get(at..)?.iter().take(6).take_while(|b| b.is_ascii_digit()).count();
+        let int = s
+            .get(at..)?
+            .iter()
+            .take(6)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         if int != int_digits || s.get(at + int) != Some(&b'.') {
             return None;
         }
-        let frac = s.get(at + int + 1..)?.iter().take(8).take_while(|b| b.is_ascii_digit()).count();
+        let frac = s
+            .get(at + int + 1..)?
+            .iter()
+            .take(8)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         (2..=6).contains(&frac).then_some(at + int + 1 + frac)
     };
     let lat_end = field(0, 4)?;
-    if s.get(lat_end) != Some(&b',') || !matches!(s.get(lat_end + 1), Some(b'N' | b'S')) || s.get(lat_end + 2) != Some(&b',') {
+    if s.get(lat_end) != Some(&b',')
+        || !matches!(s.get(lat_end + 1), Some(b'N' | b'S'))
+        || s.get(lat_end + 2) != Some(&b',')
+    {
         return None;
     }
     let lon_end = field(lat_end + 3, 5)?;
     if s.get(lon_end) != Some(&b',') || !matches!(s.get(lon_end + 1), Some(b'E' | b'W')) {
         return None;
     }
-    let minutes_ok = |at: usize| s.get(at..at + 2).and_then(super::checksum::number).is_some_and(|m| m < 60);
+    let minutes_ok = |at: usize| {
+        s.get(at..at + 2)
+            .and_then(super::checksum::number)
+            .is_some_and(|m| m < 60)
+    };
     (minutes_ok(2) && minutes_ok(lat_end + 3 + 3)).then_some(lon_end + 2)
 }
 
@@ -83,7 +110,7 @@ mod tests {
         assert_eq!(degrees(b"53.20700,"), Some((53.207, 8)));
         assert_eq!(degrees(b"26.63"), None);
         assert_eq!(pair_len(b"43.52839, 1.89473\"", false), Some(17));
-        assert_eq!(pair_len(b"6.8121067, 52.1014645]", true), Some(20));
+        assert_eq!(pair_len(b"6.8121067, 52.1014645]", true), Some(21));
         assert_eq!(pair_len(b"-1.625572,-1.637138", false), Some(19));
         assert_eq!(nmea_len(b"4807.038,N,01131.000,E,1"), Some(22));
     }

@@ -4,8 +4,16 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 
 /// Claims that identify a person directly (OpenID Connect standard claims).
 const IDENTIFYING_CLAIMS: &[&str] = &[
-    "name", "given_name", "family_name", "middle_name", "email", "phone_number", "birthdate",
-    "address", "preferred_username_email", "nickname_email",
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "email",
+    "phone_number",
+    "birthdate",
+    "address",
+    "preferred_username_email",
+    "nickname_email",
 ];
 
 /// Upper bound on a token's length.
@@ -21,7 +29,14 @@ pub(crate) fn jwt_at(s: &[u8]) -> Option<(usize, Vec<String>)> {
     if !s.starts_with(b"eyJ") {
         return None;
     }
-    let seg = |from: usize| s.get(from..).map_or(0, |r| r.iter().take(MAX_TOKEN).take_while(|&&b| is_b64url(b)).count());
+    let seg = |from: usize| {
+        s.get(from..).map_or(0, |r| {
+            r.iter()
+                .take(MAX_TOKEN)
+                .take_while(|&&b| is_b64url(b))
+                .count()
+        })
+    };
     let header_len = seg(0);
     if s.get(header_len) != Some(&b'.') {
         return None;
@@ -36,7 +51,9 @@ pub(crate) fn jwt_at(s: &[u8]) -> Option<(usize, Vec<String>)> {
     let header = URL_SAFE_NO_PAD.decode(s.get(..header_len)?).ok()?;
     let header: serde_json::Value = serde_json::from_slice(&header).ok()?;
     header.get("alg")?;
-    let claims = URL_SAFE_NO_PAD.decode(s.get(claims_start..claims_start + claims_len)?).ok()?;
+    let claims = URL_SAFE_NO_PAD
+        .decode(s.get(claims_start..claims_start + claims_len)?)
+        .ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&claims).ok()?;
     let object = claims.as_object()?;
     let mut names: Vec<String> = object
@@ -67,7 +84,10 @@ mod tests {
     #[test]
     fn personal_and_service_tokens() {
         let t = token(r#"{"sub":"anna@web.de","name":"Anna S","scope":"x"}"#);
-        assert_eq!(jwt_at(t.as_bytes()), Some((t.len(), vec!["name".to_owned(), "sub".to_owned()])));
+        assert_eq!(
+            jwt_at(t.as_bytes()),
+            Some((t.len(), vec!["name".to_owned(), "sub".to_owned()]))
+        );
         let t = token(r#"{"sub":"svc-billing","scope":"read","jti":"1"}"#);
         assert_eq!(jwt_at(t.as_bytes()), Some((t.len(), vec![])));
         assert_eq!(jwt_at(b"eyJhbGciOi.x.y"), None);

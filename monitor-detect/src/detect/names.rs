@@ -2,27 +2,81 @@
 
 /// Words that mark an organisation, not a natural person.
 const ORGANISATION_WORDS: &[&str] = &[
-    "gmbh", "ag", "kg", "ohg", "ug", "ltd", "llc", "inc", "plc", "corp", "co", "sa", "sas", "sarl",
-    "spa", "srl", "bv", "nv", "ab", "oy", "as", "aps", "and", "und", "et", "y", "e", "en", "og",
-    "och", "&", "group", "holding", "holdings", "services", "solutions", "systems", "technologies",
-    "consulting", "partners", "sons", "söhne", "industries", "international", "logistics",
-    "gruppe", "ltda", "sp", "z", "o.o.", "limited", "company", "bank", "insurance", "versicherung",
+    "gmbh",
+    "ag",
+    "kg",
+    "ohg",
+    "ug",
+    "ltd",
+    "llc",
+    "inc",
+    "plc",
+    "corp",
+    "co",
+    "sa",
+    "sas",
+    "sarl",
+    "spa",
+    "srl",
+    "bv",
+    "nv",
+    "ab",
+    "oy",
+    "as",
+    "aps",
+    "and",
+    "und",
+    "et",
+    "y",
+    "e",
+    "en",
+    "og",
+    "och",
+    "&",
+    "group",
+    "holding",
+    "holdings",
+    "services",
+    "solutions",
+    "systems",
+    "technologies",
+    "consulting",
+    "partners",
+    "sons",
+    "söhne",
+    "industries",
+    "international",
+    "logistics",
+    "gruppe",
+    "ltda",
+    "sp",
+    "z",
+    "o.o.",
+    "limited",
+    "company",
+    "bank",
+    "insurance",
+    "versicherung",
 ];
 
 /// Lower-case particles inside names (`van der`, `de la`, `von`).
 const PARTICLES: &[&str] = &[
     "van", "der", "den", "de", "la", "le", "von", "zu", "da", "di", "del", "della", "dos", "das",
-    "du", "af", "ten", "ter", "y", "bin", "al", "el", "st.", "het", "'s", "op", "in", "'t",
-    "zum", "zur", "vom", "dei", "degli", "lo", "mac", "ap", "ibn",
+    "du", "af", "ten", "ter", "y", "bin", "al", "el", "st.", "het", "'s", "op", "in", "'t", "zum",
+    "zur", "vom", "dei", "degli", "lo", "mac", "ap", "ibn",
 ];
 
 /// Titles that may precede a name.
-const TITLES: &[&str] = &["dr.", "prof.", "mr.", "mrs.", "ms.", "herr", "frau", "mme", "m.", "sr.", "sra."];
+const TITLES: &[&str] = &[
+    "dr.", "prof.", "mr.", "mrs.", "ms.", "herr", "frau", "mme", "m.", "sr.", "sra.",
+];
 
 /// Whether `text` looks like a person's name of `min_words..=max_words` capitalised words
 /// (`Last, First` allowed).
 pub(crate) fn name_shape(text: &[u8], min_words: usize, max_words: usize) -> bool {
-    let Ok(text) = std::str::from_utf8(text) else { return false };
+    let Ok(text) = std::str::from_utf8(text) else {
+        return false;
+    };
     let text = text.trim();
     if text.is_empty() || text.len() > 80 {
         return false;
@@ -52,12 +106,17 @@ pub(crate) fn name_shape(text: &[u8], min_words: usize, max_words: usize) -> boo
 /// a short initialism.
 fn name_word(word: &str) -> bool {
     let mut chars = word.chars();
-    let Some(first) = chars.next() else { return false };
+    let Some(first) = chars.next() else {
+        return false;
+    };
     if !first.is_uppercase() {
         return false;
     }
     let rest: Vec<char> = chars.collect();
-    if rest.iter().any(|&c| !(c.is_alphabetic() || matches!(c, '\'' | '-' | '’' | '.'))) {
+    if rest
+        .iter()
+        .any(|&c| !(c.is_alphabetic() || matches!(c, '\'' | '-' | '’' | '.')))
+    {
         return false;
     }
     let letters = rest.iter().filter(|c| c.is_alphabetic()).count();
@@ -72,7 +131,9 @@ fn name_word(word: &str) -> bool {
 /// Whether `text` looks like a street address (street and number), possibly with postcode and
 /// city on further lines.
 pub(crate) fn address_shape(text: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(text) else { return false };
+    let Ok(text) = std::str::from_utf8(text) else {
+        return false;
+    };
     let text = text.trim();
     if !(6..=200).contains(&text.len()) || text.contains('@') || text.contains("://") {
         return false;
@@ -88,11 +149,45 @@ pub(crate) fn address_shape(text: &[u8]) -> bool {
 
 /// Greetings after which a message names its recipient.
 const GREETINGS: &[&str] = &[
-    "Hallo ", "Hello ", "Hi ", "Hey ", "Dear ", "Hej ", "Hei ", "Hola ", "Bonjour ", "Ciao ",
-    "Salut ", "Beste ", "Liebe ", "Lieber ", "Hoi ", "Moi ", "Olá ", "Ola ", "Buongiorno ",
-    "Buenos días ", "Guten Tag ", "Geachte ", "Cześć ", "Dzień dobry ", "Witaj ", "Estimado ",
-    "Estimada ", "Gentile ", "Cher ", "Chère ", "Sehr geehrte Frau ", "Sehr geehrter Herr ",
-    "Bom dia ", "Goedemorgen ", "Goedendag ", "Tere ", "Sveiki ", "Ahoj ", "Szia ",
+    "Hallo ",
+    "Hello ",
+    "Hi ",
+    "Hey ",
+    "Dear ",
+    "Hej ",
+    "Hei ",
+    "Hola ",
+    "Bonjour ",
+    "Ciao ",
+    "Salut ",
+    "Beste ",
+    "Liebe ",
+    "Lieber ",
+    "Hoi ",
+    "Moi ",
+    "Olá ",
+    "Ola ",
+    "Buongiorno ",
+    "Buenos días ",
+    "Guten Tag ",
+    "Geachte ",
+    "Cześć ",
+    "Dzień dobry ",
+    "Witaj ",
+    "Estimado ",
+    "Estimada ",
+    "Gentile ",
+    "Cher ",
+    "Chère ",
+    "Sehr geehrte Frau ",
+    "Sehr geehrter Herr ",
+    "Bom dia ",
+    "Goedemorgen ",
+    "Goedendag ",
+    "Tere ",
+    "Sveiki ",
+    "Ahoj ",
+    "Szia ",
 ];
 
 static GREETING_FINDER: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
@@ -120,16 +215,25 @@ fn name_words_from(b: &[u8], from: usize) -> Option<std::ops::Range<usize>> {
     }
     text = text.get(..end)?;
     let after = rest.get(text.len()).copied();
-    let terminated = matches!(after, None | Some(b',' | b'!' | b':' | b'.' | b'<' | b'"' | b'\n' | b'\r' | b';'));
+    let terminated = matches!(
+        after,
+        None | Some(b',' | b'!' | b':' | b'.' | b'<' | b'"' | b'\n' | b'\r' | b';')
+    );
     (words >= 1 && terminated && name_shape(text.as_bytes(), 1, 3)).then(|| from..from + text.len())
 }
 
 /// Names right after a greeting word.
 pub(crate) fn greeted_names(b: &[u8]) -> Vec<std::ops::Range<usize>> {
-    let Some(finder) = GREETING_FINDER.as_ref() else { return Vec::new() };
+    let Some(finder) = GREETING_FINDER.as_ref() else {
+        return Vec::new();
+    };
     finder
         .find_iter(b)
-        .filter(|m| m.start() == 0 || b.get(m.start() - 1).is_some_and(|c| !c.is_ascii_alphanumeric()))
+        .filter(|m| {
+            m.start() == 0
+                || b.get(m.start() - 1)
+                    .is_some_and(|c| !c.is_ascii_alphanumeric())
+        })
         .filter_map(|m| name_words_from(b, m.end()))
         .collect()
 }
@@ -153,10 +257,16 @@ pub(crate) fn name_before(b: &[u8], email_start: usize) -> Option<std::ops::Rang
         let mut cursor = end;
         loop {
             let mut s = cursor;
-            while s > 0 && b.get(s - 1).is_some_and(|&c| c >= 0x80 || c.is_ascii_alphabetic() || matches!(c, b'-' | b'\'')) {
+            while s > 0
+                && b.get(s - 1).is_some_and(|&c| {
+                    c >= 0x80 || c.is_ascii_alphabetic() || matches!(c, b'-' | b'\'')
+                })
+            {
                 s -= 1;
             }
-            let Some(word) = b.get(s..cursor).and_then(|w| std::str::from_utf8(w).ok()) else { break };
+            let Some(word) = b.get(s..cursor).and_then(|w| std::str::from_utf8(w).ok()) else {
+                break;
+            };
             if s == cursor || !name_word(word) {
                 break;
             }
@@ -187,11 +297,16 @@ pub(crate) fn name_before(b: &[u8], email_start: usize) -> Option<std::ops::Rang
 /// A street name without a house number (`rue Joubert`, `avenue Caron`), accepted only where
 /// the field name says it is an address.
 pub(crate) fn street_name_shape(text: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(text) else { return false };
+    let Ok(text) = std::str::from_utf8(text) else {
+        return false;
+    };
     let words: Vec<&str> = text.split_whitespace().collect();
     (2..=6).contains(&words.len())
         && text.len() <= 80
-        && words.iter().all(|w| w.chars().all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.' | ',')))
+        && words.iter().all(|w| {
+            w.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.' | ','))
+        })
         && words.iter().any(|w| w.chars().count() >= 3)
 }
 
@@ -203,10 +318,23 @@ mod tests {
 
     #[test]
     fn names() {
-        for s in ["Jessica Padilla", "Stuivenberg, Thijmen", "Cortés", "Jean-Luc van der Berg", "O'Brien"] {
+        for s in [
+            "Jessica Padilla",
+            "Stuivenberg, Thijmen",
+            "Cortés",
+            "Jean-Luc van der Berg",
+            "O'Brien",
+        ] {
             assert!(name_shape(s.as_bytes(), 1, 4), "{s}");
         }
-        for s in ["Goodwin, White and Allen", "deploy", "Müller GmbH", "ACME", "th-9338", "a@b.de"] {
+        for s in [
+            "Goodwin, White and Allen",
+            "deploy",
+            "Müller GmbH",
+            "ACME",
+            "th-9338",
+            "a@b.de",
+        ] {
             assert!(!name_shape(s.as_bytes(), 1, 4), "{s}");
         }
     }
@@ -226,9 +354,18 @@ mod tests {
         assert_eq!(name_before(b, at).map(|r| &b[r]), Some(&b"Kajetan Fal"[..]));
         let b = b"833\tWallace, Jay\tjay@yahoo.com";
         let at = b.iter().position(|&c| c == b'j').unwrap();
-        assert_eq!(name_before(b, at).map(|r| &b[r]), Some(&b"Wallace, Jay"[..]));
+        assert_eq!(
+            name_before(b, at).map(|r| &b[r]),
+            Some(&b"Wallace, Jay"[..])
+        );
         let b = "Hallo Gilles, Ihr Code lautet 4".as_bytes();
-        assert_eq!(greeted_names(b).into_iter().map(|r| &b[r]).collect::<Vec<_>>(), vec![&b"Gilles"[..]]);
+        assert_eq!(
+            greeted_names(b)
+                .into_iter()
+                .map(|r| &b[r])
+                .collect::<Vec<_>>(),
+            vec![&b"Gilles"[..]]
+        );
     }
 
     proptest! {

@@ -13,7 +13,12 @@ pub(crate) fn ipv4_len(s: &[u8]) -> Option<usize> {
             }
             pos += 1;
         }
-        let digits = s.get(pos..)?.iter().take(4).take_while(|b| b.is_ascii_digit()).count();
+        let digits = s
+            .get(pos..)?
+            .iter()
+            .take(4)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         if digits == 0 || digits > 3 {
             return None;
         }
@@ -21,7 +26,9 @@ pub(crate) fn ipv4_len(s: &[u8]) -> Option<usize> {
         if digits > 1 && text.first() == Some(&b'0') {
             return None;
         }
-        let value: u32 = text.iter().fold(0, |acc, &d| acc * 10 + u32::from(d - b'0'));
+        let value: u32 = text
+            .iter()
+            .fold(0, |acc, &d| acc * 10 + u32::from(d - b'0'));
         if value > 255 {
             return None;
         }
@@ -78,7 +85,8 @@ pub(crate) fn mac_len(s: &[u8]) -> Option<usize> {
     let hex = |i: usize| s.get(i).is_some_and(u8::is_ascii_hexdigit);
     let sep = s.get(2).copied();
     if matches!(sep, Some(b':' | b'-')) {
-        let ok = (0..6).all(|g| hex(g * 3) && hex(g * 3 + 1) && (g == 5 || s.get(g * 3 + 2).copied() == sep));
+        let ok = (0..6)
+            .all(|g| hex(g * 3) && hex(g * 3 + 1) && (g == 5 || s.get(g * 3 + 2).copied() == sep));
         if ok {
             // Mixed case within one address is not how devices print MACs.
             let text = s.get(..17)?;
@@ -89,7 +97,8 @@ pub(crate) fn mac_len(s: &[u8]) -> Option<usize> {
         return None;
     }
     if s.get(4) == Some(&b'.') {
-        let ok = (0..3).all(|g| (0..4).all(|k| hex(g * 5 + k)) && (g == 2 || s.get(g * 5 + 4) == Some(&b'.')));
+        let ok = (0..3)
+            .all(|g| (0..4).all(|k| hex(g * 5 + k)) && (g == 2 || s.get(g * 5 + 4) == Some(&b'.')));
         return ok.then_some(14);
     }
     None

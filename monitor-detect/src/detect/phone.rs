@@ -33,15 +33,28 @@ pub(crate) fn phone_shape(text: &[u8]) -> bool {
     }
     let body = text.strip_prefix(b"+").unwrap_or(text);
     let body = match body.iter().position(|&b| b == b'x' || b == b'X') {
-        Some(x) if body.get(x + 1..).is_some_and(|e| !e.is_empty() && e.iter().all(u8::is_ascii_digit)) => {
+        Some(x)
+            if body
+                .get(x + 1..)
+                .is_some_and(|e| !e.is_empty() && e.iter().all(u8::is_ascii_digit)) =>
+        {
             body.get(..x).unwrap_or_default()
         }
         _ => body,
     };
     let digits = body.iter().filter(|b| b.is_ascii_digit()).count();
-    let allowed = body.iter().all(|&b| b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'.' | b'/' | b'(' | b')'));
-    let doubled = body.windows(2).any(|w| !w[0].is_ascii_digit() && !w[1].is_ascii_digit() && w != b") " && w != b" (");
-    allowed && !doubled && (7..=15).contains(&digits) && body.first().is_some_and(|&b| b.is_ascii_digit() || b == b'(')
+    let allowed = body
+        .iter()
+        .all(|&b| b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'.' | b'/' | b'(' | b')'));
+    let doubled = body
+        .windows(2)
+        .any(|w| !w[0].is_ascii_digit() && !w[1].is_ascii_digit() && w != b") " && w != b" (");
+    allowed
+        && !doubled
+        && (7..=15).contains(&digits)
+        && body
+            .first()
+            .is_some_and(|&b| b.is_ascii_digit() || b == b'(')
 }
 
 /// Whether the number is written internationally (`+CC` or `00CC`).
@@ -68,7 +81,10 @@ pub(crate) fn strip_extension(text: &[u8]) -> &[u8] {
 pub(crate) fn valid_phone(text: &[u8], regions: &[&str]) -> Option<String> {
     let text = strip_extension(text);
     // Dates and dotted quads are phone-shaped too.
-    if !phone_shape(text) || super::dates::is_birth_date(text) || super::network::ipv4_len(text) == Some(text.len()) {
+    if !phone_shape(text)
+        || super::dates::is_birth_date(text)
+        || super::network::ipv4_len(text) == Some(text.len())
+    {
         return None;
     }
     let s = std::str::from_utf8(text).ok()?;
@@ -81,7 +97,11 @@ pub(crate) fn valid_phone(text: &[u8], regions: &[&str]) -> Option<String> {
         s
     };
     if is_international(text) {
-        let international = if let Some(rest) = s.strip_prefix("00") { format!("+{rest}") } else { s.to_owned() };
+        let international = if let Some(rest) = s.strip_prefix("00") {
+            format!("+{rest}")
+        } else {
+            s.to_owned()
+        };
         let number = phonenumber::parse(None, &international).ok()?;
         return number.is_valid().then(|| region_of(&number));
     }
@@ -93,10 +113,10 @@ pub(crate) fn valid_phone(text: &[u8], regions: &[&str]) -> Option<String> {
 }
 
 fn region_of(number: &phonenumber::PhoneNumber) -> String {
-    number
-        .country()
-        .id()
-        .map_or_else(|| format!("+{}", number.code().value()), |id| id.as_ref().to_owned())
+    number.country().id().map_or_else(
+        || format!("+{}", number.code().value()),
+        |id| id.as_ref().to_owned(),
+    )
 }
 
 /// Length of the phone-shaped run at the start of `s` (used to find numbers in free text).
@@ -104,7 +124,9 @@ pub(crate) fn phone_run_len(s: &[u8]) -> usize {
     let mut len = s
         .iter()
         .take(MAX_LEN)
-        .take_while(|&&b| b.is_ascii_digit() || matches!(b, b'+' | b' ' | b'-' | b'.' | b'/' | b'(' | b')'))
+        .take_while(|&&b| {
+            b.is_ascii_digit() || matches!(b, b'+' | b' ' | b'-' | b'.' | b'/' | b'(' | b')')
+        })
         .count();
     while len > 0 && s.get(len - 1).is_some_and(|b| !b.is_ascii_digit()) {
         len -= 1;
