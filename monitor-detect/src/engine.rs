@@ -386,7 +386,7 @@ impl<'e> Scan<'e> {
 
     /// Decides a pattern candidate by its field context.
     fn judge(&mut self, text: &Text<'_>, c: &Candidate, kind: FieldKind, key: Option<&str>) {
-        let context = key.map(str::to_owned);
+        let context = key.filter(|k| !k.is_empty()).map(str::to_owned);
         let conf = match c.data_type {
             DataType::Email => Some(if kind == FieldKind::Email { 0.99 } else { 0.95 }),
             DataType::Iban => Some(0.97),
