@@ -4,7 +4,9 @@
 //! (`protocol`) -> detection (`monitor_detect`) -> findings and policy -> sinks (store, metrics,
 //! API, alerts). Every stage after capture works on bytes and plain values alone.
 
+pub mod api;
 pub mod cli;
 pub mod model;
 pub mod flow;
 pub mod protocol;
+pub mod sinks;
