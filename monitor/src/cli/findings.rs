@@ -1,12 +1,72 @@
-//! `monitor findings` (being written).
+//! `monitor findings`: the personal data a running daemon has seen, by sender, receiver and type.
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+
+use crate::{
+    api::{
+        client::{block_on, fetch, render_table},
+        types::FindingJson,
+    },
+    cli::{DEFAULT_ENDPOINT, Output},
+};
+
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Address of the daemon's API.
+    #[arg(long, env = "MONITOR_ENDPOINT", default_value = DEFAULT_ENDPOINT)]
+    pub endpoint: String,
+    /// Output format; `json` prints the API's array unchanged.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
 
 /// # Errors
-/// Not written yet.
-pub fn run(_args: &Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`monitor findings` is not written yet")
+/// When the daemon cannot be reached or answers something else than the findings array.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let fetched = block_on(fetch::<Vec<FindingJson>>(
+        &args.endpoint,
+        "/api/v1/findings",
+    ))
+    .context("starting the client runtime")??;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&fetched.raw)?),
+        Output::Table => print!("{}", table(&fetched.typed)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn table(findings: &[FindingJson]) -> String {
+    let rows: Vec<Vec<String>> = findings
+        .iter()
+        .map(|finding| {
+            let types: Vec<&str> = finding.data_types.iter().map(|t| t.as_str()).collect();
+            vec![
+                types.join(","),
+                finding.severity.clone(),
+                finding.src.clone(),
+                finding.dst.clone(),
+                finding.protocol.as_str().to_owned(),
+                if finding.encrypted { "yes" } else { "NO" }.to_owned(),
+                finding.count.to_string(),
+                humantime::format_rfc3339_seconds(finding.last_seen).to_string(),
+                finding.evidence.clone(),
+            ]
+        })
+        .collect();
+    render_table(
+        &[
+            "TYPE",
+            "SEVERITY",
+            "SRC",
+            "DST",
+            "PROTOCOL",
+            "ENCRYPTED",
+            "COUNT",
+            "LAST SEEN",
+            "EVIDENCE",
+        ],
+        &rows,
+    )
 }

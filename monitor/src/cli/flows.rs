@@ -1,12 +1,70 @@
-//! `monitor flows` (being written).
+//! `monitor flows`: the flows a running daemon tracks, and those that expired recently.
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+
+use crate::{
+    api::{
+        client::{block_on, fetch, render_table},
+        types::FlowJson,
+    },
+    cli::{DEFAULT_ENDPOINT, Output},
+};
+
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Address of the daemon's API.
+    #[arg(long, env = "MONITOR_ENDPOINT", default_value = DEFAULT_ENDPOINT)]
+    pub endpoint: String,
+    /// Output format; `json` prints the API's array unchanged.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
 
 /// # Errors
-/// Not written yet.
-pub fn run(_args: &Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`monitor flows` is not written yet")
+/// When the daemon cannot be reached or answers something else than the flows array.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let fetched = block_on(fetch::<Vec<FlowJson>>(&args.endpoint, "/api/v1/flows"))
+        .context("starting the client runtime")??;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&fetched.raw)?),
+        Output::Table => print!("{}", table(&fetched.typed)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn table(flows: &[FlowJson]) -> String {
+    let rows: Vec<Vec<String>> = flows
+        .iter()
+        .map(|flow| {
+            vec![
+                flow.src.clone(),
+                flow.dst.clone(),
+                format!("{:?}", flow.transport).to_lowercase(),
+                flow.protocol.as_str().to_owned(),
+                if flow.encrypted { "yes" } else { "NO" }.to_owned(),
+                flow.tls_version.map_or("-", |v| v.as_str()).to_owned(),
+                flow.bytes.to_string(),
+                flow.packets.to_string(),
+                humantime::format_rfc3339_seconds(flow.last_seen).to_string(),
+                if flow.active { "active" } else { "expired" }.to_owned(),
+            ]
+        })
+        .collect();
+    render_table(
+        &[
+            "SRC",
+            "DST",
+            "TRANSPORT",
+            "PROTOCOL",
+            "ENCRYPTED",
+            "TLS",
+            "BYTES",
+            "PACKETS",
+            "LAST SEEN",
+            "STATE",
+        ],
+        &rows,
+    )
 }

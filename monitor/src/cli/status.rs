@@ -1,12 +1,138 @@
-//! `monitor status` (being written).
+//! `monitor status`: health and counters of a running daemon.
 
-use std::process::ExitCode;
+use std::{fmt::Write as _, process::ExitCode};
+
+use anyhow::Context as _;
+
+use crate::{
+    api::{
+        client::{block_on, fetch},
+        types::StatusJson,
+    },
+    cli::{DEFAULT_ENDPOINT, Output},
+};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Address of the daemon's API.
+    #[arg(long, env = "MONITOR_ENDPOINT", default_value = DEFAULT_ENDPOINT)]
+    pub endpoint: String,
+    /// Output format; `json` prints the API's document unchanged.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
 
+/// Exits with failure when the daemon answers but is not ready (no kernel program attached), so
+/// scripts can wait on it.
+///
 /// # Errors
-/// Not written yet.
-pub fn run(_args: &Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`monitor status` is not written yet")
+/// When the daemon cannot be reached or answers something else than the status document.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let fetched = block_on(fetch::<StatusJson>(&args.endpoint, "/api/v1/status"))
+        .context("starting the client runtime")??;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&fetched.raw)?),
+        Output::Table => print!("{}", text(&fetched.typed)),
+    }
+    Ok(if fetched.typed.ready {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn text(status: &StatusJson) -> String {
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "-".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
+    let mut out = String::new();
+    let mut line = |name: &str, value: String| {
+        let _ = writeln!(out, "{name:<20} {value}");
+    };
+    line("version", status.version.clone());
+    line(
+        "ready",
+        if status.ready {
+            "yes"
+        } else {
+            "no (kernel programs not attached)"
+        }
+        .to_owned(),
+    );
+    line(
+        "started",
+        format!(
+            "{} (up {} s)",
+            humantime::format_rfc3339_seconds(status.started_at),
+            status.uptime_seconds
+        ),
+    );
+    line(
+        "kernel",
+        status
+            .kernel_version
+            .clone()
+            .unwrap_or_else(|| "-".to_owned()),
+    );
+    line("interfaces", list(&status.interfaces));
+    line("programs", list(&status.programs_attached));
+    line(
+        "flows",
+        format!(
+            "{} active, {} total",
+            status.flows.active, status.flows.total
+        ),
+    );
+    line(
+        "findings",
+        format!(
+            "{} stored, {} evicted",
+            status.findings.stored, status.findings.evicted
+        ),
+    );
+    let dropped: Vec<String> = status
+        .samples
+        .dropped
+        .iter()
+        .map(|(reason, n)| format!("{reason} {n}"))
+        .collect();
+    line(
+        "samples",
+        format!(
+            "{} delivered, {} from kernel, dropped: {}",
+            status.samples.delivered,
+            status.samples.kernel,
+            list(&dropped)
+        ),
+    );
+    line("alertmanagers", list(&status.alerts.alertmanagers));
+    line(
+        "alerts",
+        format!(
+            "{} active, {} pending, {} sends ok, {} failed",
+            status.alerts.active,
+            status.alerts.pending,
+            status.alerts.sends_succeeded,
+            status.alerts.sends_failed
+        ),
+    );
+    let saved = status.store.last_saved.map_or_else(
+        || "never".to_owned(),
+        |t| humantime::format_rfc3339_seconds(t).to_string(),
+    );
+    line(
+        "state dir",
+        format!(
+            "{} (last saved {saved}, {} errors)",
+            status.store.state_dir, status.store.errors
+        ),
+    );
+    if let Some(error) = &status.store.last_error {
+        line("store error", error.clone());
+    }
+    out
 }
