@@ -18,10 +18,21 @@ const CMD_TIMEOUT: Duration = Duration::from_secs(20);
 /// BPF objects held by a process, read from its fdinfo.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HeldObjects {
-    /// Ids of BPF links (tcx, netkit, ...), with their `link_type`.
-    pub links: Vec<(u32, String)>,
+    /// BPF links (tcx, cgroup, ...).
+    pub links: Vec<HeldLink>,
     /// Ids of BPF programs.
     pub progs: Vec<u32>,
+}
+
+/// One BPF link as its fdinfo describes it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HeldLink {
+    /// Kernel-wide link id.
+    pub id: u32,
+    /// `link_type` (e.g. "tcx", "cgroup").
+    pub link_type: String,
+    /// `ifindex`, for links on an interface (tcx, netkit, xdp).
+    pub ifindex: Option<u32>,
 }
 
 /// `tc filter show dev IFACE ingress` and `egress`, inside `ns`: the non-empty lines.
@@ -117,8 +128,11 @@ pub fn held_objects(pid: u32) -> Result<HeldObjects> {
         };
         if target.contains("bpf_link") {
             if let Some(id) = field("link_id").and_then(|v| v.parse().ok()) {
-                held.links
-                    .push((id, field("link_type").unwrap_or_default()));
+                held.links.push(HeldLink {
+                    id,
+                    link_type: field("link_type").unwrap_or_default(),
+                    ifindex: field("ifindex").and_then(|v| v.parse().ok()),
+                });
             }
         } else if target.contains("bpf-prog")
             && let Some(id) = field("prog_id").and_then(|v| v.parse().ok())

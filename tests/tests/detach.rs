@@ -36,9 +36,16 @@ fn detaches_cleanly_on(signal: libc::c_int, name: &str) {
     // Before: something must be observable, or the "nothing left" check proves nothing.
     let before = attachments(&lab);
     let held: HeldObjects = kernel::held_objects(lab.daemon.proc.pid()).expect("daemon fdinfo");
+    let ifindex = kernel::ifindex(&lab.topo.client.handle(), CLIENT_IF).expect("ifindex");
+    let on_iface = held
+        .links
+        .iter()
+        .filter(|l| l.ifindex == Some(ifindex))
+        .count();
     assert!(
-        !before.is_empty() || !held.links.is_empty() || !held.progs.is_empty(),
-        "daemon is ready but no program is visible on {CLIENT_IF} (tc, bpftool) nor held by it"
+        !before.is_empty() || on_iface > 0,
+        "daemon is ready but no program is visible on {CLIENT_IF} (tc, bpftool, tcx links of the daemon); \
+         it holds {held:?}"
     );
     eprintln!("{name}: before stop: {before:?}; daemon holds {held:?}");
 
@@ -66,7 +73,7 @@ fn detaches_cleanly_on(signal: libc::c_int, name: &str) {
             let links: Vec<u32> = held
                 .links
                 .iter()
-                .map(|(id, _)| *id)
+                .map(|l| l.id)
                 .filter(|id| kernel::link_exists(*id).unwrap_or(true))
                 .collect();
             let progs: Vec<u32> = held
