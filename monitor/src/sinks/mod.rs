@@ -526,3 +526,177 @@ async fn load_state(store: &Store, metrics: &Metrics) -> PersistedState {
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests_alertmanager;
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use monitor_detect::DataType;
+
+    use super::*;
+    use crate::{
+        model::Protocol,
+        sinks::{
+            findings::tests::{event, flow},
+            store::tests::TempDir,
+            testing::wait_until,
+        },
+    };
+
+    fn config(dir: &std::path::Path) -> SinksConfig {
+        SinksConfig {
+            persist_interval: Duration::from_secs(3600),
+            flush_timeout: Duration::from_millis(500),
+            request_timeout: Duration::from_millis(500),
+            ..SinksConfig::new(dir)
+        }
+    }
+
+    fn http_flow(src: &str) -> FlowView {
+        flow(src, "10.0.0.9:8080", Protocol::Http)
+    }
+
+    #[tokio::test]
+    async fn findings_and_alerts_survive_a_restart() {
+        let dir = TempDir::new("sinks-restart");
+        let (sinks, tasks) = Sinks::start(config(&dir.0)).await.expect("start");
+        sinks.on_new_flow(&http_flow("10.0.0.5:40000"));
+        sinks.on_detections(vec![
+            event(
+                http_flow("10.0.0.5:40000"),
+                DataType::Email,
+                "j***@e***.com",
+                1,
+            ),
+            event(
+                http_flow("10.0.0.5:40001"),
+                DataType::Email,
+                "j***@e***.com",
+                2,
+            ),
+            event(
+                http_flow("10.0.0.5:40001"),
+                DataType::Iban,
+                "DE** **** **** **00",
+                3,
+            ),
+        ]);
+        let alerts_held = wait_until(Duration::from_secs(5), || {
+            sinks.alerts_summary().active == 2
+        })
+        .await;
+        assert!(alerts_held, "alerts: {:?}", sinks.alerts_summary());
+        sinks.shutdown(tasks).await;
+        assert!(dir.0.join(store::STATE_FILE).exists());
+
+        let (again, tasks) = Sinks::start(config(&dir.0)).await.expect("restart");
+        let findings = again.findings();
+        assert_eq!(findings.len(), 2);
+        let email = findings
+            .iter()
+            .find(|f| f.key.data_type == DataType::Email)
+            .expect("email kept");
+        assert_eq!(email.count, 2);
+        assert_eq!(email.key.source, "10.0.0.5");
+        assert_eq!(again.alerts_summary().active, 2);
+        assert_eq!(again.metrics_summary().store_errors_total, 0);
+        again.shutdown(tasks).await;
+    }
+
+    #[tokio::test]
+    async fn an_unwritable_state_dir_keeps_serving_from_memory() {
+        let dir = TempDir::new("sinks-unwritable");
+        let blocker = dir.0.join("not-a-dir");
+        std::fs::write(&blocker, b"").expect("write");
+        let (sinks, tasks) = Sinks::start(config(&blocker.join("state")))
+            .await
+            .expect("start despite the dir");
+        sinks.on_detections(vec![event(
+            http_flow("10.0.0.5:40000"),
+            DataType::Phone,
+            "+** *** ***12",
+            1,
+        )]);
+        assert!(matches!(
+            sinks.persist().await,
+            Err(StoreError::CreateDir { .. })
+        ));
+        assert_eq!(sinks.findings().len(), 1, "memory is untouched");
+        let health = sinks.store_health();
+        assert!(
+            health
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("not-a-dir")),
+            "{health:?}"
+        );
+        assert_eq!(health.last_saved, None);
+        let text = sinks.render_metrics();
+        assert!(
+            text.contains("monitor_store_errors_total{operation=\"save\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("monitor_store_errors_total{operation=\"load\"} 1"),
+            "{text}"
+        );
+        // Shutdown tries again, fails again, and still returns.
+        sinks.shutdown(tasks).await;
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_alertmanager_is_retried_with_backoff() {
+        let dir = TempDir::new("sinks-backoff");
+        let config = SinksConfig {
+            // Port 9 (discard) is closed on loopback: connections are refused at once.
+            alertmanagers: vec!["http://127.0.0.1:9".to_owned()],
+            backoff_initial: Duration::from_millis(50),
+            backoff_max: Duration::from_millis(200),
+            ..config(&dir.0)
+        };
+        let (sinks, tasks) = Sinks::start(config).await.expect("start");
+        sinks.on_detections(vec![event(
+            http_flow("10.0.0.5:40000"),
+            DataType::Email,
+            "j***@e***.com",
+            1,
+        )]);
+        let retried = wait_until(Duration::from_secs(5), || {
+            sinks.metrics_summary().alert_sends_failed_total >= 3
+        })
+        .await;
+        assert!(retried, "{:?}", sinks.metrics_summary());
+        let started = std::time::Instant::now();
+        let before = sinks.metrics_summary().alert_sends_failed_total;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let during = sinks.metrics_summary().alert_sends_failed_total - before;
+        // Capped at 200 ms: about 5 attempts a second, never a tight loop.
+        assert!(
+            (2..=9).contains(&during),
+            "{during} attempts in {:?}",
+            started.elapsed()
+        );
+        assert_eq!(sinks.alerts_summary().pending, 1);
+        assert!(sinks.alerts_summary().targets == ["http://127.0.0.1:9"]);
+        sinks.shutdown(tasks).await;
+    }
+
+    #[tokio::test]
+    async fn invalid_alertmanagers_are_refused_at_start() {
+        let dir = TempDir::new("sinks-invalid");
+        let config = SinksConfig {
+            alertmanagers: vec!["https://127.0.0.1:9093".to_owned()],
+            ..config(&dir.0)
+        };
+        assert!(matches!(
+            Sinks::start(config).await,
+            Err(SinksError::Alert(AlertError::InvalidTarget { .. }))
+        ));
+    }
+}

@@ -1,0 +1,252 @@
+//! Delivery to a real Alertmanager (Debian's `prometheus-alertmanager`), on loopback only. Skips,
+//! saying why, only when the binary is absent; CI installs it.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, SystemTime},
+};
+
+use monitor_detect::DataType;
+use serde_json::Value;
+
+use crate::{
+    model::{FlowView, Protocol},
+    sinks::{
+        Sinks, SinksConfig,
+        findings::tests::flow,
+        store::{STATE_FILE, tests::TempDir},
+        testing::{detect, wait_until},
+    },
+};
+
+const BINARY: &str = "/usr/bin/prometheus-alertmanager";
+const RAW_EMAIL: &str = "jane.doe@example.com";
+const RAW_IBAN: &str = "DE89370400440532013000";
+
+/// A running Alertmanager, killed (by its PID) and reaped on drop, also when a test fails.
+struct Alertmanager {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Alertmanager {
+    fn start(dir: &Path, port: u16) -> Self {
+        let config = dir.join("alertmanager.yml");
+        fs::write(
+            &config,
+            "route:\n  receiver: blackhole\n  group_wait: 1s\nreceivers:\n  - name: blackhole\n",
+        )
+        .expect("write config");
+        let storage = dir.join("am-data");
+        fs::create_dir_all(&storage).expect("storage dir");
+        let log = dir.join("alertmanager.log");
+        let log_file = fs::File::create(&log).expect("log file");
+        let child = Command::new(BINARY)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.path={}", storage.display()))
+            .arg("--cluster.listen-address=")
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .expect("spawn alertmanager");
+        Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+
+    async fn wait_ready(&self, http: &reqwest::Client) {
+        let url = format!("{}/-/ready", self.base);
+        for _ in 0..200 {
+            if let Ok(response) = http.get(&url).send().await
+                && response.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "alertmanager not ready in 10 s; log:\n{}",
+            fs::read_to_string(&self.log).unwrap_or_default()
+        );
+    }
+
+    async fn alerts(&self, http: &reqwest::Client) -> Vec<Value> {
+        let url = format!("{}/api/v2/alerts", self.base);
+        match http.get(&url).send().await {
+            Ok(response) => response.json().await.unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+fn config(dir: &Path, alertmanager: &str) -> SinksConfig {
+    SinksConfig {
+        alertmanagers: vec![alertmanager.to_owned()],
+        resend_interval: Duration::from_secs(2),
+        backoff_initial: Duration::from_millis(100),
+        backoff_max: Duration::from_millis(400),
+        request_timeout: Duration::from_secs(2),
+        flush_timeout: Duration::from_secs(1),
+        persist_interval: Duration::from_secs(3600),
+        ..SinksConfig::new(dir)
+    }
+}
+
+fn http_flow(src: &str) -> FlowView {
+    flow(src, "10.0.0.9:8080", Protocol::Http)
+}
+
+fn of_type<'a>(alerts: &'a [Value], data_type: &str) -> Vec<&'a Value> {
+    alerts
+        .iter()
+        .filter(|a| {
+            a["labels"]["alertname"] == "PersonalDataUnencrypted"
+                && a["labels"]["data_type"] == data_type
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn alerts_queued_while_alertmanager_is_down_arrive_once_it_is_up() {
+    if !Path::new(BINARY).exists() {
+        eprintln!("skipping: {BINARY} is not installed (apt-get install prometheus-alertmanager)");
+        return;
+    }
+    let dir = TempDir::new("alertmanager");
+    let state_dir = dir.0.join("state");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .expect("client");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let payload = format!(r#"{{"user":{{"email":"{RAW_EMAIL}"}}}}"#);
+
+    // 1. Alertmanager is down: the alert fails, is retried, and stays pending through a restart.
+    let (sinks, tasks) = Sinks::start(config(&state_dir, &base))
+        .await
+        .expect("start");
+    sinks.on_detections(detect(
+        &http_flow("10.0.0.5:40000"),
+        payload.as_bytes(),
+        RAW_EMAIL.as_bytes(),
+        DataType::Email,
+        SystemTime::now(),
+    ));
+    let failed = wait_until(Duration::from_secs(5), || {
+        sinks.metrics_summary().alert_sends_failed_total >= 2
+    })
+    .await;
+    assert!(failed, "{:?}", sinks.metrics_summary());
+    assert_eq!(sinks.alerts_summary().pending, 1);
+    sinks.shutdown(tasks).await;
+    let state = fs::read_to_string(state_dir.join(STATE_FILE)).expect("state file");
+    assert!(
+        state.contains("PersonalDataUnencrypted"),
+        "the pending alert is persisted"
+    );
+    assert!(!state.contains(RAW_EMAIL), "no raw value in the state file");
+
+    // 2. Alertmanager comes up; a restarted daemon delivers the persisted alert without any new
+    //    detection.
+    let alertmanager = Alertmanager::start(&dir.0, port);
+    alertmanager.wait_ready(&http).await;
+    let (sinks, tasks) = Sinks::start(config(&state_dir, &base))
+        .await
+        .expect("restart");
+    let mut received = Vec::new();
+    for _ in 0..100 {
+        received = alertmanager.alerts(&http).await;
+        if !of_type(&received, "email").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let email = of_type(&received, "email");
+    assert_eq!(email.len(), 1, "{received:?}");
+    let labels = &email[0]["labels"];
+    assert_eq!(labels["protocol"], "http");
+    assert_eq!(labels["severity"], "warning");
+    assert_eq!(labels["source"], "10.0.0.5");
+    assert_eq!(labels["destination"], "10.0.0.9:8080");
+    let description = email[0]["annotations"]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(description.contains("j***@e***.com"), "{description}");
+    assert!(email[0]["annotations"]["summary"].is_string());
+
+    // 3. New detections: a new type arrives as its own alert; a repeat of the email from a new
+    //    ephemeral port stays one alert.
+    sinks.on_detections(detect(
+        &http_flow("10.0.0.5:40001"),
+        payload.as_bytes(),
+        RAW_EMAIL.as_bytes(),
+        DataType::Email,
+        SystemTime::now(),
+    ));
+    let iban_payload = format!("iban={RAW_IBAN}");
+    sinks.on_detections(detect(
+        &http_flow("10.0.0.5:40002"),
+        iban_payload.as_bytes(),
+        RAW_IBAN.as_bytes(),
+        DataType::Iban,
+        SystemTime::now(),
+    ));
+    for _ in 0..100 {
+        received = alertmanager.alerts(&http).await;
+        if !of_type(&received, "iban").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(of_type(&received, "iban").len(), 1, "{received:?}");
+    assert_eq!(
+        of_type(&received, "iban")[0]["labels"]["severity"],
+        "critical"
+    );
+    assert_eq!(
+        of_type(&received, "email").len(),
+        1,
+        "deduplicated: {received:?}"
+    );
+    let delivered = wait_until(Duration::from_secs(5), || {
+        sinks.alerts_summary().pending == 0
+    })
+    .await;
+    assert!(delivered, "{:?}", sinks.alerts_summary());
+
+    let everything = serde_json::to_string(&received).expect("json");
+    for raw in [RAW_EMAIL, RAW_IBAN] {
+        assert!(
+            !everything.contains(raw),
+            "raw value in Alertmanager: {everything}"
+        );
+        assert!(!sinks.render_metrics().contains(raw));
+    }
+    sinks.shutdown(tasks).await;
+    let state = fs::read_to_string(state_dir.join(STATE_FILE)).expect("state file");
+    assert!(
+        !state.contains(RAW_EMAIL) && !state.contains(RAW_IBAN),
+        "no raw value in the state file"
+    );
+    drop(alertmanager);
+}
