@@ -12,7 +12,7 @@
 
 use std::{hint::black_box, time::Duration};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use monitor_detect::{
     Engine, EngineConfig, StreamScanner,
     bench_corpus::{Corpus, Mix, Spec},
@@ -24,8 +24,10 @@ const SEGMENT: usize = 1460;
 fn scan(c: &mut Criterion) {
     let engine = Engine::new(EngineConfig::default()).expect("default engine config is valid");
     let mut group = c.benchmark_group("scan");
-    // One iteration scans a few MB, so a few samples already give a tight estimate.
+    // One iteration scans a few MB (0.1 s or more): flat sampling and a few samples give a tight
+    // estimate without criterion's linear ramp of iteration counts.
     group
+        .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
         .measurement_time(Duration::from_secs(10));
     for mix in [Mix::Mixed, Mix::Clean] {
@@ -49,6 +51,7 @@ fn stream(c: &mut Criterion) {
     let bytes = Corpus::generate(&Spec::new(Mix::Mixed)).concatenated();
     let mut group = c.benchmark_group("stream");
     group
+        .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
         .measurement_time(Duration::from_secs(10));
     group.throughput(Throughput::Bytes(bytes.len() as u64));

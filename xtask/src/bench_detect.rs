@@ -126,6 +126,8 @@ pub fn run() -> anyhow::Result<()> {
     }
 
     print_table(&rows);
+    // Other work on the machine slows both tools; the load average tells how quiet the run was.
+    println!("load average at the end: {}", load_average());
     write_results(&out_dir.join("results.json"), &rows)?;
     Ok(())
 }
@@ -263,9 +265,18 @@ fn print_machine() {
     let logical = std::thread::available_parallelism().map_or(0, std::num::NonZeroUsize::get);
     let kernel = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     println!(
-        "machine: CPU {model}, {logical} logical cores available, Linux {}",
-        kernel.trim()
+        "machine: CPU {model}, {logical} logical cores available, Linux {}; load average {}",
+        kernel.trim(),
+        load_average()
     );
+}
+
+/// The 1, 5 and 15 minute load averages.
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "unknown".to_owned(),
+        |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
 }
 
 fn mb_per_s(bytes: u64, seconds: f64) -> f64 {
