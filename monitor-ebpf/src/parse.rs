@@ -1,4 +1,8 @@
-//! Bounds-checked header parsing through `bpf_skb_load_bytes` (works on non-linear skbs too).
+//! Bounds-checked header parsing over a [`PacketBytes`] source: direct packet access when the
+//! headers are in the skb's linear area (the common case, and much cheaper), or
+//! `bpf_skb_load_bytes` for non-linear skbs and for program types without direct access.
+
+use core::mem::size_of;
 
 use aya_ebpf::programs::sk_buff::SkBuff;
 use monitor_common::{FAMILY_IPV4, FAMILY_IPV6, FlowKey, IPPROTO_TCP, IPPROTO_UDP};
@@ -22,19 +26,59 @@ pub struct Parsed {
     pub tcp_flags: u8,
 }
 
-#[inline(always)]
-fn load<T>(skb: &SkBuff, offset: usize) -> Option<T> {
-    skb.load::<T>(offset).ok()
+/// Where header bytes come from.
+pub trait PacketBytes {
+    /// The `T` at `offset` from the start of the packet, or `None` past the end.
+    fn read<T: Copy>(&self, offset: usize) -> Option<T>;
+}
+
+/// Direct packet access to the skb's linear area (`data .. data_end`): a plain load after a
+/// bounds check the verifier can follow (the blixt `ptr_at` pattern).
+pub struct Linear {
+    start: usize,
+    end: usize,
+}
+
+impl Linear {
+    #[inline(always)]
+    pub fn new(start: usize, end: usize) -> Self {
+        Self { start, end }
+    }
+}
+
+impl PacketBytes for Linear {
+    #[inline(always)]
+    fn read<T: Copy>(&self, offset: usize) -> Option<T> {
+        let at = self.start + offset;
+        if at + size_of::<T>() > self.end {
+            return None;
+        }
+        // SAFETY: `at .. at + size_of::<T>()` lies inside the packet's linear area, checked just
+        // above; `read_unaligned` copes with any alignment.
+        Some(unsafe { (at as *const T).read_unaligned() })
+    }
+}
+
+impl PacketBytes for SkBuff {
+    #[inline(always)]
+    fn read<T: Copy>(&self, offset: usize) -> Option<T> {
+        self.load::<T>(offset).ok()
+    }
 }
 
 #[inline(always)]
-fn load_be16(skb: &SkBuff, offset: usize) -> Option<u16> {
+fn load<T: Copy>(skb: &impl PacketBytes, offset: usize) -> Option<T> {
+    skb.read::<T>(offset)
+}
+
+#[inline(always)]
+fn load_be16(skb: &impl PacketBytes, offset: usize) -> Option<u16> {
     load::<u16>(skb, offset).map(u16::from_be)
 }
 
 /// Parses an Ethernet frame (with up to two VLAN tags).
 #[inline(always)]
-pub fn ethernet(skb: &SkBuff) -> Option<Parsed> {
+pub fn ethernet(skb: &impl PacketBytes) -> Option<Parsed> {
     let mut ethertype = load_be16(skb, 12)?;
     let mut l3 = ETH_HDR_LEN;
     // Two iterations cover 802.1ad outer + 802.1Q inner tags; written out so the loop is bounded.
@@ -55,7 +99,7 @@ pub fn ethernet(skb: &SkBuff) -> Option<Parsed> {
 
 /// Parses from an IP header at offset 0 (`cgroup_skb` programs see the network header first).
 #[inline(always)]
-pub fn ip(skb: &SkBuff) -> Option<Parsed> {
+pub fn ip(skb: &impl PacketBytes) -> Option<Parsed> {
     match load::<u8>(skb, 0)? >> 4 {
         4 => ipv4(skb, 0),
         6 => ipv6(skb, 0),
@@ -64,7 +108,7 @@ pub fn ip(skb: &SkBuff) -> Option<Parsed> {
 }
 
 #[inline(always)]
-fn ipv4(skb: &SkBuff, l3: usize) -> Option<Parsed> {
+fn ipv4(skb: &impl PacketBytes, l3: usize) -> Option<Parsed> {
     let version_ihl = load::<u8>(skb, l3)?;
     if version_ihl >> 4 != 4 {
         return None;
@@ -91,7 +135,7 @@ fn ipv4(skb: &SkBuff, l3: usize) -> Option<Parsed> {
 }
 
 #[inline(always)]
-fn ipv6(skb: &SkBuff, l3: usize) -> Option<Parsed> {
+fn ipv6(skb: &impl PacketBytes, l3: usize) -> Option<Parsed> {
     if load::<u8>(skb, l3)? >> 4 != 6 {
         return None;
     }
@@ -107,7 +151,7 @@ fn ipv6(skb: &SkBuff, l3: usize) -> Option<Parsed> {
 }
 
 #[inline(always)]
-fn transport(skb: &SkBuff, mut key: FlowKey, l4: usize, l4_len: usize) -> Option<Parsed> {
+fn transport(skb: &impl PacketBytes, mut key: FlowKey, l4: usize, l4_len: usize) -> Option<Parsed> {
     key.src_port = load_be16(skb, l4)?;
     key.dst_port = load_be16(skb, l4 + 2)?;
     match key.protocol {

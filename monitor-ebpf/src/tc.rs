@@ -37,7 +37,17 @@ pub fn tc_egress(ctx: TcContext) -> i32 {
 #[inline(always)]
 fn handle(ctx: &TcContext, direction: u8) {
     count(counter::PACKETS, 1);
-    let Some(packet) = parse::ethernet(&ctx.skb) else {
+    // Headers normally sit in the linear area, read directly; only when they do not (a
+    // non-linear skb whose linear part ends early) are they read through the helper.
+    let linear_len = ctx.data_end() - ctx.data();
+    let parsed = parse::ethernet(&parse::Linear::new(ctx.data(), ctx.data_end())).or_else(|| {
+        if linear_len < ctx.len() as usize {
+            parse::ethernet(&ctx.skb)
+        } else {
+            None
+        }
+    });
+    let Some(packet) = parsed else {
         count(counter::NOT_PARSED, 1);
         return;
     };

@@ -570,6 +570,30 @@ mod kernel_tests {
     }
 
     #[test]
+    fn parses_ipv6_vlan_and_udp() {
+        let Some(mut capture) = load(CaptureConfig::default()) else {
+            return;
+        };
+        let a: std::net::Ipv6Addr = "2001:db8::1".parse().unwrap();
+        let b: std::net::Ipv6Addr = "2001:db8::2".parse().unwrap();
+        let v6 = packet::tcp_v6((a, 50_000), (b, 443), 7, 0x18, b"\x16\x03\x01hello");
+        capture
+            .test_run("tc_egress", &packet::with_vlan(&v6, 42), 1)
+            .unwrap();
+        let udp = packet::udp_v4(CLIENT, SERVER, b"{\"t\":21.5}");
+        capture.test_run("tc_ingress", &udp, 1).unwrap();
+        let got = samples(&mut capture);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].key.src, "[2001:db8::1]:50000".parse().unwrap());
+        assert_eq!(got[0].key.dst, "[2001:db8::2]:443".parse().unwrap());
+        assert_eq!(got[0].payload.as_ref(), b"\x16\x03\x01hello");
+        assert_eq!(got[0].tcp.unwrap().seq, 7);
+        assert_eq!(got[1].key.transport, crate::model::Transport::Udp);
+        assert_eq!(got[1].payload.as_ref(), b"{\"t\":21.5}");
+        assert_eq!(capture.counters().unwrap().not_parsed, 0);
+    }
+
+    #[test]
     fn caps_copies_at_the_sample_size_and_reports_wire_length() {
         let Some(mut capture) = load(CaptureConfig::default()) else {
             return;
