@@ -230,6 +230,21 @@ fn group_ends(s: &[u8]) -> Vec<usize> {
 
 /// Numbers and identifiers made of groups: cards, IMEIs, IBANs, national IDs, phones.
 fn grouped_value(s: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> {
+    // Every value made of groups holds at least 6 digits within its first 48 bytes; most
+    // capitalised words and short numbers stop here without further work.
+    let window = s.get(..s.len().min(48)).unwrap_or_default();
+    let run = window
+        .iter()
+        .take_while(|&&c| {
+            c.is_ascii_alphanumeric() || matches!(c, b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'+')
+        })
+        .count();
+    if window
+        .get(..run)
+        .is_none_or(|r| r.iter().filter(|c| c.is_ascii_digit()).count() < 6)
+    {
+        return None;
+    }
     if s.first()
         .is_some_and(|&c| c.is_ascii_digit() || c == b'(' || c == b'+')
     {
