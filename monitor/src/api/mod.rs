@@ -228,10 +228,14 @@ mod tests {
     }
 
     #[tokio::test]
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one scenario over every route, read top to bottom"
+    )]
     async fn routes_answer_with_the_contract_shapes() {
         let dir = TempDir::new("api");
         let config = SinksConfig {
-            persist_interval: Duration::from_secs(3600),
+            persist_interval: Duration::from_hours(1),
             ..SinksConfig::new(&dir.0)
         };
         let (sinks, tasks) = Sinks::start(config).await.expect("start");

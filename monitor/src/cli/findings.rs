@@ -70,3 +70,56 @@ fn table(findings: &[FindingJson]) -> String {
         &rows,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sinks::{DaemonStatus, testing::TestDaemon};
+
+    #[test]
+    fn lists_the_findings_of_a_running_daemon() {
+        let daemon = TestDaemon::start(DaemonStatus::default());
+        let fetched = block_on(fetch::<Vec<FindingJson>>(
+            &daemon.endpoint,
+            "/api/v1/findings",
+        ))
+        .expect("runtime")
+        .expect("findings");
+        let table = table(&fetched.typed);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 2, "{table}");
+        assert!(lines[0].starts_with("TYPE"), "{table}");
+        for cell in [
+            "email",
+            "warning",
+            "10.0.0.5",
+            "10.0.0.9:8080",
+            "http",
+            "NO",
+            "j***@e***.com",
+        ] {
+            assert!(lines[1].contains(cell), "{cell} missing: {table}");
+        }
+        assert!(!table.contains("jane.doe@example.com"));
+        for output in [Output::Json, Output::Table] {
+            let args = Args {
+                endpoint: daemon.endpoint.clone(),
+                output,
+            };
+            assert_eq!(run(&args).expect("runs"), ExitCode::SUCCESS);
+        }
+    }
+
+    #[test]
+    fn an_unreachable_daemon_is_a_clear_error() {
+        let args = Args {
+            endpoint: "http://127.0.0.1:9".to_owned(),
+            output: Output::Json,
+        };
+        let error = run(&args).expect_err("nothing listens on port 9");
+        assert!(
+            format!("{error:#}").contains("cannot reach the monitor daemon at http://127.0.0.1:9"),
+            "{error:#}"
+        );
+    }
+}

@@ -68,3 +68,36 @@ fn table(flows: &[FlowJson]) -> String {
         &rows,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sinks::{DaemonStatus, testing::TestDaemon};
+
+    #[test]
+    fn lists_the_flows_of_a_running_daemon() {
+        let daemon = TestDaemon::start(DaemonStatus::default());
+        let fetched = block_on(fetch::<Vec<FlowJson>>(&daemon.endpoint, "/api/v1/flows"))
+            .expect("runtime")
+            .expect("flows");
+        let table = table(&fetched.typed);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 2, "{table}");
+        for cell in [
+            "10.0.0.5:40000",
+            "10.0.0.9:8080",
+            "tcp",
+            "http",
+            "NO",
+            "900",
+            "active",
+        ] {
+            assert!(lines[1].contains(cell), "{cell} missing: {table}");
+        }
+        let args = Args {
+            endpoint: format!("{}/", daemon.endpoint),
+            output: Output::Table,
+        };
+        assert_eq!(run(&args).expect("runs"), ExitCode::SUCCESS);
+    }
+}

@@ -136,3 +136,41 @@ fn text(status: &StatusJson) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sinks::{DaemonStatus, testing::TestDaemon};
+
+    #[test]
+    fn exit_code_follows_readiness() {
+        let waiting = TestDaemon::start(DaemonStatus::default());
+        let args = Args {
+            endpoint: waiting.endpoint.clone(),
+            output: Output::Table,
+        };
+        assert_eq!(run(&args).expect("runs"), ExitCode::FAILURE);
+        drop(waiting);
+
+        let ready = TestDaemon::start(DaemonStatus {
+            interfaces: vec!["eth0".to_owned()],
+            programs_attached: vec!["tc_egress".to_owned()],
+            ..DaemonStatus::default()
+        });
+        let fetched = block_on(fetch::<StatusJson>(&ready.endpoint, "/api/v1/status"))
+            .expect("runtime")
+            .expect("status");
+        let shown = text(&fetched.typed);
+        assert!(shown.contains("ready                yes"), "{shown}");
+        assert!(shown.contains("interfaces           eth0"), "{shown}");
+        assert!(
+            shown.contains("findings             1 stored, 0 evicted"),
+            "{shown}"
+        );
+        let args = Args {
+            endpoint: ready.endpoint.clone(),
+            output: Output::Json,
+        };
+        assert_eq!(run(&args).expect("runs"), ExitCode::SUCCESS);
+    }
+}

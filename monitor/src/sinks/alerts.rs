@@ -17,6 +17,7 @@
 
 use std::{
     collections::BTreeMap,
+    fmt::Write as _,
     sync::{Arc, Mutex, PoisonError},
     time::{Duration, SystemTime},
 };
@@ -57,10 +58,10 @@ pub struct AlertTiming {
 impl Default for AlertTiming {
     fn default() -> Self {
         Self {
-            resend_interval: Duration::from_secs(60),
-            resolve_after: Duration::from_secs(3600),
+            resend_interval: Duration::from_mins(1),
+            resolve_after: Duration::from_hours(1),
             backoff_initial: Duration::from_secs(1),
-            backoff_max: Duration::from_secs(60),
+            backoff_max: Duration::from_mins(1),
         }
     }
 }
@@ -198,9 +199,12 @@ pub struct AlertBook {
 }
 
 fn fingerprint(labels: &BTreeMap<String, String>) -> String {
-    // Label names are identifiers; values are escaped by the JSON encoding of the pairs.
-    serde_json::to_string(labels)
-        .unwrap_or_else(|_| labels.iter().map(|(k, v)| format!("{k}={v};")).collect())
+    // Debug formatting quotes and escapes names and values, so distinct label sets never collide.
+    let mut id = String::new();
+    for (name, value) in labels {
+        let _ = write!(id, "{name:?}={value:?};");
+    }
+    id
 }
 
 impl AlertBook {
@@ -552,8 +556,8 @@ mod tests {
 
     fn timing() -> AlertTiming {
         AlertTiming {
-            resend_interval: Duration::from_secs(60),
-            resolve_after: Duration::from_secs(600),
+            resend_interval: Duration::from_mins(1),
+            resolve_after: Duration::from_mins(10),
             backoff_initial: Duration::from_secs(1),
             backoff_max: Duration::from_secs(30),
         }

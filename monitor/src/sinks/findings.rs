@@ -90,7 +90,7 @@ impl FindingsTable {
     pub fn from_aggregates(max_findings: usize, aggregates: Vec<FindingAggregate>) -> Self {
         let mut table = Self::new(max_findings);
         let mut aggregates = aggregates;
-        aggregates.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+        aggregates.sort_by_key(|aggregate| std::cmp::Reverse(aggregate.last_seen));
         for aggregate in aggregates {
             if table.entries.len() >= table.max_findings {
                 table.evicted += 1;

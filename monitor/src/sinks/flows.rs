@@ -42,7 +42,7 @@ impl FlowList {
             HashMap::with_capacity(offered.min(self.max_active));
         let mut snapshot = snapshot;
         // Keep the busiest-recent flows if the snapshot is over the bound.
-        snapshot.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+        snapshot.sort_by_key(|view| std::cmp::Reverse(view.last_seen));
         for view in snapshot.into_iter().take(self.max_active) {
             next.insert(view.key, view);
         }
@@ -52,7 +52,7 @@ impl FlowList {
             .filter(|(key, _)| !next.contains_key(key))
             .map(|(_, view)| view)
             .collect();
-        gone.sort_by(|a, b| a.last_seen.cmp(&b.last_seen));
+        gone.sort_by_key(|view| view.last_seen);
         for view in gone {
             self.recent.retain(|old| old.key != view.key);
             self.recent.push_front(view);

@@ -324,10 +324,10 @@ impl Sinks {
                 match inner.alert_tx.try_send(alert) {
                     Ok(()) => {}
                     Err(mpsc::error::TrySendError::Full(_)) => {
-                        inner.metrics.alert_dropped("queue_full")
+                        inner.metrics.alert_dropped("queue_full");
                     }
                     Err(mpsc::error::TrySendError::Closed(_)) => {
-                        inner.metrics.alert_dropped("stopped")
+                        inner.metrics.alert_dropped("stopped");
                     }
                 }
             }
@@ -495,8 +495,8 @@ impl Sinks {
 }
 
 async fn load_state(store: &Store, metrics: &Metrics) -> PersistedState {
-    let loader = store.clone();
-    let loaded = tokio::task::spawn_blocking(move || loader.load())
+    let reader = store.clone();
+    let loaded = tokio::task::spawn_blocking(move || reader.load())
         .await
         .unwrap_or_else(|join_error| {
             Err(StoreError::Read {
@@ -511,10 +511,10 @@ async fn load_state(store: &Store, metrics: &Metrics) -> PersistedState {
             metrics.store_error("load");
             match store.set_aside() {
                 Ok(aside) => {
-                    tracing::error!(%error, aside = %aside.display(), "state file unreadable; set aside, starting empty")
+                    tracing::error!(%error, aside = %aside.display(), "state file unreadable; set aside, starting empty");
                 }
                 Err(rename_error) => {
-                    tracing::error!(%error, %rename_error, "state file unreadable and could not be set aside; starting empty")
+                    tracing::error!(%error, %rename_error, "state file unreadable and could not be set aside; starting empty");
                 }
             }
             PersistedState::default()
@@ -551,7 +551,7 @@ mod tests {
 
     fn config(dir: &std::path::Path) -> SinksConfig {
         SinksConfig {
-            persist_interval: Duration::from_secs(3600),
+            persist_interval: Duration::from_hours(1),
             flush_timeout: Duration::from_millis(500),
             request_timeout: Duration::from_millis(500),
             ..SinksConfig::new(dir)

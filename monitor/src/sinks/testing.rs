@@ -59,3 +59,79 @@ pub(crate) fn detect(
         })
         .collect()
 }
+
+/// A daemon's sinks and API on a thread of their own (the CLI verbs build their own runtime, which
+/// cannot nest inside a test's), stopped and joined on drop.
+pub(crate) struct TestDaemon {
+    pub(crate) endpoint: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _dir: crate::sinks::store::tests::TempDir,
+}
+
+impl TestDaemon {
+    /// Serves sinks that saw one unencrypted email, plus `status`.
+    pub(crate) fn start(status: crate::sinks::DaemonStatus) -> Self {
+        let dir = crate::sinks::store::tests::TempDir::new("test-daemon");
+        let state_dir = dir.0.clone();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<String>();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let (sinks, tasks) =
+                    crate::sinks::Sinks::start(crate::sinks::SinksConfig::new(state_dir))
+                        .await
+                        .expect("sinks");
+                let flow = crate::sinks::findings::tests::flow(
+                    "10.0.0.5:40000",
+                    "10.0.0.9:8080",
+                    crate::model::Protocol::Http,
+                );
+                sinks.on_flows(vec![flow.clone()]);
+                let payload = br#"{"email":"jane.doe@example.com"}"#;
+                sinks.on_detections(detect(
+                    &flow,
+                    payload,
+                    b"jane.doe@example.com",
+                    DataType::Email,
+                    std::time::SystemTime::now(),
+                ));
+                sinks.set_status(status);
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+                let _ = ready_tx.send(endpoint);
+                let _ = crate::api::serve(listener, sinks.clone(), async {
+                    let _ = stopped.await;
+                })
+                .await;
+                sinks.shutdown(tasks).await;
+            });
+        });
+        let endpoint = ready_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("daemon thread started");
+        Self {
+            endpoint,
+            stop: Some(stop),
+            thread: Some(thread),
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for TestDaemon {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

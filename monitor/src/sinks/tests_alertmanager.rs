@@ -106,7 +106,7 @@ fn config(dir: &Path, alertmanager: &str) -> SinksConfig {
         backoff_max: Duration::from_millis(400),
         request_timeout: Duration::from_secs(2),
         flush_timeout: Duration::from_secs(1),
-        persist_interval: Duration::from_secs(3600),
+        persist_interval: Duration::from_hours(1),
         ..SinksConfig::new(dir)
     }
 }
@@ -126,6 +126,10 @@ fn of_type<'a>(alerts: &'a [Value], data_type: &str) -> Vec<&'a Value> {
 }
 
 #[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one end-to-end scenario, read top to bottom"
+)]
 async fn alerts_queued_while_alertmanager_is_down_arrive_once_it_is_up() {
     if !Path::new(BINARY).exists() {
         eprintln!("skipping: {BINARY} is not installed (apt-get install prometheus-alertmanager)");
