@@ -195,6 +195,18 @@ impl Lab {
         Ok(self.alertmanager.insert(am))
     }
 
+    /// Stops the running Alertmanager (if any). Its alerts live in memory, so a later
+    /// [`Self::start_alertmanager`] starts empty.
+    ///
+    /// # Errors
+    /// When it does not exit in time.
+    pub fn stop_alertmanager(&mut self) -> Result<()> {
+        if let Some(mut am) = self.alertmanager.take() {
+            am.proc.stop_with(libc::SIGTERM, STOP_TIMEOUT)?;
+        }
+        Ok(())
+    }
+
     /// The running Alertmanager.
     ///
     /// # Errors
