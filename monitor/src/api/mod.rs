@@ -84,7 +84,6 @@ pub fn status_json(sinks: &Sinks) -> StatusJson {
     let alerts = sinks.alerts_summary();
     let store = sinks.store_health();
     let to_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
-    let active_flows = sinks.flows().iter().filter(|flow| flow.active).count();
     StatusJson {
         version: daemon.version,
         started_at: daemon.started_at,
@@ -97,11 +96,11 @@ pub fn status_json(sinks: &Sinks) -> StatusJson {
         interfaces: daemon.interfaces,
         programs_attached: daemon.programs_attached,
         flows: FlowCountsJson {
-            active: to_u64(active_flows),
+            active: to_u64(sinks.flows_active_len()),
             total: counters.flows_total,
         },
         findings: FindingCountsJson {
-            stored: to_u64(sinks.findings().len()),
+            stored: to_u64(sinks.findings_len()),
             evicted: sinks.findings_evicted(),
         },
         samples: SampleCountsJson {
@@ -253,6 +252,7 @@ mod tests {
             SystemTime::now(),
         ));
         sinks.on_samples(12);
+        sinks.on_userspace_drop("queue_full", 3);
         sinks.on_kernel_counters(&KernelCounters {
             packets_seen: 100,
             samples_total: 14,
@@ -356,6 +356,7 @@ mod tests {
         assert_eq!(status_doc["samples"]["delivered"], 12);
         assert_eq!(status_doc["samples"]["kernel"], 14);
         assert_eq!(status_doc["samples"]["dropped"]["ringbuf_full"], 2);
+        assert_eq!(status_doc["samples"]["dropped"]["queue_full"], 3);
         assert_eq!(status_doc["findings"]["stored"], 1);
 
         // The CLI's client reads every document back through the shared types.

@@ -4,7 +4,10 @@
 //! reason, store operation, send result), never an address or a personal value, so the series
 //! count stays bounded and a scrape cannot leak what was detected.
 
-use std::sync::{Mutex, PoisonError};
+use std::{
+    collections::BTreeSet,
+    sync::{Mutex, PoisonError},
+};
 
 use prometheus_client::{
     encoding::EncodeLabelSet,
@@ -73,6 +76,8 @@ pub struct Metrics {
     alert_sends: Family<ResultLabels, Counter>,
     alerts_dropped: Family<ReasonLabels, Counter>,
     alerts_pending: Gauge,
+    /// Every drop reason counted so far (kernel and userspace), for the status summary.
+    drop_reasons: Mutex<BTreeSet<&'static str>>,
     /// The last cumulative kernel reading, to turn readings into increments.
     kernel_last: Mutex<Option<KernelCounters>>,
 }
@@ -193,6 +198,7 @@ impl Metrics {
             alert_sends,
             alerts_dropped,
             alerts_pending,
+            drop_reasons: Mutex::new(BTreeSet::from([DROP_RINGBUF_FULL, DROP_BUDGET])),
             kernel_last: Mutex::new(None),
         }
     }
@@ -229,6 +235,10 @@ impl Metrics {
     }
 
     pub(crate) fn samples_dropped(&self, reason: &'static str, n: u64) {
+        self.drop_reasons
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(reason);
         self.samples_dropped
             .get_or_create(&ReasonLabels { reason })
             .inc_by(n);
@@ -307,7 +317,14 @@ impl Metrics {
     pub fn summary(&self) -> MetricsSummary {
         // Each read is its own statement: a family hands out a read guard, and holding one while
         // another call on the same family creates a series would deadlock.
-        let samples_dropped = [DROP_RINGBUF_FULL, DROP_BUDGET]
+        let reasons: Vec<&'static str> = self
+            .drop_reasons
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .copied()
+            .collect();
+        let samples_dropped = reasons
             .into_iter()
             .map(|reason| {
                 let count = self
@@ -351,7 +368,7 @@ pub struct MetricsSummary {
     pub flows_total: u64,
     pub samples_total: u64,
     pub kernel_samples_total: u64,
-    /// Kernel drop reasons and their counts.
+    /// Drop reasons (kernel and userspace) and their counts, by name.
     pub samples_dropped: Vec<(String, u64)>,
     pub store_errors_total: u64,
     pub alert_sends_failed_total: u64,
@@ -459,7 +476,7 @@ mod tests {
         assert_eq!(summary.kernel_samples_total, 30);
         assert_eq!(
             summary.samples_dropped,
-            [("ringbuf_full".to_owned(), 5), ("budget".to_owned(), 2)]
+            [("budget".to_owned(), 2), ("ringbuf_full".to_owned(), 5)]
         );
     }
 }

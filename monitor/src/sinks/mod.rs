@@ -7,6 +7,7 @@
 //! locks, and alerts go to the alert task through a bounded channel whose overflow is counted.
 
 pub mod alerts;
+pub mod args;
 pub mod findings;
 pub mod flows;
 pub mod metrics;
@@ -389,6 +390,18 @@ impl Sinks {
     #[must_use]
     pub fn findings(&self) -> Vec<FindingAggregate> {
         lock(&self.inner.findings).snapshot()
+    }
+
+    /// Finding aggregates held.
+    #[must_use]
+    pub fn findings_len(&self) -> usize {
+        lock(&self.inner.findings).len()
+    }
+
+    /// Flows currently in the pipeline's table.
+    #[must_use]
+    pub fn flows_active_len(&self) -> usize {
+        lock(&self.inner.flows).active_len()
     }
 
     #[must_use]
