@@ -385,6 +385,10 @@ impl<'e> Scan<'e> {
     }
 
     /// Decides a pattern candidate by its field context.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one rule table: each type with its context rules"
+    )]
     fn judge(&mut self, text: &Text<'_>, c: &Candidate, kind: FieldKind, key: Option<&str>) {
         let context = key.filter(|k| !k.is_empty()).map(str::to_owned);
         let conf = match c.data_type {

@@ -1,5 +1,5 @@
 //! Field-name vocabulary: what a JSON key, form field, header, CSV/SQL column or XML tag says
-//! about its value. Names are split into lowercase words (camelCase, snake_case, kebab-case,
+//! about its value. Names are split into lowercase words (`camelCase`, `snake_case`, `kebab-case`,
 //! dotted) so that `ContactPhone`, `contact_phone` and `contact-phone` read the same. Word lists
 //! cover English plus the main EU languages.
 
@@ -754,6 +754,10 @@ fn classify_uncached(name: &str, parent: Option<&str>) -> FieldKind {
     classify_words(&w, &joined, &parent_words)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one ordered list of rules reads best in one place"
+)]
 fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
     let is = |list: &[&str]| any_word(w, list) || list.contains(&joined);
     if is(&[

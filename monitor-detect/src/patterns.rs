@@ -34,6 +34,7 @@ static START: [bool; 256] = {
     let mut t = [false; 256];
     let mut c = 0;
     while c < 256 {
+        #[expect(clippy::cast_possible_truncation, reason = "c < 256")]
         let b = c as u8;
         t[c] = b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'(';
         c += 1;
@@ -87,6 +88,10 @@ fn push(
 }
 
 /// Tries every pattern at token start `i`; returns how many bytes to skip.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the order of the pattern tries matters and reads best in one place"
+)]
 fn scan_at(
     b: &[u8],
     i: usize,
@@ -184,10 +189,11 @@ fn scan_at(
     // A digit run right after "<digit>." is the fraction of a decimal number.
     let in_decimal = b.get(i.wrapping_sub(1)) == Some(&b'.')
         && b.get(i.wrapping_sub(2)).is_some_and(u8::is_ascii_digit);
-    if !in_decimal && (c.is_ascii_digit() || c.is_ascii_uppercase() || c == b'+' || c == b'(') {
-        if let Some(len) = grouped_value(s, i, out) {
-            return len;
-        }
+    if !in_decimal
+        && (c.is_ascii_digit() || c.is_ascii_uppercase() || c == b'+' || c == b'(')
+        && let Some(len) = grouped_value(s, i, out)
+    {
+        return len;
     }
     // Skip the rest of this alphanumeric token.
     s.iter()
@@ -229,6 +235,10 @@ fn group_ends(s: &[u8]) -> Vec<usize> {
 }
 
 /// Numbers and identifiers made of groups: cards, IMEIs, IBANs, national IDs, phones.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the grouped types share one walk over group boundaries"
+)]
 fn grouped_value(s: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> {
     // Every value made of groups holds at least 6 digits within its first 48 bytes; most
     // capitalised words and short numbers stop here without further work.

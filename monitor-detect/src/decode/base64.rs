@@ -1,4 +1,4 @@
-//! Base64 fields (CloudEvents `data_base64`, Pub/Sub `message.data`, MQTT/Kafka blobs).
+//! Base64 fields (`CloudEvents` `data_base64`, Pub/Sub `message.data`, MQTT/Kafka blobs).
 //!
 //! A decoded byte maps to the whole 4-character group it came from, so a value's span is the
 //! 4-character-aligned run of base64 text that covers it, as the corpus labels it.

@@ -1,4 +1,4 @@
-//! Text escapes: URL/form encoding, JSON string escapes, doubled quotes (SQL, CSV), MySQL
+//! Text escapes: URL/form encoding, JSON string escapes, doubled quotes (SQL, CSV), `MySQL`
 //! backslash escapes, XML entities, RFC 2047 Q-words and STOMP header escapes.
 
 use super::{Decoded, hex_value};

@@ -18,7 +18,7 @@ pub(crate) fn luhn(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// ISO 7064 mod 97-10 remainder of alphanumeric text (letters count as 10..35), as for IBAN.
@@ -52,7 +52,7 @@ pub(crate) fn number(digits: &[u8]) -> Option<u64> {
 
 /// Whether `day`.`month`.`year` is a calendar date.
 pub(crate) const fn valid_date(year: u32, month: u32, day: u32) -> bool {
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,

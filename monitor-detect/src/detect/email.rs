@@ -92,8 +92,10 @@ mod tests {
         #[test]
         fn never_panics(s in "[a-z0-9.@%+-]{0,40}") {
             for (i, b) in s.bytes().enumerate() {
-                if b == b'@' {
-                    if let Some((a, e)) = email_at(s.as_bytes(), i) { prop_assert!(a < i && e <= s.len()); }
+                if b == b'@'
+                    && let Some((a, e)) = email_at(s.as_bytes(), i)
+                {
+                    prop_assert!(a < i && e <= s.len());
                 }
             }
         }

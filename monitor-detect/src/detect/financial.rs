@@ -183,17 +183,10 @@ fn group_lengths(text: &[u8]) -> Vec<usize> {
 /// Whether a card number is written as cards are printed: compact, 4-4-4-4(-3), or Amex 4-6-5.
 pub(crate) fn card_grouping(text: &[u8]) -> bool {
     let groups = group_lengths(text);
-    match groups.as_slice() {
-        [_] => true,
-        [4, 4, 4, 4]
-        | [4, 4, 4, 4, 3]
-        | [4, 6, 5]
-        | [4, 6, 4]
-        | [4, 4, 4, 1]
-        | [4, 4, 4, 2]
-        | [4, 4, 4, 3] => true,
-        _ => false,
-    }
+    matches!(
+        groups.as_slice(),
+        [_] | [4, 4, 4, 1..=4] | [4, 4, 4, 4, 3] | [4, 6, 4 | 5]
+    )
 }
 
 /// Whether an IMEI is written compact or as `AA-BBBBBB-CCCCCC-D`.

@@ -38,7 +38,7 @@ pub(crate) fn is_longitude(v: f64) -> bool {
 }
 
 /// A `lat,lon` (or `lat, lon`, `lat lon`) pair at the start of `s`; returns its length.
-/// `lon_first` reads the GeoJSON / Redis order.
+/// `lon_first` reads the `GeoJSON` / Redis order.
 pub(crate) fn pair_len(s: &[u8], lon_first: bool) -> Option<usize> {
     let (a, a_len) = degrees(s)?;
     let mut pos = a_len;

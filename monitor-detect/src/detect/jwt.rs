@@ -2,7 +2,7 @@
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 
-/// Claims that identify a person directly (OpenID Connect standard claims).
+/// Claims that identify a person directly (`OpenID` Connect standard claims).
 const IDENTIFYING_CLAIMS: &[&str] = &[
     "name",
     "given_name",

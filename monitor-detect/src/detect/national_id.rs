@@ -80,11 +80,7 @@ pub(crate) fn identify(text: &[u8], hint: Option<&str>) -> Option<NationalId> {
                     push("BE_NN", separated && text.get(2) == Some(&b'.'));
                 }
             }
-            13 | 15 => {
-                if nir(&compact) {
-                    push("FR_NIR", separated);
-                }
-            }
+            13 | 15 if nir(&compact) => push("FR_NIR", separated),
             _ => {}
         }
     } else if (compact.len() == 15 || compact.len() == 13)

@@ -52,7 +52,7 @@ pub(crate) fn ipv6_len(s: &[u8]) -> Option<usize> {
     {
         candidate = candidate.get(..candidate.len() - 1)?;
     }
-    let colons = candidate.iter().filter(|&&b| b == b':').count();
+    let colons = memchr::memchr_iter(b':', candidate).count();
     if colons < 2 {
         return None;
     }
