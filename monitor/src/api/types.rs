@@ -190,7 +190,7 @@ pub mod rfc3339 {
     /// # Errors
     /// Never for times after 1970; the serializer's own errors otherwise.
     pub fn serialize<S: Serializer>(time: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&humantime::format_rfc3339(*time))
+        serializer.collect_str(&crate::sinks::timefmt::precise(*time))
     }
 
     /// # Errors
@@ -214,7 +214,7 @@ pub mod rfc3339_option {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         match time {
-            Some(time) => serializer.collect_str(&humantime::format_rfc3339(*time)),
+            Some(time) => serializer.collect_str(&crate::sinks::timefmt::precise(*time)),
             None => serializer.serialize_none(),
         }
     }

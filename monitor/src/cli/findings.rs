@@ -10,6 +10,7 @@ use crate::{
         types::FindingJson,
     },
     cli::{DEFAULT_ENDPOINT, Output},
+    sinks::timefmt,
 };
 
 #[derive(Debug, clap::Args)]
@@ -50,7 +51,7 @@ fn table(findings: &[FindingJson]) -> String {
                 finding.protocol.as_str().to_owned(),
                 if finding.encrypted { "yes" } else { "NO" }.to_owned(),
                 finding.count.to_string(),
-                humantime::format_rfc3339_seconds(finding.last_seen).to_string(),
+                timefmt::seconds(finding.last_seen),
                 finding.evidence.clone(),
             ]
         })

@@ -10,6 +10,7 @@ use crate::{
         types::FlowJson,
     },
     cli::{DEFAULT_ENDPOINT, Output},
+    sinks::timefmt,
 };
 
 #[derive(Debug, clap::Args)]
@@ -47,7 +48,7 @@ fn table(flows: &[FlowJson]) -> String {
                 flow.tls_version.map_or("-", |v| v.as_str()).to_owned(),
                 flow.bytes.to_string(),
                 flow.packets.to_string(),
-                humantime::format_rfc3339_seconds(flow.last_seen).to_string(),
+                timefmt::seconds(flow.last_seen),
                 if flow.active { "active" } else { "expired" }.to_owned(),
             ]
         })

@@ -10,6 +10,7 @@ use crate::{
         types::StatusJson,
     },
     cli::{DEFAULT_ENDPOINT, Output},
+    sinks::timefmt,
 };
 
 #[derive(Debug, clap::Args)]
@@ -67,7 +68,7 @@ fn text(status: &StatusJson) -> String {
         "started",
         format!(
             "{} (up {} s)",
-            humantime::format_rfc3339_seconds(status.started_at),
+            timefmt::seconds(status.started_at),
             status.uptime_seconds
         ),
     );
@@ -120,10 +121,10 @@ fn text(status: &StatusJson) -> String {
             status.alerts.sends_failed
         ),
     );
-    let saved = status.store.last_saved.map_or_else(
-        || "never".to_owned(),
-        |t| humantime::format_rfc3339_seconds(t).to_string(),
-    );
+    let saved = status
+        .store
+        .last_saved
+        .map_or_else(|| "never".to_owned(), timefmt::seconds);
     line(
         "state dir",
         format!(

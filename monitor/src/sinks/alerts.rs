@@ -25,7 +25,10 @@ use std::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
 
-use crate::sinks::metrics::{Metrics, SendResult};
+use crate::sinks::{
+    metrics::{Metrics, SendResult},
+    timefmt,
+};
 
 /// Most alerts sent in one POST; the rest go in the following rounds.
 const MAX_ALERTS_PER_POST: usize = 500;
@@ -303,8 +306,8 @@ impl AlertBook {
                 let payload = PostableAlert {
                     labels: tracked.labels.clone(),
                     annotations: tracked.annotations.clone(),
-                    starts_at: humantime::format_rfc3339_millis(tracked.starts_at).to_string(),
-                    ends_at: humantime::format_rfc3339_millis(ends_at).to_string(),
+                    starts_at: timefmt::millis(tracked.starts_at),
+                    ends_at: timefmt::millis(ends_at),
                     generator_url: generator_url.map(str::to_owned),
                 };
                 Some((id.clone(), payload))

@@ -13,6 +13,7 @@ pub mod flows;
 pub mod metrics;
 pub mod policy;
 pub mod store;
+pub mod timefmt;
 
 use std::{
     path::PathBuf,

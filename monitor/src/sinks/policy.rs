@@ -14,7 +14,7 @@ use std::{collections::BTreeMap, fmt, time::SystemTime};
 
 use monitor_detect::{DataType, GdprCategory};
 
-use crate::sinks::{alerts::Alert, findings::FindingAggregate};
+use crate::sinks::{alerts::Alert, findings::FindingAggregate, timefmt};
 
 /// How urgent an alert is; the `severity` label.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -99,8 +99,8 @@ impl Rule for PersonalDataUnencrypted {
                 finding.count,
                 key.source,
                 key.destination,
-                humantime::format_rfc3339_seconds(finding.first_seen),
-                humantime::format_rfc3339_seconds(finding.last_seen),
+                timefmt::seconds(finding.first_seen),
+                timefmt::seconds(finding.last_seen),
                 finding.evidence,
                 finding.max_confidence,
             ),

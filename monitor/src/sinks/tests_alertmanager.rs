@@ -198,6 +198,23 @@ async fn alerts_queued_while_alertmanager_is_down_arrive_once_it_is_up() {
     assert!(description.contains("j***@e***.com"), "{description}");
     assert!(email[0]["annotations"]["summary"].is_string());
 
+    // Re-sent before it expires: Alertmanager's endsAt moves forward with each re-send.
+    let first_ends_at = email[0]["endsAt"].as_str().unwrap_or_default().to_owned();
+    let mut resent = false;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = alertmanager.alerts(&http).await;
+        let ends_at = of_type(&now, "email")
+            .first()
+            .and_then(|a| a["endsAt"].as_str())
+            .map(str::to_owned);
+        if ends_at.is_some_and(|ends_at| ends_at > first_ends_at) {
+            resent = true;
+            break;
+        }
+    }
+    assert!(resent, "endsAt {first_ends_at} never moved: not re-sent");
+
     // 3. New detections: a new type arrives as its own alert; a repeat of the email from a new
     //    ephemeral port stays one alert.
     sinks.on_detections(detect(
