@@ -8,14 +8,15 @@ use serde::de::DeserializeOwned;
 /// How long a CLI verb waits for the daemon.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Errors of talking to the daemon.
+/// Errors of talking to the daemon. Causes are `source`s, not repeated in the message: the CLI
+/// prints the whole chain.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("invalid endpoint `{endpoint}`: {reason}")]
     InvalidEndpoint { endpoint: String, reason: String },
-    #[error("building the HTTP client: {0}")]
+    #[error("building the HTTP client")]
     Client(#[source] reqwest::Error),
-    #[error("cannot reach the monitor daemon at {endpoint} (is `monitor run` running?): {source}")]
+    #[error("cannot reach the monitor daemon at {endpoint} (is `monitor run` running?)")]
     Unreachable {
         endpoint: String,
         #[source]
@@ -27,7 +28,7 @@ pub enum ClientError {
         status: u16,
         body: String,
     },
-    #[error("{url} did not answer with the expected JSON: {source}")]
+    #[error("{url} did not answer with the expected JSON")]
     Decode {
         url: String,
         #[source]

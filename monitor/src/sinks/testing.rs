@@ -36,6 +36,9 @@ pub(crate) fn detect(
         .unwrap_or_default();
     findings.retain(|finding| finding.data_type == data_type);
     if findings.is_empty() {
+        eprintln!(
+            "note: the engine found no {data_type} here; using its redaction on the value's span"
+        );
         let start = payload
             .windows(raw.len())
             .position(|w| w == raw)
