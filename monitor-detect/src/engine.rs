@@ -96,6 +96,9 @@ impl Engine {
 struct Scan<'e> {
     engine: &'e Engine,
     found: Vec<Finding>,
+    /// Findings inside compressed bodies (all spanning the body), kept apart from overlap
+    /// resolution.
+    opaque: Vec<Finding>,
     /// Decoded bytes still allowed for this payload.
     budget: usize,
     /// Countries seen in the payload (e-mail TLDs, IBANs, `+CC` phones, country fields).
@@ -107,6 +110,7 @@ impl<'e> Scan<'e> {
         Self {
             engine,
             found: Vec::new(),
+            opaque: Vec::new(),
             budget: engine.config.max_decoded_bytes,
             regions: Vec::new(),
         }
@@ -160,7 +164,8 @@ impl<'e> Scan<'e> {
                     for _ in 0..inflated.len() {
                         map.push(0..body_text.bytes.len());
                     }
-                    let text = body_text.derive(inflated, &map);
+                    let mut text = body_text.derive(inflated, &map);
+                    text.opaque = true;
                     self.text(&text);
                 }
             } else {
@@ -373,7 +378,7 @@ impl<'e> Scan<'e> {
         if wire.is_empty() {
             return;
         }
-        self.found.push(Finding {
+        let finding = Finding {
             data_type,
             start: wire.start,
             end: wire.end,
@@ -381,7 +386,18 @@ impl<'e> Scan<'e> {
             context,
             country,
             evidence,
-        });
+        };
+        if text.opaque {
+            if !self
+                .opaque
+                .iter()
+                .any(|f| f.data_type == finding.data_type && f.evidence == finding.evidence)
+            {
+                self.opaque.push(finding);
+            }
+        } else {
+            self.found.push(finding);
+        }
     }
 
     /// Decides a pattern candidate by its field context.
@@ -577,7 +593,7 @@ impl<'e> Scan<'e> {
             }
             // A bare `name` holding one capitalised word: a first name in a message template.
             FieldKind::FullName
-                if key.is_some_and(|k| keywords::words(k) == ["name"])
+                if key.is_some_and(keywords::is_bare_name_key)
                     && names::name_shape(value, 1, 1)
                     && value.len() >= 3 =>
             {
@@ -689,6 +705,7 @@ impl<'e> Scan<'e> {
                 kept.push(f);
             }
         }
+        kept.extend(self.opaque.into_iter().filter(|f| f.confidence >= min));
         kept.sort_by_key(|f| (f.start, f.end));
         kept
     }

@@ -390,6 +390,10 @@ fn header_lines(b: &[u8], out: &mut Vec<Field>) {
         let Some(text) = b.get(line.clone()) else {
             continue;
         };
+        // Indented `key: value` lines are YAML.
+        let indent = text.iter().take(32).take_while(|&&c| c == b' ').count();
+        let text = text.get(indent..).unwrap_or_default();
+        let line_start_key = line.start + indent;
         let name_len = text
             .iter()
             .take(64)
@@ -409,17 +413,66 @@ fn header_lines(b: &[u8], out: &mut Vec<Field>) {
         while end > v && matches!(text.get(end - 1), Some(b'\r' | b' ')) {
             end -= 1;
         }
+        // YAML quotes the value.
+        if end > v + 1
+            && matches!(text.get(v), Some(b'"' | b'\''))
+            && text.get(end - 1) == text.get(v)
+        {
+            v += 1;
+            end -= 1;
+        }
         if end > v {
             out.push(Field {
                 kind_hint: None,
-                key: line.start..line.start + name_len,
+                key: line_start_key..line_start_key + name_len,
                 parent: None,
-                value: line.start + v..line.start + end,
+                value: line_start_key + v..line_start_key + end,
                 syntax: Syntax::Header,
             });
         }
         if out.len() >= MAX_FIELDS {
             return;
+        }
+    }
+    multipart_parts(b, out);
+}
+
+/// `multipart/form-data` parts: `Content-Disposition: form-data; name="field"`, a blank line,
+/// then the value up to the next boundary line.
+fn multipart_parts(b: &[u8], out: &mut Vec<Field>) {
+    let finder = memchr::memmem::Finder::new(b"form-data; name=\"");
+    for at in finder.find_iter(b) {
+        let key_start = at + 17;
+        let Some(key_len) = b
+            .get(key_start..)
+            .and_then(|r| r.iter().take(128).position(|&c| c == b'"'))
+        else {
+            continue;
+        };
+        let Some(blank) = b
+            .get(key_start..)
+            .and_then(|r| memchr::memmem::find(r, b"\r\n\r\n"))
+            .map(|p| key_start + p + 4)
+        else {
+            continue;
+        };
+        if blank - key_start > 1024 {
+            continue;
+        }
+        let Some(value_len) = b
+            .get(blank..)
+            .and_then(|r| memchr::memmem::find(r, b"\r\n--"))
+        else {
+            continue;
+        };
+        if value_len > 0 && value_len <= 4096 {
+            out.push(Field {
+                kind_hint: None,
+                key: key_start..key_start + key_len,
+                parent: None,
+                value: blank..blank + value_len,
+                syntax: Syntax::KeyValue { quote: None },
+            });
         }
     }
 }
@@ -784,7 +837,7 @@ fn resp_fields(b: &[u8], out: &mut Vec<Field>) {
                 for pair in coords.chunks(2) {
                     if let ([lon, lat], Some(key)) = (pair, key.clone()) {
                         out.push(Field {
-                            kind_hint: None,
+                            kind_hint: Some(FieldKind::Coordinates),
                             key,
                             parent: None,
                             value: lon.start..lat.end,

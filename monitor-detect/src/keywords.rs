@@ -602,6 +602,10 @@ const VERSION_WORDS: &[&str] = &[
 ];
 const SERVER_WORDS: &[&str] = &[
     "host",
+    "received",
+    "mta",
+    "mailserver",
+    "hop",
     "server",
     "relay",
     "upstream",
@@ -717,6 +721,13 @@ const BUSINESS_ID_WORDS: &[&str] = &[
     "message",
     "job",
 ];
+
+/// Whether a field name is just "name" in one of the vocabulary's languages (`name`, `nombre`,
+/// `Nom`): such a field may hold a first name alone.
+pub(crate) fn is_bare_name_key(name: &str) -> bool {
+    let w = words(name);
+    matches!(w.as_slice(), [one] if ["name", "nom", "nombre", "nome", "naam", "navn", "namn", "imię", "imie", "nimi"].contains(&one.as_str()))
+}
 
 /// Classifies a field name. `parent` is the enclosing object or topic, used when the name alone
 /// is generic (`line1` inside `shippingAddress`, `first` inside `name`).

@@ -37,6 +37,9 @@ pub(crate) struct Text<'a> {
     base: usize,
     /// How many decoding layers produced this buffer.
     pub depth: usize,
+    /// Decoded from a compressed body: every byte maps to the whole body, so findings inside
+    /// share one wire span and must not be merged with each other.
+    pub opaque: bool,
 }
 
 impl<'a> Text<'a> {
@@ -46,6 +49,7 @@ impl<'a> Text<'a> {
             map: None,
             base: 0,
             depth: 0,
+            opaque: false,
         }
     }
 
@@ -61,6 +65,7 @@ impl<'a> Text<'a> {
             map: None,
             base: start,
             depth: 0,
+            opaque: false,
         }
     }
 
@@ -75,6 +80,7 @@ impl<'a> Text<'a> {
             map: Some(map),
             base: 0,
             depth: self.depth + 1,
+            opaque: self.opaque,
         }
     }
 

@@ -1,12 +1,13 @@
 //! E-mail addresses (RFC 5321 dot-atoms as they occur in traffic).
 
 /// Bytes allowed in the local part of an address.
+/// UTF-8 bytes (>= 0x80) are allowed: internationalised addresses (RFC 6531) occur.
 const fn is_local(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-' | b'\'')
+    b.is_ascii_alphanumeric() || b >= 0x80 || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-' | b'\'')
 }
 
 const fn is_domain(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')
+    b.is_ascii_alphanumeric() || b >= 0x80 || matches!(b, b'.' | b'-')
 }
 
 /// The address around the `@` at `at`, as a span of `s`; `None` if it is not an address or is a
@@ -24,6 +25,16 @@ pub(crate) fn email_at(s: &[u8], at: usize) -> Option<(usize, usize)> {
     while start < at && matches!(s.get(start), Some(b'.' | b'\'' | b'%' | b'+' | b'-')) {
         start += 1;
     }
+    // Bytes >= 0x80 count only as whole UTF-8 letters: binary framing (a msgpack length byte)
+    // before the address is not part of it.
+    while start < at
+        && s.get(start..at)
+            .and_then(|l| std::str::from_utf8(l).ok())
+            .and_then(|l| l.chars().next())
+            .is_none_or(|c| !c.is_alphanumeric())
+    {
+        start += 1;
+    }
     let local = s.get(start..at)?;
     if local.is_empty() || local.ends_with(b".") || local.windows(2).any(|w| w == b"..") {
         return None;
@@ -34,7 +45,15 @@ pub(crate) fn email_at(s: &[u8], at: usize) -> Option<(usize, usize)> {
         .take(253)
         .take_while(|&&b| is_domain(b))
         .count();
-    while domain_len > 0 && matches!(after.get(domain_len - 1), Some(b'.' | b'-')) {
+    // Trailing dots, dashes and bytes that are not whole UTF-8 letters (binary framing after
+    // the address) are not part of the domain.
+    while domain_len > 0
+        && after
+            .get(..domain_len)
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| d.chars().next_back())
+            .is_none_or(|c| !c.is_alphanumeric())
+    {
         domain_len -= 1;
     }
     let domain = after.get(..domain_len)?;
@@ -75,6 +94,10 @@ mod tests {
 
     #[test]
     fn addresses() {
+        assert_eq!(find("\u{b1}lena@web.de"), Some("lena@web.de"));
+        assert_eq!(find("jürgen@example.com"), Some("jürgen@example.com"));
+        let framed = b"\x22p.paffrath@gmx.de\xfc\x04{";
+        assert_eq!(email_at(framed, 11), Some((1, 18)));
         assert_eq!(find("to=anna.schmidt@web.de,"), Some("anna.schmidt@web.de"));
         assert_eq!(
             find("<m.jacobi+test@hotmail.nl>"),
