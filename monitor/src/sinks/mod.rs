@@ -702,6 +702,80 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_full_alert_queue_drops_and_counts_instead_of_blocking() {
+        let dir = TempDir::new("sinks-queue");
+        let config = SinksConfig {
+            alert_queue: 1,
+            ..config(&dir.0)
+        };
+        let (sinks, tasks) = Sinks::start(config).await.expect("start");
+        // A current-thread test runtime: the alert task cannot drain the queue before the next
+        // await, so the second and third alerts find it full.
+        sinks.on_detections(vec![
+            event(http_flow("10.0.0.1:40000"), DataType::Email, "e", 1),
+            event(http_flow("10.0.0.2:40000"), DataType::Email, "e", 1),
+            event(http_flow("10.0.0.3:40000"), DataType::Email, "e", 1),
+        ]);
+        let text = sinks.render_metrics();
+        assert!(
+            text.contains("monitor_alerts_dropped_total{reason=\"queue_full\"} 2"),
+            "{text}"
+        );
+        assert_eq!(sinks.findings().len(), 3, "findings are kept regardless");
+        sinks.shutdown(tasks).await;
+    }
+
+    #[tokio::test]
+    async fn state_is_written_periodically() {
+        let dir = TempDir::new("sinks-periodic");
+        let config = SinksConfig {
+            persist_interval: Duration::from_millis(100),
+            ..config(&dir.0)
+        };
+        let (sinks, tasks) = Sinks::start(config).await.expect("start");
+        sinks.on_detections(vec![event(
+            http_flow("10.0.0.1:40000"),
+            DataType::Imei,
+            "35209900*******",
+            1,
+        )]);
+        let state_path = dir.0.join(store::STATE_FILE);
+        let written = wait_until(Duration::from_secs(5), || {
+            std::fs::read_to_string(&state_path)
+                .is_ok_and(|state| state.contains("35209900*******"))
+        })
+        .await;
+        assert!(written, "no periodic save");
+        assert!(sinks.store_health().last_saved.is_some());
+        sinks.shutdown(tasks).await;
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_state_file_is_set_aside_and_the_daemon_starts_empty() {
+        let dir = TempDir::new("sinks-corrupt");
+        std::fs::write(dir.0.join(store::STATE_FILE), b"{\"version\":1,").expect("write");
+        let (sinks, tasks) = Sinks::start(config(&dir.0)).await.expect("start");
+        assert!(sinks.findings().is_empty());
+        assert!(
+            sinks
+                .render_metrics()
+                .contains("monitor_store_errors_total{operation=\"load\"} 1")
+        );
+        let aside = std::fs::read_dir(&dir.0)
+            .expect("list")
+            .filter_map(Result::ok)
+            .filter(|entry| {
+                entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("state.json.corrupt-")
+            })
+            .count();
+        assert_eq!(aside, 1);
+        sinks.shutdown(tasks).await;
+    }
+
+    #[tokio::test]
     async fn invalid_alertmanagers_are_refused_at_start() {
         let dir = TempDir::new("sinks-invalid");
         let config = SinksConfig {
