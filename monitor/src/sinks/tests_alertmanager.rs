@@ -63,7 +63,7 @@ impl Alertmanager {
 
     async fn wait_ready(&self, http: &reqwest::Client) {
         let url = format!("{}/-/ready", self.base);
-        for _ in 0..200 {
+        for _ in 0..600 {
             if let Ok(response) = http.get(&url).send().await
                 && response.status().is_success()
             {
@@ -72,7 +72,7 @@ impl Alertmanager {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!(
-            "alertmanager not ready in 10 s; log:\n{}",
+            "alertmanager not ready in 30 s; log:\n{}",
             fs::read_to_string(&self.log).unwrap_or_default()
         );
     }
@@ -178,7 +178,7 @@ async fn alerts_queued_while_alertmanager_is_down_arrive_once_it_is_up() {
         .await
         .expect("restart");
     let mut received = Vec::new();
-    for _ in 0..100 {
+    for _ in 0..200 {
         received = alertmanager.alerts(&http).await;
         if !of_type(&received, "email").is_empty() {
             break;
@@ -232,7 +232,7 @@ async fn alerts_queued_while_alertmanager_is_down_arrive_once_it_is_up() {
         DataType::Iban,
         SystemTime::now(),
     ));
-    for _ in 0..100 {
+    for _ in 0..200 {
         received = alertmanager.alerts(&http).await;
         if !of_type(&received, "iban").is_empty() {
             break;
