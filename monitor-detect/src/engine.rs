@@ -96,6 +96,8 @@ impl Engine {
 struct Scan<'e> {
     engine: &'e Engine,
     found: Vec<Finding>,
+    /// National IDs under a bare `id` key, kept when a person's name or birth date is near.
+    pending_ids: Vec<Finding>,
     /// Findings inside compressed bodies (all spanning the body), kept apart from overlap
     /// resolution.
     opaque: Vec<Finding>,
@@ -111,6 +113,7 @@ impl<'e> Scan<'e> {
             engine,
             found: Vec::new(),
             opaque: Vec::new(),
+            pending_ids: Vec::new(),
             budget: engine.config.max_decoded_bytes,
             regions: Vec::new(),
         }
@@ -223,6 +226,23 @@ impl<'e> Scan<'e> {
         }
         self.free_text_names(text, &candidates);
         self.base64_runs(text, &runs);
+        self.settle_pending_ids();
+    }
+
+    /// Keeps pending national IDs that sit within a person record.
+    fn settle_pending_ids(&mut self) {
+        /// How far (bytes) a name or birth date may be from the ID.
+        const NEAR: usize = 160;
+        for id in std::mem::take(&mut self.pending_ids) {
+            let person_near = self.found.iter().any(|f| {
+                matches!(f.data_type, DataType::PersonName | DataType::DateOfBirth)
+                    && f.start < id.end + NEAR
+                    && id.start < f.end + NEAR
+            });
+            if person_near {
+                self.found.push(id);
+            }
+        }
     }
 
     /// Looks at the words before a candidate where its field alone does not decide.
@@ -492,6 +512,26 @@ impl<'e> Scan<'e> {
             DataType::NationalId => match (c.strength, kind) {
                 (_, FieldKind::NationalId) => Some(0.95),
                 (Strength::Strong, FieldKind::Other | FieldKind::FullName) => Some(0.85),
+                // A bare `id` holding a checksum-valid national ID: believed only in a record
+                // about a person (a name or birth date nearby), decided after the buffer.
+                // A JSON number (`"id": 654459431`) is a database key, not a national ID.
+                (_, FieldKind::BusinessId)
+                    if key.is_some_and(keywords::is_bare_id_key)
+                        && !is_json_number(&text.bytes, &c.span) =>
+                {
+                    let wire = text.to_payload(c.span.clone());
+                    let evidence = redact(DataType::NationalId, text.get(c.span.clone()));
+                    self.pending_ids.push(Finding {
+                        data_type: DataType::NationalId,
+                        start: wire.start,
+                        end: wire.end,
+                        confidence: 0.8,
+                        context,
+                        country: c.country.clone(),
+                        evidence,
+                    });
+                    return;
+                }
                 _ => None,
             },
             DataType::GpsCoordinates => match kind {
@@ -723,6 +763,16 @@ fn has_sibling(text: &Text<'_>, fields: &[Field], field: &Field, kind: FieldKind
             && f.value != field.value
             && keywords::classify(&key_name(text.get(f.key.clone())), None) == want
     })
+}
+
+/// Whether `span` is an unquoted JSON number value (`"key": 123`).
+fn is_json_number(bytes: &[u8], span: &Range<usize>) -> bool {
+    let before = bytes.get(..span.start).unwrap_or_default();
+    let prev = before.iter().rev().find(|b| !b.is_ascii_whitespace());
+    prev == Some(&b':')
+        && bytes
+            .get(span.end)
+            .is_none_or(|&b| matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r'))
 }
 
 /// A field name as text, URL-decoded (`customer%5Bemail%5D` reads `customer[email]`).

@@ -61,6 +61,7 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     sql_inserts(b, &mut out);
     resp_fields(b, &mut out);
     xml_fields(b, &mut out);
+    msgpack_fields(b, &mut out);
     out.truncate(MAX_FIELDS);
     out.sort_by_key(|f| (f.value.start, std::cmp::Reverse(f.value.end)));
     out
@@ -954,6 +955,61 @@ fn xml_fields(b: &[u8], out: &mut Vec<Field>) {
     }
 }
 
+// ---------------------------------------------------------------- msgpack
+
+/// A msgpack string header at `b[at]`: (content start, content length).
+fn msgpack_str(b: &[u8], at: usize) -> Option<(usize, usize)> {
+    match *b.get(at)? {
+        h @ 0xa0..=0xbf => Some((at + 1, usize::from(h & 0x1f))),
+        0xd9 => Some((at + 2, usize::from(*b.get(at + 1)?))),
+        0xda => Some((
+            at + 3,
+            usize::from(u16::from_be_bytes([*b.get(at + 1)?, *b.get(at + 2)?])),
+        )),
+        _ => None,
+    }
+}
+
+/// `str key -> str value` pairs of msgpack maps: a short identifier string followed directly by
+/// a string value.
+fn msgpack_fields(b: &[u8], out: &mut Vec<Field>) {
+    let mut i = 0;
+    while i < b.len() && out.len() < MAX_FIELDS {
+        let Some(&h) = b.get(i) else { break };
+        if !(0xa2..=0xbf).contains(&h) {
+            i += 1;
+            continue;
+        }
+        let key_len = usize::from(h & 0x1f);
+        let key = i + 1..i + 1 + key_len;
+        let is_ident = b.get(key.clone()).is_some_and(|k| {
+            k.first().is_some_and(u8::is_ascii_alphabetic)
+                && k.iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+        });
+        if !is_ident {
+            i += 1;
+            continue;
+        }
+        if let Some((start, len)) = msgpack_str(b, key.end)
+            && len > 0
+            && let Some(value) = b.get(start..start + len)
+            && std::str::from_utf8(value).is_ok()
+        {
+            out.push(Field {
+                kind_hint: None,
+                key,
+                parent: None,
+                value: start..start + len,
+                syntax: Syntax::Resp,
+            });
+            i = start + len;
+            continue;
+        }
+        i += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -1008,6 +1064,9 @@ mod tests {
         assert!(hinted.contains(&(FieldKind::FullName, "Anna Berg".into())));
         assert!(hinted.contains(&(FieldKind::DateOfBirth, "1970-05-06".into())));
         assert!(!hinted.iter().any(|(_, v)| v == "2020-01-01"));
+        let got = pairs(b"\x83\xa4name\xaaLena Vogel\xa3dob\xd9\x0a1990-02-03");
+        assert!(got.contains(&("name".into(), "Lena Vogel".into())));
+        assert!(got.contains(&("dob".into(), "1990-02-03".into())));
         let got = pairs(b"<person><name>Anna</name></person>");
         assert!(got.contains(&("name".into(), "Anna".into())));
     }

@@ -729,6 +729,11 @@ pub(crate) fn is_bare_name_key(name: &str) -> bool {
     matches!(w.as_slice(), [one] if ["name", "nom", "nombre", "nome", "naam", "navn", "namn", "imię", "imie", "nimi"].contains(&one.as_str()))
 }
 
+/// Whether a field name is a bare identifier name (`id`, `ID`, `identifier`).
+pub(crate) fn is_bare_id_key(name: &str) -> bool {
+    matches!(words(name).as_slice(), [one] if ["id", "identifier", "ident"].contains(&one.as_str()))
+}
+
 /// Classifies a field name. `parent` is the enclosing object or topic, used when the name alone
 /// is generic (`line1` inside `shippingAddress`, `first` inside `name`).
 pub(crate) fn classify(name: &str, parent: Option<&str>) -> FieldKind {
