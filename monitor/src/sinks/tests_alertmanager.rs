@@ -271,3 +271,56 @@ async fn alerts_queued_while_alertmanager_is_down_arrive_once_it_is_up() {
     );
     drop(alertmanager);
 }
+
+#[tokio::test]
+async fn a_running_daemon_delivers_once_alertmanager_comes_up() {
+    if !Path::new(BINARY).exists() {
+        eprintln!("skipping: {BINARY} is not installed (apt-get install prometheus-alertmanager)");
+        return;
+    }
+    let dir = TempDir::new("alertmanager-late");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .expect("client");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let (sinks, tasks) = Sinks::start(config(&dir.0.join("state"), &base))
+        .await
+        .expect("start");
+    let payload = format!("to={RAW_EMAIL}");
+    sinks.on_detections(detect(
+        &http_flow("10.0.0.7:50000"),
+        payload.as_bytes(),
+        RAW_EMAIL.as_bytes(),
+        DataType::Email,
+        SystemTime::now(),
+    ));
+    let failed = wait_until(Duration::from_secs(5), || {
+        sinks.metrics_summary().alert_sends_failed_total >= 2
+    })
+    .await;
+    assert!(failed, "{:?}", sinks.metrics_summary());
+
+    let alertmanager = Alertmanager::start(&dir.0, port);
+    alertmanager.wait_ready(&http).await;
+    let mut received = Vec::new();
+    for _ in 0..200 {
+        received = alertmanager.alerts(&http).await;
+        if !of_type(&received, "email").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let email = of_type(&received, "email");
+    assert_eq!(email.len(), 1, "{received:?}");
+    assert_eq!(email[0]["labels"]["source"], "10.0.0.7");
+    let delivered = wait_until(Duration::from_secs(5), || {
+        sinks.alerts_summary().pending == 0
+    })
+    .await;
+    assert!(delivered, "{:?}", sinks.alerts_summary());
+    assert!(sinks.metrics_summary().alert_sends_succeeded_total >= 1);
+    sinks.shutdown(tasks).await;
+    drop(alertmanager);
+}
