@@ -5,8 +5,10 @@
 //! API, alerts). Every stage after capture works on bytes and plain values alone.
 
 pub mod api;
+pub mod capture;
 pub mod cli;
-pub mod model;
 pub mod flow;
+pub mod model;
+pub mod pipeline;
 pub mod protocol;
 pub mod sinks;

@@ -16,7 +16,7 @@ use crate::{
     api,
     capture::{Capture, CaptureOptions},
     pipeline::{self, PipelineConfig},
-    sinks::{DaemonStatus, Sinks, SinksConfig},
+    sinks::{DaemonStatus, Sinks, args::SinksArgs},
 };
 
 #[derive(Debug, clap::Args)]
@@ -29,23 +29,12 @@ pub struct Args {
         required = true
     )]
     pub ifaces: Vec<String>,
-    /// Alertmanager base URL, e.g. http://alertmanager:9093 (repeatable).
-    #[arg(
-        long = "alertmanager",
-        env = "MONITOR_ALERTMANAGERS",
-        value_delimiter = ','
-    )]
-    pub alertmanagers: Vec<String>,
     /// Address of the JSON API, /metrics and health endpoints.
     #[arg(long, env = "MONITOR_LISTEN", default_value = "127.0.0.1:9842")]
     pub listen: SocketAddr,
-    /// Directory for finding aggregates and the alert queue (never raw values).
-    #[arg(
-        long,
-        env = "MONITOR_STATE_DIR",
-        default_value = "/var/lib/m2m-monitor"
-    )]
-    pub state_dir: PathBuf,
+    /// State directory, Alertmanager targets and alert timing.
+    #[command(flatten)]
+    pub sinks: SinksArgs,
     /// Leading payload packets copied from each new flow direction.
     #[arg(long, env = "MONITOR_HEAD_PACKETS", default_value_t = monitor_common::DEFAULT_HEAD_PACKETS)]
     pub head_packets: u32,
@@ -67,9 +56,6 @@ pub struct Args {
     /// Findings below this confidence are ignored.
     #[arg(long, env = "MONITOR_MIN_CONFIDENCE", default_value_t = EngineConfig::default().min_confidence)]
     pub min_confidence: f32,
-    /// Seconds between re-sends of an active alert.
-    #[arg(long, env = "MONITOR_ALERT_RESEND_SECS", default_value_t = 60)]
-    pub alert_resend_secs: u64,
     /// Seconds without a packet after which a flow direction expires.
     #[arg(long, env = "MONITOR_FLOW_IDLE_SECS", default_value_t = 120)]
     pub flow_idle_secs: u64,
@@ -98,10 +84,6 @@ impl Args {
             self.min_confidence
         );
         anyhow::ensure!(
-            self.alert_resend_secs > 0,
-            "--alert-resend-secs must be at least 1"
-        );
-        anyhow::ensure!(
             self.flow_idle_secs > 0,
             "--flow-idle-secs must be at least 1"
         );
@@ -109,12 +91,6 @@ impl Args {
             anyhow::ensure!(
                 !iface.is_empty() && iface.len() < 16 && !iface.contains('/'),
                 "invalid interface name `{iface}`"
-            );
-        }
-        for url in &self.alertmanagers {
-            anyhow::ensure!(
-                url.starts_with("http://") || url.starts_with("https://"),
-                "--alertmanager must be an http(s) URL, not `{url}`"
             );
         }
         Ok(())
@@ -154,10 +130,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 async fn daemon(args: Args) -> anyhow::Result<()> {
-    let mut sinks_config = SinksConfig::new(&args.state_dir);
-    sinks_config.alertmanagers.clone_from(&args.alertmanagers);
-    sinks_config.resend_interval = Duration::from_secs(args.alert_resend_secs);
-    let (sinks, sink_tasks) = Sinks::start(sinks_config)
+    let (sinks, sink_tasks) = Sinks::start(args.sinks.to_config())
         .await
         .context("starting the sinks")?;
 

@@ -15,19 +15,24 @@ pub struct SinksArgs {
     )]
     pub state_dir: PathBuf,
     /// Alertmanager base URL (plain http://); repeat for several.
-    #[arg(long = "alertmanager", value_name = "URL")]
+    #[arg(
+        long = "alertmanager",
+        value_name = "URL",
+        env = "MONITOR_ALERTMANAGERS",
+        value_delimiter = ','
+    )]
     pub alertmanagers: Vec<String>,
     /// How often an active alert is re-sent to Alertmanager.
-    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "MONITOR_ALERT_RESEND_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
     pub alert_resend_interval: Duration,
     /// An alert whose finding did not recur for this long resolves.
-    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "MONITOR_ALERT_RESOLVE_AFTER", default_value = "1h", value_parser = humantime::parse_duration)]
     pub alert_resolve_after: Duration,
     /// Most finding aggregates kept; the least recently seen go first.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, env = "MONITOR_MAX_FINDINGS", default_value_t = 10_000)]
     pub max_findings: usize,
     /// How often the state directory is written.
-    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "MONITOR_PERSIST_INTERVAL", default_value = "30s", value_parser = humantime::parse_duration)]
     pub persist_interval: Duration,
 }
 
