@@ -912,4 +912,130 @@ mod tests {
                 .is_empty()
         );
     }
+
+    #[test]
+    fn gzip_body_findings_span_the_body() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(br#"{"full_name":"Jean Dupont","email":"jean.dupont@orange.fr"}"#)
+            .unwrap();
+        let body = enc.finish().unwrap();
+        let mut payload = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n".to_vec();
+        let body_start = payload.len();
+        payload.extend_from_slice(&body);
+        let engine = Engine::new(EngineConfig::default()).unwrap();
+        let found = engine.scan(&payload);
+        let types: Vec<DataType> = found.iter().map(|f| f.data_type).collect();
+        assert!(
+            types.contains(&DataType::Email) && types.contains(&DataType::PersonName),
+            "{types:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .all(|f| f.start == body_start && f.end == payload.len())
+        );
+    }
+
+    #[test]
+    fn other_protocol_shapes() {
+        let got = types(
+            "<Customer><FirstName>J&#252;rgen</FirstName><Geburtsdatum>12.03.1980</Geburtsdatum></Customer>",
+        );
+        assert!(
+            got.contains(&(DataType::PersonName, "J&#252;rgen".into())),
+            "{got:?}"
+        );
+        assert!(got.contains(&(DataType::DateOfBirth, "12.03.1980".into())));
+        let got = types("customer:\n  name: Anna Schmidt\n  phone: \"+49 30 901820\"\n");
+        assert!(
+            got.contains(&(DataType::PersonName, "Anna Schmidt".into())),
+            "{got:?}"
+        );
+        assert!(got.contains(&(DataType::Phone, "+49 30 901820".into())));
+        let got = types(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"birthday\"\r\n\r\n1985-01-02\r\n--XyZ--\r\n",
+        );
+        assert_eq!(got, vec![(DataType::DateOfBirth, "1985-01-02".into())]);
+        let got = types(
+            "*5\r\n$6\r\nGEOADD\r\n$6\r\nfleet1\r\n$9\r\n13.404954\r\n$9\r\n52.520008\r\n$2\r\nt7\r\n",
+        );
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, DataType::GpsCoordinates);
+        let got = types(
+            "Received: from mx.example.net (mx.example.net [203.0.113.5])\r\nFrom: =?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?= <j.m@web.de>\r\n",
+        );
+        assert!(
+            !got.iter().any(|(t, _)| *t == DataType::Ipv4),
+            "relays are servers: {got:?}"
+        );
+        assert!(
+            got.contains(&(DataType::PersonName, "J=C3=BCrgen_M=C3=BCller".into())),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn msgpack_map_fields() {
+        let payload =
+            b"\x83\xa4name\xaaLena Vogel\xa5email\xb1lena.vogel@web.de\xa3dob\xaa1990-02-03";
+        let engine = Engine::new(EngineConfig::default()).unwrap();
+        let types: Vec<DataType> = engine.scan(payload).iter().map(|f| f.data_type).collect();
+        assert_eq!(
+            types,
+            vec![DataType::PersonName, DataType::Email, DataType::DateOfBirth]
+        );
+    }
+
+    #[test]
+    fn bare_id_needs_a_person_record() {
+        let got = types("kyc check passed name=\"Hanna Peters\" id=154019410 dob=1971-12-21");
+        assert!(
+            got.contains(&(DataType::NationalId, "154019410".into())),
+            "{got:?}"
+        );
+        let got = types(r#"{"id":154019410,"name":"Hanna Peters"}"#);
+        assert!(
+            !got.iter().any(|(t, _)| *t == DataType::NationalId),
+            "{got:?}"
+        );
+        let got = types("job done id=154019410 status=ok");
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
+    fn threshold_filters() {
+        let engine = Engine::new(EngineConfig {
+            min_confidence: 0.99,
+            ..EngineConfig::default()
+        })
+        .unwrap();
+        let found = engine.scan(br#"{"email":"a.b@web.de","note":"x c.d@web.de"}"#);
+        assert_eq!(found.len(), 1);
+        assert!(
+            Engine::new(EngineConfig {
+                min_confidence: 1.5,
+                ..EngineConfig::default()
+            })
+            .is_err()
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scan_never_panics_and_spans_are_in_bounds(input in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+            let engine = Engine::new(EngineConfig::default()).unwrap();
+            for f in engine.scan(&input) {
+                proptest::prop_assert!(f.start < f.end && f.end <= input.len());
+            }
+        }
+
+        #[test]
+        fn scan_never_panics_on_structured_noise(input in "(POST /a\\?x=1 HTTP/1.1\r\n|Transfer-Encoding: chunked\r\n|\r\n|[0-9a-f]{1,3}\r\n|\\{\"[a-z_]{1,8}\":\"|[A-Za-z0-9@.+%= -]{0,12}|\"[,}]|\\\\u00|\\*3\r\n\\$[0-9]\r\n|eyJ[A-Za-z0-9]{0,10}\\.){0,40}") {
+            let engine = Engine::new(EngineConfig::default()).unwrap();
+            for f in engine.scan(input.as_bytes()) {
+                proptest::prop_assert!(f.start < f.end && f.end <= input.len());
+            }
+        }
+    }
 }

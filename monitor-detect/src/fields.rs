@@ -441,8 +441,9 @@ fn header_lines(b: &[u8], out: &mut Vec<Field>) {
 /// `multipart/form-data` parts: `Content-Disposition: form-data; name="field"`, a blank line,
 /// then the value up to the next boundary line.
 fn multipart_parts(b: &[u8], out: &mut Vec<Field>) {
-    let finder = memchr::memmem::Finder::new(b"form-data; name=\"");
-    for at in finder.find_iter(b) {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"form-data; name=\""));
+    for at in FINDER.find_iter(b) {
         let key_start = at + 17;
         let Some(key_len) = b
             .get(key_start..)
@@ -672,8 +673,9 @@ fn split_csv(line: &[u8], delim: u8, base: usize) -> Vec<(Range<usize>, bool)> {
 // ---------------------------------------------------------------- SQL
 
 fn sql_inserts(b: &[u8], out: &mut Vec<Field>) {
-    let finder = memchr::memmem::Finder::new(b"INSERT INTO");
-    for at in finder.find_iter(b) {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"INSERT INTO"));
+    for at in FINDER.find_iter(b) {
         let Some(open) = b
             .get(at..)
             .and_then(|r| r.iter().take(200).position(|&c| c == b'('))

@@ -88,10 +88,6 @@ fn push(
 }
 
 /// Tries every pattern at token start `i`; returns how many bytes to skip.
-#[expect(
-    clippy::too_many_lines,
-    reason = "the order of the pattern tries matters and reads best in one place"
-)]
 fn scan_at(
     b: &[u8],
     i: usize,
@@ -114,7 +110,11 @@ fn scan_at(
         }
         return len;
     }
-    if c.is_ascii_alphanumeric()
+    // Alphanumeric length of this token: used to skip it and to rule out patterns cheaply.
+    let token_len = s.iter().take_while(|x| x.is_ascii_alphanumeric()).count();
+    // A base64 run of MIN_BASE64_RUN characters has a long alphanumeric stretch at its start in
+    // all but contrived cases; checking that first keeps ordinary words cheap.
+    if token_len >= 8
         && (i == 0
             || b.get(i - 1)
                 .is_some_and(|&p| !is_base64_byte(p) || p == b'='))
@@ -142,7 +142,9 @@ fn scan_at(
             );
             return len;
         }
-        if let Some(len) = network::ipv6_len(s)
+        // An IPv6 address has a ':' within its first five bytes.
+        if s.iter().take(5).any(|&x| x == b':')
+            && let Some(len) = network::ipv6_len(s)
             && !next_is(len, |x| x.is_ascii_alphanumeric())
             && b.get(i.wrapping_sub(1)) != Some(&b':')
         {
@@ -196,11 +198,7 @@ fn scan_at(
         return len;
     }
     // Skip the rest of this alphanumeric token.
-    s.iter()
-        .skip(1)
-        .take_while(|x| x.is_ascii_alphanumeric())
-        .count()
-        + 1
+    token_len.max(1)
 }
 
 /// Separators allowed between groups of a number or identifier.
@@ -242,6 +240,10 @@ fn group_ends(s: &[u8]) -> Vec<usize> {
 fn grouped_value(s: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> {
     // Every value made of groups holds at least 6 digits within its first 48 bytes; most
     // capitalised words and short numbers stop here without further work.
+    // IBANs, national IDs with letters and all numbers have a digit within their first 7 bytes.
+    if !s.iter().take(7).any(u8::is_ascii_digit) {
+        return None;
+    }
     let window = s.get(..s.len().min(48)).unwrap_or_default();
     let run = window
         .iter()
