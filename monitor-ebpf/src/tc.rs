@@ -183,6 +183,15 @@ fn emit_payload(
     if ret != 0 {
         entry.discard(0);
         count(counter::DROP_LOAD_FAILED, 1);
+        // Rare (the length comes from the headers just parsed): worth a log line for the
+        // operator, on top of the counter.
+        aya_log_ebpf::warn!(
+            ctx,
+            "payload copy of {} bytes at offset {} failed: {}",
+            len,
+            packet.payload_offset as u32,
+            ret
+        );
         return;
     }
     entry.submit(0);

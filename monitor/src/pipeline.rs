@@ -14,7 +14,7 @@ use tracing::{debug, warn};
 
 use crate::{
     capture::{
-        Capture, CaptureError, KernelCounterValues, SampleReader,
+        Capture, CaptureError, KernelCounterValues, KernelLog, SampleReader,
         sample::{self, MonotonicClock},
     },
     flow::{FlowTable, FlowTableConfig},
@@ -46,6 +46,7 @@ impl Default for PipelineConfig {
 pub async fn run(
     mut capture: Capture,
     mut samples: SampleReader,
+    mut kernel_log: Option<KernelLog>,
     engine: Engine,
     sinks: Sinks,
     config: PipelineConfig,
@@ -63,9 +64,23 @@ pub async fn run(
                 stage.flush(n);
             }
             _ = poll.tick() => stage.on_poll(&mut capture, &config),
+            forwarded = forward_log(kernel_log.as_mut()) => {
+                if let Err(err) = forwarded {
+                    warn!(error = %err, "kernel log reader failed; kernel log lines are no longer read");
+                    kernel_log = None;
+                }
+            }
         }
     }
     Ok(capture)
+}
+
+/// Forwards kernel log records, or never completes when there is no reader.
+async fn forward_log(log: Option<&mut KernelLog>) -> Result<(), CaptureError> {
+    match log {
+        Some(log) => log.forward().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// State of the loop, separate from the I/O so each step is a plain method.

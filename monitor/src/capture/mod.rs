@@ -101,6 +101,8 @@ pub struct KernelCounterValues {
 /// by this process and go away with their file descriptors).
 pub struct Capture {
     ebpf: Ebpf,
+    /// Reader of the kernel programs' aya-log records, until [`Capture::take_kernel_log`].
+    logger: Option<aya_log::EbpfLogger<&'static dyn log::Log>>,
     /// Interfaces attached, with the direction, for status and logs.
     attached: Vec<String>,
     cgroup: Option<PathBuf>,
@@ -113,6 +115,20 @@ const TC_PROGRAMS: [(&str, TcAttachType, &str); 2] = [
 const SOCKET_PROGRAM: &str = "socket_egress";
 
 impl Capture {
+    fn new(mut ebpf: Ebpf) -> Self {
+        // The logger must be created before the programs are loaded, and kept: dropping it closes
+        // the log map. Without it the programs still work; their rare log lines are lost.
+        let logger = aya_log::EbpfLogger::init(&mut ebpf)
+            .inspect_err(|err| warn!(error = %err, "kernel log records will not be read"))
+            .ok();
+        Self {
+            ebpf,
+            logger,
+            attached: Vec::new(),
+            cgroup: None,
+        }
+    }
+
     /// Loads the programs, writes the sampling configuration and attaches everything.
     ///
     /// # Errors
@@ -124,11 +140,7 @@ impl Capture {
             .map_max_entries("SAMPLES", options.ringbuf_bytes)
             .load(EBPF_OBJECT)
             .map_err(CaptureError::Load)?;
-        let mut capture = Self {
-            ebpf,
-            attached: Vec::new(),
-            cgroup: None,
-        };
+        let mut capture = Self::new(ebpf);
         capture.write_config(&options.sampling)?;
         for iface in &options.interfaces {
             capture.attach_tc(iface)?;
@@ -160,11 +172,7 @@ impl Capture {
             .map_max_entries("SAMPLES", ringbuf_bytes)
             .load(EBPF_OBJECT)
             .map_err(CaptureError::Load)?;
-        let mut capture = Self {
-            ebpf,
-            attached: Vec::new(),
-            cgroup: None,
-        };
+        let mut capture = Self::new(ebpf);
         capture.write_config(sampling)?;
         for (name, _, _) in TC_PROGRAMS {
             let program: &mut SchedClassifier = capture
@@ -342,6 +350,21 @@ impl Capture {
         Ok(SampleReader { fd })
     }
 
+    /// Takes the reader of the kernel programs' log records, ready for async reading.
+    ///
+    /// # Errors
+    /// The reader cannot be registered with the reactor.
+    pub fn take_kernel_log(&mut self) -> Result<Option<KernelLog>, CaptureError> {
+        let Some(logger) = self.logger.take() else {
+            return Ok(None);
+        };
+        // SAFETY: the logger owns its ring buffer's fd and keeps it open, unchanged, for as long
+        // as it lives, and the AsyncFd owns the logger.
+        let fd = unsafe { AsyncFd::register_with_interest(logger, tokio::io::Interest::READABLE) }
+            .map_err(|e| CaptureError::RingBufFd(e.into_parts().1))?;
+        Ok(Some(KernelLog { fd }))
+    }
+
     /// Sums the per-CPU counters.
     ///
     /// # Errors
@@ -475,6 +498,35 @@ impl SampleReader {
         }
         guard.clear_ready();
         Ok(n)
+    }
+}
+
+/// Async reader of the kernel programs' aya-log records; forwards them to `tracing` through the
+/// `log` bridge.
+pub struct KernelLog {
+    fd: AsyncFd<aya_log::EbpfLogger<&'static dyn log::Log>>,
+}
+
+impl KernelLog {
+    /// Waits for records and forwards all of them.
+    ///
+    /// # Errors
+    /// The reactor failed.
+    pub async fn forward(&mut self) -> Result<(), CaptureError> {
+        let mut guard = self
+            .fd
+            .readable_mut()
+            .await
+            .map_err(CaptureError::RingBufFd)?;
+        let logger = guard.get_inner_mut();
+        // aya-log's reader unwraps on a record it cannot decode; our own programs write every
+        // record, but a bad one must not take the daemon down.
+        let flushed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| logger.flush()));
+        if flushed.is_err() {
+            warn!("dropped an undecodable kernel log record");
+        }
+        guard.clear_ready();
+        Ok(())
     }
 }
 

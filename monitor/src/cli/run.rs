@@ -156,9 +156,10 @@ async fn daemon(args: Args) -> anyhow::Result<()> {
 
     let started = Capture::start(&args.capture_options()).and_then(|mut capture| {
         let samples = capture.take_samples()?;
-        Ok((capture, samples))
+        let kernel_log = capture.take_kernel_log()?;
+        Ok((capture, samples, kernel_log))
     });
-    let (capture, samples) = match started {
+    let (capture, samples, kernel_log) = match started {
         Ok(started) => started,
         Err(err) => {
             let _ = shutdown_tx.send(true);
@@ -195,7 +196,16 @@ async fn daemon(args: Args) -> anyhow::Result<()> {
         },
         ..PipelineConfig::default()
     };
-    let result = pipeline::run(capture, samples, engine, sinks.clone(), config, shutdown_rx).await;
+    let result = pipeline::run(
+        capture,
+        samples,
+        kernel_log,
+        engine,
+        sinks.clone(),
+        config,
+        shutdown_rx,
+    )
+    .await;
     // Dropping the capture (returned on success, dropped inside on failure) detaches the TC and
     // cgroup programs.
     let result = result.map(drop);
