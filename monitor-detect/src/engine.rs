@@ -408,10 +408,13 @@ impl<'e> Scan<'e> {
             evidence,
         };
         if text.opaque {
-            if !self
-                .opaque
-                .iter()
-                .any(|f| f.data_type == finding.data_type && f.evidence == finding.evidence)
+            /// Findings kept per payload from compressed bodies (they all share a span).
+            const MAX_OPAQUE: usize = 256;
+            if self.opaque.len() < MAX_OPAQUE
+                && !self
+                    .opaque
+                    .iter()
+                    .any(|f| f.data_type == finding.data_type && f.evidence == finding.evidence)
             {
                 self.opaque.push(finding);
             }
@@ -521,6 +524,9 @@ impl<'e> Scan<'e> {
                 {
                     let wire = text.to_payload(c.span.clone());
                     let evidence = redact(DataType::NationalId, text.get(c.span.clone()));
+                    if self.pending_ids.len() >= 64 {
+                        return;
+                    }
                     self.pending_ids.push(Finding {
                         data_type: DataType::NationalId,
                         start: wire.start,
@@ -739,9 +745,17 @@ impl<'e> Scan<'e> {
                 .then((b.end - b.start).cmp(&(a.end - a.start)))
                 .then(a.start.cmp(&b.start))
         });
+        // Kept spans never overlap, so the one starting last before `f.end` is the only one
+        // that can overlap `f`.
+        let mut taken: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
         let mut kept: Vec<Finding> = Vec::with_capacity(self.found.len());
         for f in self.found {
-            if !kept.iter().any(|k| k.start < f.end && f.start < k.end) {
+            let overlaps = taken
+                .range(..f.end)
+                .next_back()
+                .is_some_and(|(_, &end)| end > f.start);
+            if !overlaps {
+                taken.insert(f.start, f.end);
                 kept.push(f);
             }
         }
@@ -753,12 +767,17 @@ impl<'e> Scan<'e> {
 
 /// Whether a latitude field has a longitude sibling nearby (or the reverse).
 fn has_sibling(text: &Text<'_>, fields: &[Field], field: &Field, kind: FieldKind) -> bool {
+    /// Fields looked at on each side (fields are sorted by position).
+    const WINDOW: usize = 16;
     let want = match kind {
         FieldKind::Latitude => FieldKind::Longitude,
         FieldKind::Longitude => FieldKind::Latitude,
         _ => return false,
     };
-    fields.iter().any(|f| {
+    let at = fields.partition_point(|f| f.value.start < field.value.start);
+    let lo = at.saturating_sub(WINDOW);
+    let hi = (at + WINDOW).min(fields.len());
+    fields.get(lo..hi).unwrap_or_default().iter().any(|f| {
         f.value.start.abs_diff(field.value.start) < 160
             && f.value != field.value
             && keywords::classify(&key_name(text.get(f.key.clone())), None) == want
@@ -1036,6 +1055,51 @@ mod tests {
             for f in engine.scan(input.as_bytes()) {
                 proptest::prop_assert!(f.start < f.end && f.end <= input.len());
             }
+        }
+    }
+
+    /// Inputs built to trigger quadratic or exponential work in naive scanners.
+    fn hostile_inputs(size: usize) -> Vec<Vec<u8>> {
+        let repeat = |unit: &[u8]| unit.iter().copied().cycle().take(size).collect::<Vec<u8>>();
+        vec![
+            repeat(b"a="),
+            repeat(b"a='a="),
+            repeat(b"{"),
+            repeat(b"[1,"),
+            repeat(b"{\"a\":\""),
+            repeat(b"\""),
+            repeat(b"eyJ."),
+            repeat(b"x@y.de;"),
+            repeat(b"aaaaaaaaaa@"),
+            repeat(b"QUJDRGVmZ2hpams+/"),
+            repeat(b"4111 "),
+            repeat(b"1."),
+            repeat(b"<a>"),
+            repeat(b"*9\r\n$1\r\n"),
+            repeat(b"Hallo Anna, "),
+            repeat(b"\\u00fc"),
+            repeat(b"%41"),
+            repeat(b"a;b;c\n"),
+            repeat(b"name,email\nA B,a@b.de\n"),
+            repeat(b"::"),
+            repeat(b"0"),
+        ]
+    }
+
+    #[test]
+    fn hostile_inputs_stay_linear() {
+        let engine = Engine::new(EngineConfig::default()).unwrap();
+        for input in hostile_inputs(64 << 10) {
+            let started = std::time::Instant::now();
+            let found = engine.scan(&input);
+            let took = started.elapsed();
+            // Generous even for a debug build on a busy machine; quadratic work takes minutes.
+            assert!(
+                took.as_secs() < 20,
+                "{:?}... took {took:?}",
+                String::from_utf8_lossy(&input[..12])
+            );
+            assert!(found.iter().all(|f| f.end <= input.len()));
         }
     }
 }

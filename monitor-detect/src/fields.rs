@@ -279,9 +279,14 @@ const fn is_key_byte(b: u8) -> bool {
 }
 
 fn key_values(b: &[u8], out: &mut Vec<Field>) {
+    // '=' inside a value already taken is not a new pair; skipping them keeps this linear.
+    let mut resume = 0;
     for eq in memchr::memchr_iter(b'=', b) {
         if out.len() >= MAX_FIELDS {
             return;
+        }
+        if eq < resume {
+            continue;
         }
         // Skip spaces before '=' (SQL style), then read the key backwards.
         let mut key_end = eq;
@@ -345,6 +350,7 @@ fn key_values(b: &[u8], out: &mut Vec<Field>) {
             });
             v..v + len
         };
+        resume = value.end;
         if !value.is_empty() {
             out.push(Field {
                 kind_hint: None,
@@ -359,8 +365,13 @@ fn key_values(b: &[u8], out: &mut Vec<Field>) {
 
 /// End of a quoted value whose content starts at `from` (doubled quotes and backslashes escape).
 fn quoted_end(b: &[u8], from: usize, q: u8) -> Option<usize> {
+    /// Longest quoted value followed.
+    const MAX_QUOTED: usize = 4096;
     let mut i = from;
-    while i < b.len() && i - from < 4096 {
+    while i < b.len() && i - from < MAX_QUOTED {
+        // Jump to the next byte that matters.
+        let window = b.get(i..(from + MAX_QUOTED).min(b.len()))?;
+        i += memchr::memchr3(q, b'\\', b'\n', window)?;
         let c = *b.get(i)?;
         if c == b'\\' {
             i += 2;
@@ -578,11 +589,13 @@ fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
         return;
     }
     let cell = |r: &Range<usize>| b.get(r.clone()).unwrap_or_default();
-    let column = |j: usize| rows.iter().filter_map(move |row| row.get(j));
+    // Column kinds are inferred from the first rows (each check may run a phone validation).
+    let sample = rows.get(..rows.len().min(64)).unwrap_or_default();
+    let column = |j: usize| sample.iter().filter_map(move |row| row.get(j));
     let share = |j: usize, check: &dyn Fn(&[u8]) -> bool| {
         let pass = column(j).filter(|(r, _)| check(cell(r))).count();
         #[expect(clippy::cast_precision_loss, reason = "row counts are small")]
-        let ratio = pass as f64 / rows.len() as f64;
+        let ratio = pass as f64 / sample.len() as f64;
         ratio
     };
     let has_emails =

@@ -258,6 +258,7 @@ pub(crate) fn name_before(b: &[u8], email_start: usize) -> Option<std::ops::Rang
         loop {
             let mut s = cursor;
             while s > 0
+                && cursor - s < 40
                 && b.get(s - 1).is_some_and(|&c| {
                     c >= 0x80 || c.is_ascii_alphabetic() || matches!(c, b'-' | b'\'')
                 })
@@ -284,11 +285,17 @@ pub(crate) fn name_before(b: &[u8], email_start: usize) -> Option<std::ops::Rang
         return None;
     }
     end -= 1;
-    let cell_start = b
-        .get(..end)?
+    // The cell starts after the previous delimiter, at most 80 bytes back (or at byte 0).
+    let base = end.saturating_sub(80);
+    let delimiter = b
+        .get(base..end)?
         .iter()
-        .rposition(|&c| matches!(c, b'\t' | b';' | b'|' | b'\n' | b'"') || c == prev)
-        .map_or(0, |p| p + 1);
+        .rposition(|&c| matches!(c, b'\t' | b';' | b'|' | b'\n' | b'"') || c == prev);
+    let cell_start = match delimiter {
+        Some(p) => base + p + 1,
+        None if base == 0 => 0,
+        None => return None,
+    };
     let span = cell_start..end;
     let cell = b.get(span.clone())?;
     (name_shape(cell, 2, 3) && cell.contains(&b' ')).then_some(span)
