@@ -24,16 +24,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let records = eval::read_corpus(BufReader::new(File::open(&path)?))?;
     let engine = Engine::new(EngineConfig::default())?;
-    let predictions: Vec<_> = records.iter().map(|r| eval::predict(&engine, r)).collect();
     let started = Instant::now();
+    let predictions: Vec<_> = records.iter().map(|r| eval::predict(&engine, r)).collect();
     for _ in 1..repeat {
         for r in &records {
             std::hint::black_box(engine.scan(&r.payload));
         }
     }
     let elapsed = started.elapsed();
-    let bytes: usize =
-        records.iter().map(|r| r.payload.len()).sum::<usize>() * repeat.saturating_sub(1).max(1);
+    let bytes: usize = records.iter().map(|r| r.payload.len()).sum::<usize>() * repeat.max(1);
     let (scores, misses) = eval::score(&records, &predictions);
     print!("{}", eval::format_table(&scores));
     #[expect(clippy::cast_precision_loss, reason = "display only")]

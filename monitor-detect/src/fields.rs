@@ -798,84 +798,150 @@ fn resp_fields(b: &[u8], out: &mut Vec<Field>) {
             return;
         };
         pos = next;
-        let command = items
-            .first()
-            .and_then(|r| b.get(r.clone()))
-            .map(<[u8]>::to_ascii_uppercase);
-        let Some(command) = command else { continue };
-        let key = items.get(1).cloned();
-        match command.as_slice() {
-            b"HSET" | b"HMSET" | b"HSETNX" => {
-                for pair in items.get(2..).unwrap_or_default().chunks(2) {
-                    if let [f, v] = pair {
-                        out.push(Field {
-                            kind_hint: None,
-                            key: f.clone(),
-                            parent: key.clone(),
-                            value: v.clone(),
-                            syntax: Syntax::Resp,
-                        });
-                    }
+        redis_command(b, &items, Syntax::Resp, out);
+    }
+    if b.first() != Some(&b'*') {
+        redis_inline(b, out);
+    }
+}
+
+/// Redis commands written as text: inline commands (`HSET user:1 name "Anna B"`) and
+/// `MONITOR` lines (`1700000000.1 [0 10.0.0.1:5000] "HSET" "user:1" ...`), with quoted
+/// arguments and backslash escapes.
+fn redis_inline(b: &[u8], out: &mut Vec<Field>) {
+    let mut line_start = 0;
+    for nl in memchr::memchr_iter(b'\n', b).chain(std::iter::once(b.len())) {
+        let line = line_start..nl;
+        line_start = nl + 1;
+        let Some(text) = b.get(line.clone()) else {
+            continue;
+        };
+        // MONITOR lines: the command follows "] ".
+        let offset =
+            match memchr::memmem::find(text.get(..text.len().min(80)).unwrap_or_default(), b"] \"")
+            {
+                Some(p) => p + 2,
+                None => 0,
+            };
+        let mut items = Vec::new();
+        let mut i = offset;
+        let mut quoted_args = false;
+        while i < text.len() && items.len() < 256 {
+            while text.get(i) == Some(&b' ') {
+                i += 1;
+            }
+            match text.get(i) {
+                None | Some(b'\r') => break,
+                Some(b'"') => {
+                    let Some(end) = quoted_end(text, i + 1, b'"') else {
+                        break;
+                    };
+                    items.push(line.start + i + 1..line.start + end);
+                    quoted_args = true;
+                    i = end + 1;
+                }
+                Some(_) => {
+                    let len = text.get(i..).map_or(0, |r| {
+                        r.iter().take_while(|&&c| c != b' ' && c != b'\r').count()
+                    });
+                    items.push(line.start + i..line.start + i + len);
+                    i += len;
                 }
             }
-            b"XADD" => {
-                let start = items
-                    .iter()
-                    .skip(2)
-                    .position(|r| {
-                        b.get(r.clone())
-                            .is_some_and(|t| t == b"*" || t.contains(&b'-'))
-                    })
-                    .map_or(3, |p| p + 3);
-                for pair in items.get(start..).unwrap_or_default().chunks(2) {
-                    if let [f, v] = pair {
-                        out.push(Field {
-                            kind_hint: None,
-                            key: f.clone(),
-                            parent: key.clone(),
-                            value: v.clone(),
-                            syntax: Syntax::Resp,
-                        });
-                    }
-                }
-            }
-            b"GEOADD" => {
-                let coords: Vec<&Range<usize>> = items
-                    .iter()
-                    .skip(2)
-                    .filter(|r| {
-                        b.get((*r).clone()).is_some_and(|t| {
-                            t.iter()
-                                .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-'))
-                        })
-                    })
-                    .collect();
-                for pair in coords.chunks(2) {
-                    if let ([lon, lat], Some(key)) = (pair, key.clone()) {
-                        out.push(Field {
-                            kind_hint: Some(FieldKind::Coordinates),
-                            key,
-                            parent: None,
-                            value: lon.start..lat.end,
-                            syntax: Syntax::GeoPair,
-                        });
-                    }
-                }
-            }
-            b"SET" | b"SETEX" | b"SETNX" | b"PUBLISH" | b"LPUSH" | b"RPUSH" | b"SADD"
-            | b"APPEND" | b"GETSET" => {
-                if let (Some(key), Some(value)) = (key, items.last()) {
+        }
+        if items.len() >= 3 {
+            let syntax = if quoted_args {
+                Syntax::KeyValue { quote: Some(b'"') }
+            } else {
+                Syntax::Resp
+            };
+            redis_command(b, &items, syntax, out);
+        }
+        if out.len() >= MAX_FIELDS {
+            return;
+        }
+    }
+}
+
+/// Fields of one Redis command given its argument ranges.
+fn redis_command(b: &[u8], items: &[Range<usize>], syntax: Syntax, out: &mut Vec<Field>) {
+    let command = items
+        .first()
+        .and_then(|r| b.get(r.clone()))
+        .map(<[u8]>::to_ascii_uppercase);
+    let Some(command) = command else { return };
+    let key = items.get(1).cloned();
+    match command.as_slice() {
+        b"HSET" | b"HMSET" | b"HSETNX" => {
+            for pair in items.get(2..).unwrap_or_default().chunks(2) {
+                if let [f, v] = pair {
                     out.push(Field {
                         kind_hint: None,
-                        key,
-                        parent: None,
-                        value: value.clone(),
-                        syntax: Syntax::Resp,
+                        key: f.clone(),
+                        parent: key.clone(),
+                        value: v.clone(),
+                        syntax,
                     });
                 }
             }
-            _ => {}
         }
+        b"XADD" => {
+            let start = items
+                .iter()
+                .skip(2)
+                .position(|r| {
+                    b.get(r.clone())
+                        .is_some_and(|t| t == b"*" || t.contains(&b'-'))
+                })
+                .map_or(3, |p| p + 3);
+            for pair in items.get(start..).unwrap_or_default().chunks(2) {
+                if let [f, v] = pair {
+                    out.push(Field {
+                        kind_hint: None,
+                        key: f.clone(),
+                        parent: key.clone(),
+                        value: v.clone(),
+                        syntax,
+                    });
+                }
+            }
+        }
+        b"GEOADD" => {
+            let coords: Vec<&Range<usize>> = items
+                .iter()
+                .skip(2)
+                .filter(|r| {
+                    b.get((*r).clone()).is_some_and(|t| {
+                        t.iter()
+                            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-'))
+                    })
+                })
+                .collect();
+            for pair in coords.chunks(2) {
+                if let ([lon, lat], Some(key)) = (pair, key.clone()) {
+                    out.push(Field {
+                        kind_hint: Some(FieldKind::Coordinates),
+                        key,
+                        parent: None,
+                        value: lon.start..lat.end,
+                        syntax: Syntax::GeoPair,
+                    });
+                }
+            }
+        }
+        b"SET" | b"SETEX" | b"SETNX" | b"PUBLISH" | b"LPUSH" | b"RPUSH" | b"SADD" | b"APPEND"
+        | b"GETSET" => {
+            if let (Some(key), Some(value)) = (key, items.last()) {
+                out.push(Field {
+                    kind_hint: None,
+                    key,
+                    parent: None,
+                    value: value.clone(),
+                    syntax,
+                });
+            }
+        }
+        _ => {}
     }
 }
 
@@ -1082,6 +1148,9 @@ mod tests {
         let got = pairs(b"\x83\xa4name\xaaLena Vogel\xa3dob\xd9\x0a1990-02-03");
         assert!(got.contains(&("name".into(), "Lena Vogel".into())));
         assert!(got.contains(&("dob".into(), "1990-02-03".into())));
+        let got = pairs(b"1700000000.1 [0 10.0.0.7:5123] \"HSET\" \"u:1\" \"name\" \"Anna B\"\r\nHSET u:2 dob 1980-01-02\r\n");
+        assert!(got.contains(&("name".into(), "Anna B".into())));
+        assert!(got.contains(&("dob".into(), "1980-01-02".into())));
         let got = pairs(b"<person><name>Anna</name></person>");
         assert!(got.contains(&("name".into(), "Anna".into())));
     }
