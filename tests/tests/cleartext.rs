@@ -40,9 +40,15 @@ fn http_cleartext_personal_data_gives_findings_flows_metrics_and_alerts() {
         .expect("monitor findings --output json");
     expect::cleartext_findings(&cli_findings, &ALL, &server).expect("CLI lists the findings");
 
-    // Flows: API and CLI.
-    let flows = lab.daemon.flows().expect("GET /api/v1/flows");
-    expect::flow(&flows, &server, "http", false, None).expect("an http flow to the server");
+    // Flows: API and CLI. Flows may be listed a little after the findings (different
+    // paths through the daemon), so poll for them, re-sending the traffic.
+    lab.drive_until_flows(
+        "an http flow to the server",
+        FINDINGS_TIMEOUT,
+        |lab| lab.send_plain_telemetry(),
+        |flows| expect::flow(flows, &server, "http", false, None).map(drop),
+    )
+    .expect("an http flow to the server");
     let cli_flows = lab.daemon.cli_flows().expect("monitor flows --output json");
     expect::flow(&cli_flows, &server, "http", false, None).expect("CLI lists the http flow");
 

@@ -30,6 +30,7 @@ fn drive(lab: &Lab) -> tests::Result<()> {
 
 /// TLS flows must be listed as encrypted, with no unencrypted finding or alert on them.
 fn check_tls_quiet(lab: &Lab) -> Result<(), String> {
+    // A finding or alert on a TLS flow will not go away by waiting: fail at once then.
     let flows = lab.daemon.flows().map_err(|e| e.0)?;
     let findings = lab.daemon.findings().map_err(|e| e.0)?;
     let alerts = lab.am().and_then(|am| am.alerts()).map_err(|e| e.0)?;
@@ -40,10 +41,12 @@ fn check_tls_quiet(lab: &Lab) -> Result<(), String> {
             .iter()
             .find(|f| f.involves(&server) && !f.encrypted)
         {
-            return Err(format!("unencrypted finding on a TLS flow: {f:?}"));
+            return Err(wait::fatal(format!(
+                "unencrypted finding on a TLS flow: {f:?}"
+            )));
         }
         if let Some(a) = alerts.iter().find(|a| a.label("destination") == server) {
-            return Err(format!("alert for a TLS flow: {a:?}"));
+            return Err(wait::fatal(format!("alert for a TLS flow: {a:?}")));
         }
     }
     Ok(())
@@ -95,7 +98,13 @@ fn run() -> Result<bool, tests::Error> {
         println!("!! {e}");
     }
 
-    let tls_ok = check_tls_quiet(&lab);
+    // Flows can be listed a moment after findings: poll (bounded) before judging.
+    let tls_ok = wait::until(
+        "TLS flows listed as encrypted, with no finding or alert",
+        Duration::from_secs(30),
+        Duration::from_secs(1),
+        || check_tls_quiet(&lab),
+    );
     if let Err(e) = &tls_ok {
         println!("!! {e}");
     }
