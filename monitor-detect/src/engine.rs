@@ -96,6 +96,9 @@ impl Engine {
 struct Scan<'e> {
     engine: &'e Engine,
     found: Vec<Finding>,
+    /// Wire spans already reported, so that a value found twice (pattern scan and field) is
+    /// validated once.
+    seen: std::collections::HashSet<(usize, usize, DataType)>,
     /// National IDs under a bare `id` key, kept when a person's name or birth date is near.
     pending_ids: Vec<Finding>,
     /// Findings inside compressed bodies (all spanning the body), kept apart from overlap
@@ -114,6 +117,7 @@ impl<'e> Scan<'e> {
             found: Vec::new(),
             opaque: Vec::new(),
             pending_ids: Vec::new(),
+            seen: std::collections::HashSet::new(),
             budget: engine.config.max_decoded_bytes,
             regions: Vec::new(),
         }
@@ -398,6 +402,7 @@ impl<'e> Scan<'e> {
         if wire.is_empty() {
             return;
         }
+        self.seen.insert((wire.start, wire.end, data_type));
         let finding = Finding {
             data_type,
             start: wire.start,
@@ -484,6 +489,10 @@ impl<'e> Scan<'e> {
             },
             DataType::Phone => match (c.strength, kind) {
                 (_, FieldKind::Phone) => {
+                    let wire = text.to_payload(c.span.clone());
+                    if self.seen.contains(&(wire.start, wire.end, DataType::Phone)) {
+                        return;
+                    }
                     let value = text.get(c.span.clone());
                     let regions = self.region_list();
                     let region = c
@@ -657,6 +666,11 @@ impl<'e> Scan<'e> {
                 self.push(text, DataType::PostalAddress, span, 0.85, context, None);
             }
             FieldKind::Phone => {
+                // The pattern scan may have validated this very number already.
+                let wire = text.to_payload(span.clone());
+                if self.seen.contains(&(wire.start, wire.end, DataType::Phone)) {
+                    return;
+                }
                 let regions = self.region_list();
                 if let Some(region) = phone::valid_phone(value, &regions) {
                     self.push(text, DataType::Phone, span, 0.95, context, Some(region));
