@@ -79,13 +79,17 @@ impl Engine {
         for candidate in &candidates {
             scan.judge(&text, candidate, kind, context.name);
         }
+        let hints = FieldHints {
+            sibling: false,
+            person_parent: context.parent.is_some_and(keywords::is_person_record),
+        };
         scan.whole_value(
             &text,
             0..value.len(),
             kind,
             context.name,
             Syntax::Resp,
-            false,
+            hints,
         );
         scan.base64_runs(&text, &runs);
         scan.finish()
@@ -99,6 +103,8 @@ struct Scan<'e> {
     /// Wire spans already reported, so that a value found twice (pattern scan and field) is
     /// validated once.
     seen: std::collections::HashSet<(usize, usize, DataType)>,
+    /// Names under a bare `name` key, kept when the payload is about a person.
+    needs_person: Vec<Finding>,
     /// National IDs under a bare `id` key, kept when a person's name or birth date is near.
     pending_ids: Vec<Finding>,
     /// Findings inside compressed bodies (all spanning the body), kept apart from overlap
@@ -117,6 +123,7 @@ impl<'e> Scan<'e> {
             found: Vec::new(),
             opaque: Vec::new(),
             pending_ids: Vec::new(),
+            needs_person: Vec::new(),
             seen: std::collections::HashSet::new(),
             budget: engine.config.max_decoded_bytes,
             regions: Vec::new(),
@@ -598,24 +605,18 @@ impl<'e> Scan<'e> {
             let view = text.derive(bytes, &shifted);
             self.text_in(&view, Some((kind, &key)));
             let whole = 0..view.bytes.len();
-            self.whole_value(
-                &view,
-                whole,
-                kind,
-                Some(&key),
-                field.syntax,
-                has_sibling(text, fields, field, kind),
-            );
+            let hints = FieldHints::of(text, fields, field, kind);
+            self.whole_value(&view, whole, kind, Some(&key), field.syntax, hints);
             return;
         }
-        let sibling = has_sibling(text, fields, field, kind);
+        let hints = FieldHints::of(text, fields, field, kind);
         self.whole_value(
             text,
             field.value.clone(),
             kind,
             Some(&key),
             field.syntax,
-            sibling,
+            hints,
         );
     }
 
@@ -627,8 +628,9 @@ impl<'e> Scan<'e> {
         kind: FieldKind,
         key: Option<&str>,
         syntax: Syntax,
-        sibling: bool,
+        hints: FieldHints,
     ) {
+        let sibling = hints.sibling;
         let raw = text.get(span.clone());
         let lead = raw.iter().take_while(|b| b.is_ascii_whitespace()).count();
         let trail = raw
@@ -643,16 +645,33 @@ impl<'e> Scan<'e> {
         let value = text.get(span.clone());
         let context = key.filter(|k| !k.is_empty()).map(str::to_owned);
         match kind {
+            // A bare `name` is a person's only in a record about a person: under a person-ish
+            // parent (`customer`, `user`), or in a payload that also holds an e-mail address,
+            // phone number, birth date or similar (decided at the end of the scan). Otherwise it
+            // names a room, device or metric ("Living Room").
+            FieldKind::FullName
+                if key.is_some_and(keywords::is_bare_name_key) && !hints.person_parent =>
+            {
+                let one_word = names::name_shape(value, 1, 1) && value.len() >= 3;
+                if (names::name_shape(value, 2, 4) || one_word) && self.needs_person.len() < 64 {
+                    let before = self.found.len();
+                    self.push(text, DataType::PersonName, span, 0.8, context, None);
+                    if self.found.len() > before
+                        && let Some(f) = self.found.pop()
+                    {
+                        self.needs_person.push(f);
+                    }
+                }
+            }
             FieldKind::FullName if names::name_shape(value, 2, 4) => {
                 self.push(text, DataType::PersonName, span, 0.9, context, None);
             }
-            // A bare `name` holding one capitalised word: a first name in a message template.
             FieldKind::FullName
                 if key.is_some_and(keywords::is_bare_name_key)
                     && names::name_shape(value, 1, 1)
                     && value.len() >= 3 =>
             {
-                self.push(text, DataType::PersonName, span, 0.75, context, None);
+                self.push(text, DataType::PersonName, span, 0.8, context, None);
             }
             FieldKind::FirstName | FieldKind::LastName if names::name_shape(value, 1, 3) => {
                 self.push(text, DataType::PersonName, span, 0.9, context, None);
@@ -751,6 +770,22 @@ impl<'e> Scan<'e> {
 
     /// Resolves overlaps (higher confidence, then longer span, wins) and applies the threshold.
     fn finish(mut self) -> Vec<Finding> {
+        let about_person = self.found.iter().chain(&self.opaque).any(|f| {
+            matches!(
+                f.data_type,
+                DataType::Email
+                    | DataType::Phone
+                    | DataType::DateOfBirth
+                    | DataType::NationalId
+                    | DataType::Iban
+                    | DataType::PostalAddress
+                    | DataType::CreditCard
+                    | DataType::PassportNumber
+            )
+        });
+        if about_person {
+            self.found.append(&mut self.needs_person);
+        }
         let min = self.engine.config.min_confidence;
         self.found.retain(|f| f.confidence >= min);
         self.found.sort_by(|a, b| {
@@ -776,6 +811,28 @@ impl<'e> Scan<'e> {
         kept.extend(self.opaque.into_iter().filter(|f| f.confidence >= min));
         kept.sort_by_key(|f| (f.start, f.end));
         kept
+    }
+}
+
+/// What a field's neighbourhood says about its value.
+#[derive(Clone, Copy, Debug, Default)]
+struct FieldHints {
+    /// A latitude has a longitude sibling nearby (or the reverse).
+    sibling: bool,
+    /// The enclosing object is a person record (`customer`, `user`, `contact`...).
+    person_parent: bool,
+}
+
+impl FieldHints {
+    fn of(text: &Text<'_>, fields: &[Field], field: &Field, kind: FieldKind) -> Self {
+        let person_parent = field
+            .parent
+            .clone()
+            .is_some_and(|p| keywords::is_person_record(&key_name(text.get(p))));
+        Self {
+            sibling: has_sibling(text, fields, field, kind),
+            person_parent,
+        }
     }
 }
 
@@ -1034,6 +1091,33 @@ mod tests {
         );
         let got = types("job done id=154019410 status=ok");
         assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
+    fn one_word_name_needs_a_person() {
+        let got = types(r#"{"to":"isa@web.de","vars":{"name":"Isabella"}}"#);
+        assert!(
+            got.contains(&(DataType::PersonName, "Isabella".into())),
+            "{got:?}"
+        );
+        let got = types(r#"{"name":"Kitchen","value":21.5}"#);
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
+    fn bare_name_needs_a_person_record() {
+        let got = types(r#"{"name":"Living Room","temperature":21.5}"#);
+        assert!(got.is_empty(), "{got:?}");
+        let got = types(r#"{"customer":{"name":"Anna Berg"}}"#);
+        assert!(
+            got.contains(&(DataType::PersonName, "Anna Berg".into())),
+            "{got:?}"
+        );
+        let got = types(r#"{"name":"Anna Berg","dob":"1980-01-02"}"#);
+        assert!(
+            got.contains(&(DataType::PersonName, "Anna Berg".into())),
+            "{got:?}"
+        );
     }
 
     #[test]

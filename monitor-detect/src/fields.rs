@@ -188,10 +188,7 @@ fn json_walk(b: &[u8], start: usize, out: &mut Vec<Field>) -> usize {
                         .take()
                         .or_else(|| (!top.is_object).then(|| top.key.clone()).flatten());
                     if let Some(key) = key {
-                        let parent = parent_key(
-                            &stack[..stack.len()
-                                - usize::from(stack.last().is_some_and(|t| t.is_object))],
-                        );
+                        let parent = parent_key(&stack);
                         out.push(Field {
                             kind_hint: None,
                             key,
@@ -220,10 +217,7 @@ fn json_walk(b: &[u8], start: usize, out: &mut Vec<Field>) -> usize {
                     .take()
                     .or_else(|| (!top.is_object).then(|| top.key.clone()).flatten());
                 if let Some(key) = key {
-                    let parent = parent_key(
-                        &stack[..stack.len()
-                            - usize::from(stack.last().is_some_and(|t| t.is_object))],
-                    );
+                    let parent = parent_key(&stack);
                     out.push(Field {
                         kind_hint: None,
                         key,
@@ -281,6 +275,7 @@ const fn is_key_byte(b: u8) -> bool {
 fn key_values(b: &[u8], out: &mut Vec<Field>) {
     // '=' inside a value already taken is not a new pair; skipping them keeps this linear.
     let mut resume = 0;
+    let mut query_parent: Option<Range<usize>> = None;
     for eq in memchr::memchr_iter(b'=', b) {
         if out.len() >= MAX_FIELDS {
             return;
@@ -309,6 +304,12 @@ fn key_values(b: &[u8], out: &mut Vec<Field>) {
         let key = key_end - key_len..key_end;
         if !b.get(key.start).is_some_and(u8::is_ascii_alphabetic) {
             continue;
+        }
+        // Query strings: the path's last segment (`/v2/users?name=...`) names the record.
+        match b.get(key.start.wrapping_sub(1)) {
+            Some(b'?') => query_parent = path_segment(b, key.start - 1),
+            Some(b'&') => {}
+            _ => query_parent = None,
         }
         let mut v = eq + 1;
         while b.get(v) == Some(&b' ') && v - eq < 3 {
@@ -355,12 +356,27 @@ fn key_values(b: &[u8], out: &mut Vec<Field>) {
             out.push(Field {
                 kind_hint: None,
                 key,
-                parent: None,
+                parent: query_parent.clone(),
                 value,
                 syntax: Syntax::KeyValue { quote },
             });
         }
     }
+}
+
+/// The URL path that ends at `question_mark` (`/api/v1/customers/search`): its segments name
+/// the records the query is about.
+fn path_segment(b: &[u8], question_mark: usize) -> Option<Range<usize>> {
+    let before = b.get(question_mark.saturating_sub(128)..question_mark)?;
+    let len = before
+        .iter()
+        .rev()
+        .take_while(|&&c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/' | b'%')
+        })
+        .count();
+    let start = question_mark - len;
+    (len > 1 && b.get(start) == Some(&b'/')).then_some(start..question_mark)
 }
 
 /// End of a quoted value whose content starts at `from` (doubled quotes and backslashes escape).

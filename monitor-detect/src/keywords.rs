@@ -729,6 +729,53 @@ pub(crate) fn is_bare_name_key(name: &str) -> bool {
     matches!(w.as_slice(), [one] if ["name", "nom", "nombre", "nome", "naam", "navn", "namn", "imię", "imie", "nimi"].contains(&one.as_str()))
 }
 
+/// Whether an enclosing object's name says it describes a person.
+pub(crate) fn is_person_record(name: &str) -> bool {
+    const PERSON_RECORDS: &[&str] = &[
+        "customer",
+        "customers",
+        "user",
+        "users",
+        "contact",
+        "contacts",
+        "person",
+        "persons",
+        "people",
+        "recipient",
+        "sender",
+        "patient",
+        "employee",
+        "member",
+        "owner",
+        "account",
+        "profile",
+        "holder",
+        "client",
+        "kunde",
+        "kunden",
+        "cliente",
+        "clienti",
+        "klant",
+        "passenger",
+        "driver",
+        "guest",
+        "buyer",
+        "seller",
+        "applicant",
+        "candidate",
+        "subscriber",
+        "author",
+        "billing",
+        "shipping",
+        "beneficiary",
+        "payer",
+        "payee",
+    ];
+    words(name)
+        .iter()
+        .any(|w| PERSON_RECORDS.contains(&w.as_str()))
+}
+
 /// Whether a field name is a bare identifier name (`id`, `ID`, `identifier`).
 pub(crate) fn is_bare_id_key(name: &str) -> bool {
     matches!(words(name).as_slice(), [one] if ["id", "identifier", "ident"].contains(&one.as_str()))

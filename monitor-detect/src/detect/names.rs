@@ -222,6 +222,48 @@ fn name_words_from(b: &[u8], from: usize) -> Option<std::ops::Range<usize>> {
     (words >= 1 && terminated && name_shape(text.as_bytes(), 1, 3)).then(|| from..from + text.len())
 }
 
+/// Words that follow a greeting but address no one in particular ("Hello World", "Hi Team").
+const NOT_ADDRESSEES: &[&str] = &[
+    "World",
+    "Team",
+    "All",
+    "There",
+    "Everyone",
+    "Everybody",
+    "Folks",
+    "Guys",
+    "Sir",
+    "Madam",
+    "Customer",
+    "User",
+    "Admin",
+    "Support",
+    "Friend",
+    "Friends",
+    "Kunde",
+    "Kundin",
+    "Client",
+    "Cliente",
+    "Welt",
+    "Zusammen",
+    "Alle",
+    "Allemaal",
+    "Todos",
+    "Tutti",
+    "Tous",
+    "Monde",
+    "Mundo",
+    "Mondo",
+    "Wereld",
+    "Again",
+    "From",
+    "Dear",
+    "Hello",
+    "Test",
+    "Tester",
+    "Bot",
+];
+
 /// Names right after a greeting word.
 pub(crate) fn greeted_names(b: &[u8]) -> Vec<std::ops::Range<usize>> {
     let Some(finder) = GREETING_FINDER.as_ref() else {
@@ -235,6 +277,13 @@ pub(crate) fn greeted_names(b: &[u8]) -> Vec<std::ops::Range<usize>> {
                     .is_some_and(|c| !c.is_ascii_alphanumeric())
         })
         .filter_map(|m| name_words_from(b, m.end()))
+        .filter(|r| {
+            let first = b
+                .get(r.clone())
+                .and_then(|n| n.split(|&c| c == b' ').next())
+                .unwrap_or_default();
+            !NOT_ADDRESSEES.iter().any(|w| w.as_bytes() == first)
+        })
         .collect()
 }
 
