@@ -621,6 +621,7 @@ impl<'e> Scan<'e> {
     }
 
     /// Detectors that the field name decides, on a whole value.
+    #[expect(clippy::too_many_lines, reason = "one dispatch over field kinds, each arm short")]
     fn whole_value(
         &mut self,
         text: &Text<'_>,
