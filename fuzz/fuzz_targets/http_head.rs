@@ -38,7 +38,11 @@ fuzz_target!(|input: Input| {
 
     let mut reader = HeadReader::new();
     let mut rest = &input.bytes[..];
-    let mut cuts = input.cuts.iter().copied().chain(std::iter::repeat(u16::MAX));
+    let mut cuts = input
+        .cuts
+        .iter()
+        .copied()
+        .chain(std::iter::repeat(u16::MAX));
     while !rest.is_empty() {
         let len = usize::from(cuts.next().unwrap_or(u16::MAX).max(1)).min(rest.len());
         let (piece, later) = rest.split_at(len);

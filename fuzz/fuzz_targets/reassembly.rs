@@ -11,7 +11,7 @@ use arbitrary::Arbitrary;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use monitor::{
-    flow::{ReassemblyConfig, Reassembler},
+    flow::{Reassembler, ReassemblyConfig},
     model::{FlowKey, PacketSample, SampleKind, TcpMeta, Transport},
     protocol::StreamDecoder,
 };
@@ -54,16 +54,27 @@ fuzz_target!(|input: Input| {
     let mut largest_payload = 0;
     for s in input.samples.iter().take(256) {
         at += Duration::from_millis(u64::from(s.step_ms));
-        let seq = if input.near { input.isn.wrapping_add(s.seq % 65_536) } else { s.seq };
+        let seq = if input.near {
+            input.isn.wrapping_add(s.seq % 65_536)
+        } else {
+            s.seq
+        };
         let captured = u32::try_from(s.payload.len()).unwrap_or(u32::MAX);
         largest_payload = largest_payload.max(s.payload.len());
         let sample = PacketSample {
             key,
             at,
-            tcp: Some(TcpMeta { seq, flags: s.flags }),
+            tcp: Some(TcpMeta {
+                seq,
+                flags: s.flags,
+            }),
             wire_len: captured.saturating_add(u32::from(s.uncaptured)),
             payload: Bytes::copy_from_slice(&s.payload),
-            kind: if s.periodic { SampleKind::Periodic } else { SampleKind::Head },
+            kind: if s.periodic {
+                SampleKind::Periodic
+            } else {
+                SampleKind::Head
+            },
         };
         for chunk in reassembler.push(&sample) {
             assert!(!chunk.bytes.is_empty());

@@ -9,7 +9,10 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use monitor::protocol::{
     classify,
-    tls::{HelloReader, MAX_HELLO_PREFIX, PrefixStatus, parse_client_hello, parse_server_hello, parse_stream_prefix},
+    tls::{
+        HelloReader, MAX_HELLO_PREFIX, PrefixStatus, parse_client_hello, parse_server_hello,
+        parse_stream_prefix,
+    },
 };
 
 #[derive(Debug, Arbitrary)]
@@ -31,7 +34,11 @@ fuzz_target!(|input: Input| {
     let mut rest = &input.bytes[..];
     let mut found = None;
     let mut error = None;
-    let mut cuts = input.cuts.iter().copied().chain(std::iter::repeat(u16::MAX));
+    let mut cuts = input
+        .cuts
+        .iter()
+        .copied()
+        .chain(std::iter::repeat(u16::MAX));
     let mut index = 0u8;
     while !rest.is_empty() {
         let len = usize::from(cuts.next().unwrap_or(u16::MAX).max(1)).min(rest.len());
@@ -51,7 +58,9 @@ fuzz_target!(|input: Input| {
         index = index.wrapping_add(1);
     }
 
-    let gapless = input.gap_at.is_none_or(|g| usize::from(g) >= input.bytes.len());
+    let gapless = input
+        .gap_at
+        .is_none_or(|g| usize::from(g) >= input.bytes.len());
     if gapless && input.bytes.len() < MAX_HELLO_PREFIX {
         match whole {
             Ok(PrefixStatus::Hello(hello)) => assert_eq!(found, Some(hello)),
