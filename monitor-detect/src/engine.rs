@@ -229,7 +229,7 @@ impl<'e> Scan<'e> {
                     (k, Some(name.to_owned()))
                 }),
             };
-            let kind = self.refine_kind(bytes, candidate, kind);
+            let kind = refine_kind(bytes, candidate, kind);
             self.judge(text, candidate, kind, key.as_deref());
         }
         for (field, &kind) in fields.iter().zip(&kinds) {
@@ -256,27 +256,6 @@ impl<'e> Scan<'e> {
         }
     }
 
-    /// Looks at the words before a candidate where its field alone does not decide.
-    fn refine_kind(&self, bytes: &[u8], c: &Candidate, kind: FieldKind) -> FieldKind {
-        let generic = matches!(
-            kind,
-            FieldKind::Other | FieldKind::FullName | FieldKind::ThingName
-        );
-        let ask = match c.data_type {
-            DataType::Ipv4 | DataType::Ipv6 => kind != FieldKind::Ip,
-            DataType::Phone => c.strength == Strength::NeedsContext && kind != FieldKind::Phone,
-            DataType::NationalId => c.strength == Strength::NeedsContext && generic,
-            _ => false,
-        };
-        if !ask {
-            return kind;
-        }
-        match self.preceding_kind(bytes, c.span.start) {
-            FieldKind::Other => kind,
-            found => found,
-        }
-    }
-
     /// Names next to an e-mail address (`Anna Schmidt <anna@...>`, a CSV cell before the
     /// address) and after a greeting (`Hallo Gilles,`).
     fn free_text_names(&mut self, text: &Text<'_>, candidates: &[Candidate]) {
@@ -289,60 +268,6 @@ impl<'e> Scan<'e> {
         for span in names::greeted_names(bytes) {
             self.push(text, DataType::PersonName, span, 0.8, None, None);
         }
-    }
-
-    /// What the word(s) just before `at` say (for values in free text: `sms to 0170...`).
-    #[expect(
-        clippy::unused_self,
-        reason = "kept a method for symmetry with the other context lookups"
-    )]
-    fn preceding_kind(&self, bytes: &[u8], at: usize) -> FieldKind {
-        let window = bytes.get(at.saturating_sub(40)..at).unwrap_or_default();
-        let mut words: Vec<String> = Vec::new();
-        let mut end = window.len();
-        for _ in 0..2 {
-            while end > 0
-                && window
-                    .get(end - 1)
-                    .is_some_and(|&c| !c.is_ascii_alphanumeric() && !matches!(c, b'_' | b'-'))
-            {
-                if window
-                    .get(end - 1)
-                    .is_some_and(|&c| c == b'\n' || c == b'/' || c == b'.')
-                {
-                    // A product token (`Chrome/1.2.3.4`) or end of sentence: stop here.
-                    if words.is_empty() && window.get(end - 1) == Some(&b'/') {
-                        return FieldKind::Version;
-                    }
-                    break;
-                }
-                end -= 1;
-            }
-            let start = window.get(..end).map_or(0, |w| {
-                end - w
-                    .iter()
-                    .rev()
-                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
-                    .count()
-            });
-            if start == end {
-                break;
-            }
-            words.push(
-                String::from_utf8_lossy(window.get(start..end).unwrap_or_default()).into_owned(),
-            );
-            end = start;
-        }
-        for w in &words {
-            let kind = keywords::classify(w, None);
-            if !matches!(
-                kind,
-                FieldKind::Other | FieldKind::BusinessId | FieldKind::OtherDate | FieldKind::Email
-            ) {
-                return kind;
-            }
-        }
-        FieldKind::Other
     }
 
     fn learn_regions(&mut self, text: &Text<'_>, candidates: &[Candidate], fields: &[Field]) {
@@ -621,7 +546,10 @@ impl<'e> Scan<'e> {
     }
 
     /// Detectors that the field name decides, on a whole value.
-    #[expect(clippy::too_many_lines, reason = "one dispatch over field kinds, each arm short")]
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one dispatch over field kinds, each arm short"
+    )]
     fn whole_value(
         &mut self,
         text: &Text<'_>,
@@ -813,6 +741,76 @@ impl<'e> Scan<'e> {
         kept.sort_by_key(|f| (f.start, f.end));
         kept
     }
+}
+
+/// Looks at the words before a candidate where its field alone does not decide.
+fn refine_kind(bytes: &[u8], c: &Candidate, kind: FieldKind) -> FieldKind {
+    let generic = matches!(
+        kind,
+        FieldKind::Other | FieldKind::FullName | FieldKind::ThingName
+    );
+    let ask = match c.data_type {
+        DataType::Ipv4 | DataType::Ipv6 => kind != FieldKind::Ip,
+        DataType::Phone => c.strength == Strength::NeedsContext && kind != FieldKind::Phone,
+        DataType::NationalId => c.strength == Strength::NeedsContext && generic,
+        _ => false,
+    };
+    if !ask {
+        return kind;
+    }
+    match preceding_kind(bytes, c.span.start) {
+        FieldKind::Other => kind,
+        found => found,
+    }
+}
+
+/// What the word(s) just before `at` say (for values in free text: `sms to 0170...`).
+fn preceding_kind(bytes: &[u8], at: usize) -> FieldKind {
+    let window = bytes.get(at.saturating_sub(40)..at).unwrap_or_default();
+    let mut words: Vec<String> = Vec::new();
+    let mut end = window.len();
+    for _ in 0..2 {
+        while end > 0
+            && window
+                .get(end - 1)
+                .is_some_and(|&c| !c.is_ascii_alphanumeric() && !matches!(c, b'_' | b'-'))
+        {
+            if window
+                .get(end - 1)
+                .is_some_and(|&c| c == b'\n' || c == b'/' || c == b'.')
+            {
+                // A product token (`Chrome/1.2.3.4`) or end of sentence: stop here.
+                if words.is_empty() && window.get(end - 1) == Some(&b'/') {
+                    return FieldKind::Version;
+                }
+                break;
+            }
+            end -= 1;
+        }
+        let start = window.get(..end).map_or(0, |w| {
+            end - w
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+                .count()
+        });
+        if start == end {
+            break;
+        }
+        words
+            .push(String::from_utf8_lossy(window.get(start..end).unwrap_or_default()).into_owned());
+        end = start;
+    }
+    for w in &words {
+        let kind = keywords::classify(w, None);
+        if !matches!(
+            kind,
+            FieldKind::Other | FieldKind::BusinessId | FieldKind::OtherDate | FieldKind::Email
+        ) {
+            return kind;
+        }
+    }
+    FieldKind::Other
 }
 
 /// What a field's neighbourhood says about its value.
