@@ -3,6 +3,35 @@
 
 use std::net::Ipv4Addr;
 
+const ETH_IPV4: [u8; 14] = [0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00];
+const ETH_IPV6: [u8; 14] = [0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x86, 0xdd];
+
+fn be16(n: usize) -> [u8; 2] {
+    u16::try_from(n).unwrap_or(u16::MAX).to_be_bytes()
+}
+
+/// Ethernet and IPv4 headers for `l4_len` bytes of `protocol`.
+fn ipv4_frame(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, l4_len: usize) -> Vec<u8> {
+    let mut frame = Vec::with_capacity(14 + 20 + l4_len);
+    frame.extend_from_slice(&ETH_IPV4);
+    frame.extend_from_slice(&[0x45, 0]);
+    frame.extend_from_slice(&be16(20 + l4_len));
+    frame.extend_from_slice(&[0, 1, 0x40, 0, 64, protocol, 0, 0]);
+    frame.extend_from_slice(&src.octets());
+    frame.extend_from_slice(&dst.octets());
+    frame
+}
+
+/// A 20-byte TCP header (no options) followed by `payload`.
+fn tcp_segment(frame: &mut Vec<u8>, ports: (u16, u16), seq: u32, flags: u8, payload: &[u8]) {
+    frame.extend_from_slice(&ports.0.to_be_bytes());
+    frame.extend_from_slice(&ports.1.to_be_bytes());
+    frame.extend_from_slice(&seq.to_be_bytes());
+    frame.extend_from_slice(&0u32.to_be_bytes());
+    frame.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    frame.extend_from_slice(payload);
+}
+
 /// One IPv4 TCP segment in an Ethernet frame. Checksums are left zero: the TC program does not
 /// verify them and the test run does not transmit.
 #[must_use]
@@ -13,20 +42,8 @@ pub fn tcp_v4(
     flags: u8,
     payload: &[u8],
 ) -> Vec<u8> {
-    let ip_total = 20 + 20 + payload.len();
-    let mut frame = Vec::with_capacity(14 + ip_total);
-    frame.extend_from_slice(&[0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]);
-    frame.extend_from_slice(&[0x45, 0]);
-    frame.extend_from_slice(&u16::try_from(ip_total).unwrap_or(u16::MAX).to_be_bytes());
-    frame.extend_from_slice(&[0, 1, 0x40, 0, 64, 6, 0, 0]);
-    frame.extend_from_slice(&src.0.octets());
-    frame.extend_from_slice(&dst.0.octets());
-    frame.extend_from_slice(&src.1.to_be_bytes());
-    frame.extend_from_slice(&dst.1.to_be_bytes());
-    frame.extend_from_slice(&seq.to_be_bytes());
-    frame.extend_from_slice(&0u32.to_be_bytes());
-    frame.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    frame.extend_from_slice(payload);
+    let mut frame = ipv4_frame(src.0, dst.0, 6, 20 + payload.len());
+    tcp_segment(&mut frame, (src.1, dst.1), seq, flags, payload);
     frame
 }
 
@@ -34,17 +51,10 @@ pub fn tcp_v4(
 #[must_use]
 pub fn udp_v4(src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), payload: &[u8]) -> Vec<u8> {
     let udp_len = 8 + payload.len();
-    let ip_total = 20 + udp_len;
-    let mut frame = Vec::with_capacity(14 + ip_total);
-    frame.extend_from_slice(&[0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]);
-    frame.extend_from_slice(&[0x45, 0]);
-    frame.extend_from_slice(&u16::try_from(ip_total).unwrap_or(u16::MAX).to_be_bytes());
-    frame.extend_from_slice(&[0, 1, 0x40, 0, 64, 17, 0, 0]);
-    frame.extend_from_slice(&src.0.octets());
-    frame.extend_from_slice(&dst.0.octets());
+    let mut frame = ipv4_frame(src.0, dst.0, 17, udp_len);
     frame.extend_from_slice(&src.1.to_be_bytes());
     frame.extend_from_slice(&dst.1.to_be_bytes());
-    frame.extend_from_slice(&u16::try_from(udp_len).unwrap_or(u16::MAX).to_be_bytes());
+    frame.extend_from_slice(&be16(udp_len));
     frame.extend_from_slice(&[0, 0]);
     frame.extend_from_slice(payload);
     frame
@@ -61,18 +71,13 @@ pub fn tcp_v6(
 ) -> Vec<u8> {
     let l4_len = 20 + payload.len();
     let mut frame = Vec::with_capacity(14 + 40 + l4_len);
-    frame.extend_from_slice(&[0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x86, 0xdd]);
+    frame.extend_from_slice(&ETH_IPV6);
     frame.extend_from_slice(&[0x60, 0, 0, 0]);
-    frame.extend_from_slice(&u16::try_from(l4_len).unwrap_or(u16::MAX).to_be_bytes());
+    frame.extend_from_slice(&be16(l4_len));
     frame.extend_from_slice(&[6, 64]);
     frame.extend_from_slice(&src.0.octets());
     frame.extend_from_slice(&dst.0.octets());
-    frame.extend_from_slice(&src.1.to_be_bytes());
-    frame.extend_from_slice(&dst.1.to_be_bytes());
-    frame.extend_from_slice(&seq.to_be_bytes());
-    frame.extend_from_slice(&0u32.to_be_bytes());
-    frame.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    frame.extend_from_slice(payload);
+    tcp_segment(&mut frame, (src.1, dst.1), seq, flags, payload);
     frame
 }
 

@@ -2,39 +2,23 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-
 use crate::{
-    api::{
-        client::{block_on, fetch, render_table},
-        types::FindingJson,
-    },
-    cli::{DEFAULT_ENDPOINT, Output},
+    api::{client::render_table, types::FindingJson},
+    cli::ClientArgs,
     sinks::timefmt,
 };
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Address of the daemon's API.
-    #[arg(long, env = "MONITOR_ENDPOINT", default_value = DEFAULT_ENDPOINT)]
-    pub endpoint: String,
-    /// Output format; `json` prints the API's array unchanged.
-    #[arg(long, value_enum, default_value_t = Output::Table)]
-    pub output: Output,
+    #[command(flatten)]
+    pub client: ClientArgs,
 }
 
 /// # Errors
 /// When the daemon cannot be reached or answers something else than the findings array.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let fetched = block_on(fetch::<Vec<FindingJson>>(
-        &args.endpoint,
-        "/api/v1/findings",
-    ))
-    .context("starting the client runtime")??;
-    match args.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&fetched.raw)?),
-        Output::Table => print!("{}", table(&fetched.typed)),
-    }
+    args.client
+        .fetch_and_print("/api/v1/findings", |found: &Vec<FindingJson>| table(found))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -76,6 +60,10 @@ fn table(findings: &[FindingJson]) -> String {
 mod tests {
     use super::*;
     use crate::sinks::{DaemonStatus, testing::TestDaemon};
+    use crate::{
+        api::client::{block_on, fetch},
+        cli::Output,
+    };
 
     #[test]
     fn lists_the_findings_of_a_running_daemon() {
@@ -104,8 +92,10 @@ mod tests {
         assert!(!table.contains("jane.doe@example.com"));
         for output in [Output::Json, Output::Table] {
             let args = Args {
-                endpoint: daemon.endpoint.clone(),
-                output,
+                client: ClientArgs {
+                    endpoint: daemon.endpoint.clone(),
+                    output,
+                },
             };
             assert_eq!(run(&args).expect("runs"), ExitCode::SUCCESS);
         }
@@ -114,8 +104,10 @@ mod tests {
     #[test]
     fn an_unreachable_daemon_is_a_clear_error() {
         let args = Args {
-            endpoint: "http://127.0.0.1:9".to_owned(),
-            output: Output::Json,
+            client: ClientArgs {
+                endpoint: "http://127.0.0.1:9".to_owned(),
+                output: Output::Json,
+            },
         };
         let error = run(&args).expect_err("nothing listens on port 9");
         assert!(

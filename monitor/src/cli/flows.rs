@@ -2,36 +2,23 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-
 use crate::{
-    api::{
-        client::{block_on, fetch, render_table},
-        types::FlowJson,
-    },
-    cli::{DEFAULT_ENDPOINT, Output},
+    api::{client::render_table, types::FlowJson},
+    cli::ClientArgs,
     sinks::timefmt,
 };
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Address of the daemon's API.
-    #[arg(long, env = "MONITOR_ENDPOINT", default_value = DEFAULT_ENDPOINT)]
-    pub endpoint: String,
-    /// Output format; `json` prints the API's array unchanged.
-    #[arg(long, value_enum, default_value_t = Output::Table)]
-    pub output: Output,
+    #[command(flatten)]
+    pub client: ClientArgs,
 }
 
 /// # Errors
 /// When the daemon cannot be reached or answers something else than the flows array.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let fetched = block_on(fetch::<Vec<FlowJson>>(&args.endpoint, "/api/v1/flows"))
-        .context("starting the client runtime")??;
-    match args.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&fetched.raw)?),
-        Output::Table => print!("{}", table(&fetched.typed)),
-    }
+    args.client
+        .fetch_and_print("/api/v1/flows", |flows: &Vec<FlowJson>| table(flows))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -74,6 +61,10 @@ fn table(flows: &[FlowJson]) -> String {
 mod tests {
     use super::*;
     use crate::sinks::{DaemonStatus, testing::TestDaemon};
+    use crate::{
+        api::client::{block_on, fetch},
+        cli::Output,
+    };
 
     #[test]
     fn lists_the_flows_of_a_running_daemon() {
@@ -96,8 +87,10 @@ mod tests {
             assert!(lines[1].contains(cell), "{cell} missing: {table}");
         }
         let args = Args {
-            endpoint: format!("{}/", daemon.endpoint),
-            output: Output::Table,
+            client: ClientArgs {
+                endpoint: format!("{}/", daemon.endpoint),
+                output: Output::Table,
+            },
         };
         assert_eq!(run(&args).expect("runs"), ExitCode::SUCCESS);
     }

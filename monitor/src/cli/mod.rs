@@ -43,6 +43,40 @@ pub enum Output {
 /// Address of the daemon's API, shared by the client verbs.
 pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:9842";
 
+/// Flags of the client verbs (`flows`, `findings`, `status`): where the daemon is, how to print.
+#[derive(Debug, clap::Args)]
+pub struct ClientArgs {
+    /// Address of the daemon's API.
+    #[arg(long, env = "MONITOR_ENDPOINT", default_value = DEFAULT_ENDPOINT)]
+    pub endpoint: String,
+    /// Output format; `json` prints the API's document unchanged.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+impl ClientArgs {
+    /// Fetches `path` from the daemon and prints it: the API's JSON unchanged, or `text` of the
+    /// typed document. Returns the typed document.
+    ///
+    /// # Errors
+    /// The daemon cannot be reached or answers something else than a `T`.
+    pub fn fetch_and_print<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        text: impl FnOnce(&T) -> String,
+    ) -> anyhow::Result<T> {
+        use anyhow::Context as _;
+        let fetched =
+            crate::api::client::block_on(crate::api::client::fetch::<T>(&self.endpoint, path))
+                .context("starting the client runtime")??;
+        match self.output {
+            Output::Json => println!("{}", serde_json::to_string_pretty(&fetched.raw)?),
+            Output::Table => print!("{}", text(&fetched.typed)),
+        }
+        Ok(fetched.typed)
+    }
+}
+
 /// Runs one verb.
 ///
 /// # Errors

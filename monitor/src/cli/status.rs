@@ -2,25 +2,12 @@
 
 use std::{fmt::Write as _, process::ExitCode};
 
-use anyhow::Context as _;
-
-use crate::{
-    api::{
-        client::{block_on, fetch},
-        types::StatusJson,
-    },
-    cli::{DEFAULT_ENDPOINT, Output},
-    sinks::timefmt,
-};
+use crate::{api::types::StatusJson, cli::ClientArgs, sinks::timefmt};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Address of the daemon's API.
-    #[arg(long, env = "MONITOR_ENDPOINT", default_value = DEFAULT_ENDPOINT)]
-    pub endpoint: String,
-    /// Output format; `json` prints the API's document unchanged.
-    #[arg(long, value_enum, default_value_t = Output::Table)]
-    pub output: Output,
+    #[command(flatten)]
+    pub client: ClientArgs,
 }
 
 /// Exits with failure when the daemon answers but is not ready (no kernel program attached), so
@@ -29,13 +16,8 @@ pub struct Args {
 /// # Errors
 /// When the daemon cannot be reached or answers something else than the status document.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let fetched = block_on(fetch::<StatusJson>(&args.endpoint, "/api/v1/status"))
-        .context("starting the client runtime")??;
-    match args.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&fetched.raw)?),
-        Output::Table => print!("{}", text(&fetched.typed)),
-    }
-    Ok(if fetched.typed.ready {
+    let status = args.client.fetch_and_print("/api/v1/status", text)?;
+    Ok(if status.ready {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -142,13 +124,19 @@ fn text(status: &StatusJson) -> String {
 mod tests {
     use super::*;
     use crate::sinks::{DaemonStatus, testing::TestDaemon};
+    use crate::{
+        api::client::{block_on, fetch},
+        cli::Output,
+    };
 
     #[test]
     fn exit_code_follows_readiness() {
         let waiting = TestDaemon::start(DaemonStatus::default());
         let args = Args {
-            endpoint: waiting.endpoint.clone(),
-            output: Output::Table,
+            client: ClientArgs {
+                endpoint: waiting.endpoint.clone(),
+                output: Output::Table,
+            },
         };
         assert_eq!(run(&args).expect("runs"), ExitCode::FAILURE);
         drop(waiting);
@@ -169,8 +157,10 @@ mod tests {
             "{shown}"
         );
         let args = Args {
-            endpoint: ready.endpoint.clone(),
-            output: Output::Json,
+            client: ClientArgs {
+                endpoint: ready.endpoint.clone(),
+                output: Output::Json,
+            },
         };
         assert_eq!(run(&args).expect("runs"), ExitCode::SUCCESS);
     }
