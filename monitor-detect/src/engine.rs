@@ -224,7 +224,7 @@ impl<'e> Scan<'e> {
         for candidate in &candidates {
             let field = fields::field_around(&fields, &candidate.span);
             let (kind, key) = match field.and_then(|i| fields.get(i).zip(kinds.get(i))) {
-                Some((f, &kind)) => (kind, Some(key_name(text.get(f.key.clone())))),
+                Some((f, &kind)) => (kind, Some(key_name(text.get(f.key.clone())).into_owned())),
                 None => outer.map_or((FieldKind::Other, None), |(k, name)| {
                     (k, Some(name.to_owned()))
                 }),
@@ -502,7 +502,7 @@ impl<'e> Scan<'e> {
 
     /// Field-decided detection on one field's value.
     fn field(&mut self, text: &Text<'_>, fields: &[Field], field: &Field, kind: FieldKind) {
-        let key = key_name(text.get(field.key.clone()));
+        let key = key_name(text.get(field.key.clone())).into_owned();
         let value = text.get(field.value.clone());
         // Escaped values: decode, then scan the decoded form with this field's context.
         let decoded = match field.syntax {
@@ -865,11 +865,13 @@ fn is_json_number(bytes: &[u8], span: &Range<usize>) -> bool {
 }
 
 /// A field name as text, URL-decoded (`customer%5Bemail%5D` reads `customer[email]`).
-fn key_name(raw: &[u8]) -> String {
+fn key_name(raw: &[u8]) -> std::borrow::Cow<'_, str> {
     let raw = raw.get(..raw.len().min(128)).unwrap_or_default();
     match escapes::url_decode(raw) {
-        Some((decoded, _)) => String::from_utf8_lossy(&decoded).into_owned(),
-        None => String::from_utf8_lossy(raw).into_owned(),
+        Some((decoded, _)) => {
+            std::borrow::Cow::Owned(String::from_utf8_lossy(&decoded).into_owned())
+        }
+        None => String::from_utf8_lossy(raw),
     }
 }
 

@@ -178,6 +178,7 @@ fn scan_at(
     if (c.is_ascii_digit() || c == b'-')
         && let Some(len) = gps::pair_len(s, false).or_else(|| gps::pair_len(s, true))
         && !next_is(len, |x| x.is_ascii_digit())
+        && !in_tuple(b, i, i + len)
     {
         push(
             out,
@@ -201,16 +202,47 @@ fn scan_at(
     token_len.max(1)
 }
 
+/// Whether the number pair at `start..end` is part of a longer number tuple (an accelerometer's
+/// `x,y,z`), which a position never is.
+fn in_tuple(b: &[u8], start: usize, end: usize) -> bool {
+    let number_at = |i: usize| {
+        b.get(i).is_some_and(u8::is_ascii_digit)
+            || (b.get(i) == Some(&b'-') && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+    };
+    let mut after = end;
+    if b.get(after) == Some(&b',') {
+        after += 1;
+        while b.get(after) == Some(&b' ') {
+            after += 1;
+        }
+        if number_at(after) {
+            return true;
+        }
+    }
+    let mut before = start;
+    // A sign before the first digit belongs to the number.
+    if before > 0 && b.get(before - 1) == Some(&b'-') {
+        before -= 1;
+    }
+    while before > 0 && b.get(before - 1) == Some(&b' ') {
+        before -= 1;
+    }
+    before >= 2
+        && b.get(before - 1) == Some(&b',')
+        && b.get(before - 2).is_some_and(u8::is_ascii_digit)
+}
+
 /// Separators allowed between groups of a number or identifier.
 const fn is_group_sep(b: u8) -> bool {
     matches!(b, b' ' | b'-' | b'.' | b'/')
 }
 
 /// Alphanumeric groups separated by single separators, starting at `s[0]`: end of each group.
-fn group_ends(s: &[u8]) -> Vec<usize> {
-    let mut ends = Vec::new();
+fn group_ends(s: &[u8]) -> ([usize; MAX_GROUPS], usize) {
+    let mut ends = [0; MAX_GROUPS];
+    let mut count = 0;
     let mut pos = usize::from(s.first() == Some(&b'+'));
-    while pos < s.len() && ends.len() < 10 && pos < 48 {
+    while pos < s.len() && count < MAX_GROUPS && pos < 48 {
         let len = s.get(pos..).map_or(0, |r| {
             r.iter()
                 .take(34)
@@ -221,7 +253,10 @@ fn group_ends(s: &[u8]) -> Vec<usize> {
             break;
         }
         pos += len;
-        ends.push(pos);
+        if let Some(slot) = ends.get_mut(count) {
+            *slot = pos;
+        }
+        count += 1;
         if !s.get(pos).is_some_and(|&x| is_group_sep(x))
             || !s.get(pos + 1).is_some_and(u8::is_ascii_alphanumeric)
         {
@@ -229,8 +264,11 @@ fn group_ends(s: &[u8]) -> Vec<usize> {
         }
         pos += 1;
     }
-    ends
+    (ends, count)
 }
+
+/// Most groups a grouped value is made of.
+const MAX_GROUPS: usize = 10;
 
 /// Numbers and identifiers made of groups: cards, IMEIs, IBANs, national IDs, phones.
 #[expect(
@@ -285,36 +323,40 @@ fn grouped_value(s: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> 
             }
         }
     }
-    let ends = group_ends(s);
+    let (ends, count) = group_ends(s);
+    let ends = ends.get(..count).unwrap_or_default();
     for &end in ends.iter().rev() {
         if s.get(end).is_some_and(u8::is_ascii_alphanumeric) {
             continue;
         }
         let text = s.get(..end)?;
-        let compact: Vec<u8> = text
-            .iter()
-            .copied()
-            .filter(u8::is_ascii_alphanumeric)
-            .collect();
+        // At most 48 bytes: a fixed buffer, no allocation per token.
+        let mut buffer = [0_u8; 48];
+        let mut filled = 0;
+        for (slot, &c) in buffer
+            .iter_mut()
+            .zip(text.iter().filter(|c| c.is_ascii_alphanumeric()))
+        {
+            *slot = c;
+            filled += 1;
+        }
+        let compact = buffer.get(..filled).unwrap_or_default();
         if compact.len() < 9 {
             break;
         }
         let digits_only = compact.iter().all(u8::is_ascii_digit);
-        let single_sep = text
-            .iter()
-            .filter(|x| !x.is_ascii_alphanumeric())
-            .collect::<Vec<_>>()
-            .windows(2)
-            .all(|w| w[0] == w[1]);
+        let mut separators = text.iter().filter(|x| !x.is_ascii_alphanumeric());
+        let first_sep = separators.next();
+        let single_sep = separators.all(|x| Some(x) == first_sep);
         if digits_only && single_sep && !text.contains(&b'.') && !text.contains(&b'/') {
             if compact.len() == 15
-                && financial::valid_imei(&compact)
+                && financial::valid_imei(compact)
                 && financial::imei_grouping(text)
             {
                 push(out, DataType::Imei, i..i + end, Strength::Strong, None);
                 return Some(end);
             }
-            if financial::valid_card(&compact) && financial::card_grouping(text) {
+            if financial::valid_card(compact) && financial::card_grouping(text) {
                 push(
                     out,
                     DataType::CreditCard,
@@ -328,7 +370,7 @@ fn grouped_value(s: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> 
         if !digits_only
             && compact.len() >= 15
             && compact.iter().take(2).all(u8::is_ascii_uppercase)
-            && financial::valid_iban(&compact)
+            && financial::valid_iban(compact)
         {
             push(
                 out,
@@ -384,6 +426,13 @@ mod tests {
         assert!(got.contains(&(DataType::CreditCard, "4111 1111 1111 1111".into())));
         assert!(got.contains(&(DataType::Iban, "DE89 3704 0044 0532 0130 00".into())));
         assert!(got.contains(&(DataType::Phone, "+49 30 901820".into())));
+    }
+
+    #[test]
+    fn positions_not_sensor_tuples() {
+        assert_eq!(found("pos=59.73261,22.07267 ok").len(), 1);
+        assert!(found("acc=-1.625572,-1.637138,9.427413").is_empty());
+        assert!(found("acc=9.427413,-1.625572,-1.637138").is_empty());
     }
 
     #[test]
