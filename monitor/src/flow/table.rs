@@ -721,6 +721,138 @@ mod tests {
         assert_eq!(view(&table, k).protocol, Protocol::Tls);
     }
 
+    const EMAIL: &[u8] = b"jane.doe@example.com";
+
+    fn post_with_email() -> Vec<u8> {
+        let body = [
+            &b"{\"device\":\"th-7\",\"owner_email\":\""[..],
+            EMAIL,
+            b"\"}",
+        ]
+        .concat();
+        let head = format!(
+            "POST /v1/telemetry HTTP/1.1\r\nHost: ingest.example.test\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        [head.as_bytes(), &body].concat()
+    }
+
+    fn position(haystack: &[u8], needle: &[u8]) -> usize {
+        haystack
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .expect("present")
+    }
+
+    #[test]
+    fn clear_text_split_over_packets_is_scanned_as_one_stream() {
+        let (e, mut table) = (engine(), FlowTable::new(FlowTableConfig::default()));
+        let k = key("10.1.0.1:50001", "10.1.0.9:80");
+        let request = post_with_email();
+        let at = position(&request, EMAIL);
+        // Inside the domain: neither side alone is an address.
+        let cut = at + 12;
+        table.ingest(sample(k, 0, SYN, b"", t(0)), &e);
+        let first = table.ingest(sample(k, 1, PSH_ACK, &request[..cut], t(0)), &e);
+        let second = table.ingest(
+            sample(
+                k,
+                1 + u32::try_from(cut).unwrap(),
+                PSH_ACK,
+                &request[cut..],
+                t(0),
+            ),
+            &e,
+        );
+        let found: Vec<_> = first
+            .detections
+            .iter()
+            .chain(&second.detections)
+            .map(|d| &d.finding)
+            .collect();
+        let email = found
+            .iter()
+            .find(|f| f.data_type == monitor_detect::DataType::Email)
+            .expect("the address straddling two packets is found");
+        assert_eq!(
+            (email.start, email.end),
+            (at, at + EMAIL.len()),
+            "absolute stream offsets"
+        );
+        assert!(!email.evidence.contains("jane.doe"), "evidence is redacted");
+        let event = second
+            .detections
+            .first()
+            .expect("reported with the completing packet");
+        assert_eq!(
+            (event.flow.protocol, event.flow.sender_role),
+            (Protocol::Http, Role::Client)
+        );
+    }
+
+    #[test]
+    fn a_gap_keeps_the_scanner_from_joining_the_two_sides() {
+        let (e, mut table) = (engine(), FlowTable::new(FlowTableConfig::default()));
+        let k = key("10.1.0.1:50001", "10.1.0.9:80");
+        let request = post_with_email();
+        // Inside the domain: neither side alone is an address.
+        let cut = position(&request, EMAIL) + 12;
+        table.ingest(sample(k, 0, SYN, b"", t(0)), &e);
+        let first = table.ingest(sample(k, 1, PSH_ACK, &request[..cut], t(0)), &e);
+        // The rest arrives as a periodic sample after 1000 unsampled bytes.
+        let mut rest = sample(
+            k,
+            1001 + u32::try_from(cut).unwrap(),
+            PSH_ACK,
+            &request[cut..],
+            t(1),
+        );
+        rest.kind = SampleKind::Periodic;
+        let second = table.ingest(rest, &e);
+        let emails = first
+            .detections
+            .iter()
+            .chain(&second.detections)
+            .filter(|d| d.finding.data_type == monitor_detect::DataType::Email)
+            .count();
+        assert_eq!(emails, 0);
+        assert_eq!(table.stats().gaps, 1);
+    }
+
+    #[test]
+    fn tls_records_are_never_scanned() {
+        let e = engine();
+        let record = [
+            &[23u8, 3, 3, 0, 40][..],
+            b"contact: ",
+            EMAIL,
+            b" ...........",
+        ]
+        .concat();
+        // Control: the same bytes on a stream of unknown protocol are scanned and found.
+        let mut table = FlowTable::new(FlowTableConfig::default());
+        let plain = key("10.1.0.1:50002", "10.1.0.9:9000");
+        let bare = [&b"contact: "[..], EMAIL, b" ..........."].concat();
+        let found = table
+            .ingest(sample(plain, 1, PSH_ACK, &bare, t(0)), &e)
+            .detections;
+        assert!(
+            found
+                .iter()
+                .any(|d| d.finding.data_type == monitor_detect::DataType::Email)
+        );
+
+        let tls = key("10.1.0.1:50001", "10.1.0.9:443");
+        table.ingest(sample(tls, 0, SYN, b"", t(0)), &e);
+        let hello = table.ingest(sample(tls, 1, PSH_ACK, TLS13_CLIENT, t(0)), &e);
+        let next = 1 + u32::try_from(TLS13_CLIENT.len()).unwrap();
+        let data = table.ingest(sample(tls, next, PSH_ACK, &record, t(0)), &e);
+        assert!(hello.detections.is_empty());
+        assert!(data.detections.is_empty());
+        assert_eq!(view(&table, tls).protocol, Protocol::Tls);
+    }
+
     #[test]
     fn debug_output_holds_no_payload() {
         let (e, mut table) = (engine(), FlowTable::new(FlowTableConfig::default()));
