@@ -466,6 +466,7 @@ fn len_u64(len: usize) -> u64 {
 mod tests {
     use bytes::Bytes;
     use monitor_detect::EngineConfig;
+    use proptest::prelude::*;
 
     use super::*;
     use crate::model::{Protocol, Role, SampleKind, TcpMeta, TlsVersion, Transport};
@@ -854,6 +855,36 @@ mod tests {
     }
 
     #[test]
+    fn udp_datagrams_are_scanned_one_by_one() {
+        let (e, mut table) = (engine(), FlowTable::new(FlowTableConfig::default()));
+        let mut k = key("10.1.0.1:50001", "10.1.0.9:5683");
+        k.transport = Transport::Udp;
+        let datagram = |payload: &[u8]| PacketSample {
+            key: k,
+            at: t(0),
+            tcp: None,
+            wire_len: u32::try_from(payload.len()).unwrap(),
+            payload: Bytes::copy_from_slice(payload),
+            kind: SampleKind::Head,
+        };
+        let whole = table
+            .ingest(datagram(&[b"to=", EMAIL].concat()), &e)
+            .detections;
+        assert_eq!(whole.len(), 1);
+        assert_eq!(
+            (whole[0].finding.start, whole[0].finding.end),
+            (3, 3 + EMAIL.len())
+        );
+        let first = table.ingest(datagram(&EMAIL[..12]), &e).detections;
+        let second = table.ingest(datagram(&EMAIL[12..]), &e).detections;
+        assert!(
+            first.is_empty() && second.is_empty(),
+            "datagrams are not joined"
+        );
+        assert_eq!(view(&table, k).sender_role, Role::Client);
+    }
+
+    #[test]
     fn debug_output_holds_no_payload() {
         let (e, mut table) = (engine(), FlowTable::new(FlowTableConfig::default()));
         let k = key("10.1.0.1:50001", "10.1.0.9:80");
@@ -869,5 +900,32 @@ mod tests {
         let text = format!("{table:?}");
         assert!(!text.contains("jane"), "{text}");
         assert!(text.contains("entries: 1"), "{text}");
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_samples_keep_the_table_bounded(
+            samples in proptest::collection::vec(
+                (0u8..6, any::<u32>(), any::<u8>(), proptest::collection::vec(any::<u8>(), 0..200), 0u64..200),
+                0..80,
+            ),
+        ) {
+            let e = engine();
+            let config = FlowTableConfig { max_entries: 4, ..Default::default() };
+            let mut table = FlowTable::new(config);
+            for (which, seq, flags, payload, secs) in samples {
+                let port = 50_000 + u16::from(which / 2);
+                let mut k = key(&format!("10.1.0.1:{port}"), "10.1.0.9:443");
+                if which % 2 == 1 {
+                    k = k.reversed();
+                }
+                table.ingest(sample(k, seq, flags, &payload, t(secs)), &e);
+                prop_assert!(table.len() <= 4);
+            }
+            let stats = table.stats();
+            prop_assert_eq!(stats.entries, table.snapshot().len());
+            table.expire(t(10_000));
+            prop_assert!(table.is_empty());
+        }
     }
 }
