@@ -4,6 +4,32 @@
 //! only place where detection lives: the daemon, the CLI (`monitor scan`) and the benchmarks all
 //! call it. It never needs the kernel and never stores a raw value: a [`Finding`] carries a byte
 //! span into the caller's input and a redacted `evidence` string.
+//!
+//! How a payload is scanned ([`Engine::scan`]):
+//!
+//! 1. **Framing** (`decode::framing`, `decode::inflate`): an HTTP message is split into head and
+//!    body; a chunked body is de-chunked and a gzip/deflate body inflated (bounded); AMQP body
+//!    frames are joined. Every decoded byte keeps the wire span it came from (`text`), so
+//!    findings always point at the caller's bytes.
+//! 2. **Patterns** (`patterns`): values that prove themselves by shape and check digits are
+//!    found anywhere (e-mail, IBAN, card, IMEI, IPs, MAC, JWT, international phone numbers,
+//!    formatted national IDs, coordinates), working only at token starts.
+//! 3. **Fields** (`fields`): `name -> value` pairs are extracted from JSON, forms and query
+//!    strings, header/YAML lines, CSV (with a header row, or by inferring column kinds), SQL,
+//!    Redis (RESP, inline, MONITOR), XML, multipart and msgpack. Field names are classified in
+//!    several languages (`keywords`).
+//! 4. **Context** (`engine`): each pattern candidate is judged by the field it sits in or the
+//!    words before it (a version quad under `fw` is not an address, a Luhn-valid number under
+//!    `order_id` is not a card); the field name decides the types that have no checksum (names,
+//!    birth dates, street addresses, national-format phones, lat/lon pairs).
+//! 5. **Nested encodings**: escaped values (URL, JSON, SQL/CSV quotes, XML entities, RFC 2047,
+//!    STOMP) and base64 runs are decoded and scanned again with the field's context, within
+//!    `EngineConfig` bounds.
+//! 6. **Resolution**: overlapping findings are resolved by confidence, then
+//!    `EngineConfig::min_confidence` applies.
+//!
+//! [`StreamScanner`] does the same over a byte stream fed chunk by chunk, and [`eval`] reads the
+//! labelled corpus, writes predictions and scores them.
 
 #[cfg(feature = "bench-corpus")]
 pub mod bench_corpus;
