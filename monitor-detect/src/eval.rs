@@ -58,14 +58,27 @@ struct RawRecord {
     template: Option<String>,
 }
 
-/// One corpus record with its payload bytes.
-#[derive(Clone, Debug)]
+/// One corpus record with its payload bytes. `Debug` leaves the payload out: it holds
+/// personal values.
+#[derive(Clone)]
 pub struct Record {
     pub id: String,
     pub protocol: Option<String>,
     pub template: Option<String>,
     pub payload: Vec<u8>,
     pub labels: Vec<Label>,
+}
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Record")
+            .field("id", &self.id)
+            .field("protocol", &self.protocol)
+            .field("template", &self.template)
+            .field("payload_len", &self.payload.len())
+            .field("labels", &self.labels.len())
+            .finish()
+    }
 }
 
 /// One predicted span.

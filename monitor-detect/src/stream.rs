@@ -4,8 +4,9 @@ use crate::{DataType, Engine, Finding};
 
 /// Scans a byte stream chunk by chunk. Keeps the tail of the previous chunk so that a value
 /// straddling two contiguous chunks is found, reports each match once, and forgets the tail when
-/// a gap (lost or skipped bytes) is seen. Findings carry absolute stream offsets.
-#[derive(Debug, Default)]
+/// a gap (lost or skipped bytes) is seen. Findings carry absolute stream offsets. `Debug` shows
+/// offsets only, never the carried bytes.
+#[derive(Default)]
 pub struct StreamScanner {
     /// Tail of the bytes fed so far (at most `EngineConfig::stream_carry_bytes`).
     carry: Vec<u8>,
@@ -15,6 +16,17 @@ pub struct StreamScanner {
     next_offset: Option<u64>,
     /// Findings already reported that reach into the carried tail: (type, start, end).
     reported: Vec<(DataType, u64, u64)>,
+}
+
+impl std::fmt::Debug for StreamScanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamScanner")
+            .field("carry_len", &self.carry.len())
+            .field("carry_offset", &self.carry_offset)
+            .field("next_offset", &self.next_offset)
+            .field("reported", &self.reported.len())
+            .finish()
+    }
 }
 
 impl StreamScanner {

@@ -27,8 +27,7 @@ impl SpanMap {
     }
 }
 
-/// Bytes to scan plus where they came from.
-#[derive(Debug)]
+/// Bytes to scan plus where they came from. No `Debug`: the bytes are payload.
 pub(crate) struct Text<'a> {
     pub bytes: Cow<'a, [u8]>,
     /// `None`: byte `i` is payload byte `i`.
