@@ -867,7 +867,8 @@ fn is_json_number(bytes: &[u8], span: &Range<usize>) -> bool {
 /// A field name as text, URL-decoded (`customer%5Bemail%5D` reads `customer[email]`).
 fn key_name(raw: &[u8]) -> std::borrow::Cow<'_, str> {
     let raw = raw.get(..raw.len().min(128)).unwrap_or_default();
-    match escapes::url_decode(raw) {
+    // JSON keys may be escaped too (`"Stra\u00dfe"`).
+    match escapes::url_decode(raw).or_else(|| escapes::json_unescape(raw)) {
         Some((decoded, _)) => {
             std::borrow::Cow::Owned(String::from_utf8_lossy(&decoded).into_owned())
         }

@@ -471,6 +471,41 @@ const PHONE_WORDS: &[&str] = &[
     "komorka",
     "numtel",
 ];
+/// Word beginnings that mark a phone number in compound field names.
+const PHONE_STEMS: &[&str] = &[
+    "phone",
+    "telefo",
+    "telepho",
+    "téléph",
+    "teleph",
+    "mobiel",
+    "mobilnr",
+    "mobilnum",
+    "handy",
+    "msisdn",
+    "whatsapp",
+    "cellul",
+    "cellphone",
+    "móvil",
+    "movil",
+];
+
+/// Word endings that mark a postal address in compound field names (`Lieferadresse`,
+/// `postadres`, `homeaddress`).
+const ADDRESS_SUFFIXES: &[&str] = &[
+    "adresse",
+    "adres",
+    "adress",
+    "address",
+    "straße",
+    "strasse",
+    "straat",
+    "anschrift",
+    "indirizzo",
+    "direccion",
+    "dirección",
+];
+
 const NATIONAL_ID_WORDS: &[&str] = &[
     "ssn",
     "nationalid",
@@ -823,7 +858,7 @@ fn classify_uncached(name: &str, parent: Option<&str>) -> FieldKind {
 )]
 fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
     let is = |list: &[&str]| any_word(w, list) || list.contains(&joined);
-    if is(&[
+    if (is(&[
         "email",
         "mail",
         "emailaddress",
@@ -836,7 +871,10 @@ fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
         "cc",
         "sender",
         "replyto",
-    ]) && !is(&["name"])
+    ]) || joined.starts_with("email")
+        || joined.ends_with("email")
+        || joined.starts_with("mailadres"))
+        && !is(&["name"])
     {
         return FieldKind::Email;
     }
@@ -902,7 +940,8 @@ fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
     {
         return FieldKind::DateOfBirth;
     }
-    if is(PHONE_WORDS) {
+    // Compounds (`telefoonnummer`, `handynummer`, `mobilePhone`) share a stem.
+    if is(PHONE_WORDS) || any_prefix(w, PHONE_STEMS) {
         return FieldKind::Phone;
     }
     if is(&[
@@ -953,7 +992,11 @@ fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
         }
         return FieldKind::FullName;
     }
-    if is(ADDRESS_WORDS) && !is(NOT_POSTAL_WORDS) {
+    let address_compound = w
+        .iter()
+        .any(|word| ADDRESS_SUFFIXES.iter().any(|suffix| word.ends_with(suffix)));
+    if (is(ADDRESS_WORDS) || address_compound) && !is(NOT_POSTAL_WORDS) && !joined.contains("mail")
+    {
         return FieldKind::Address;
     }
     if (is(&["line1", "line", "street"]) || joined == "line1")
@@ -1011,6 +1054,10 @@ mod tests {
             ("national_id", FieldKind::NationalId),
             ("lng", FieldKind::Longitude),
             ("created_at", FieldKind::OtherDate),
+            ("telefoonnummer", FieldKind::Phone),
+            ("Handynummer", FieldKind::Phone),
+            ("Lieferadresse", FieldKind::Address),
+            ("emailadresse", FieldKind::Email),
         ] {
             assert_eq!(classify(name, None), kind, "{name}");
         }
