@@ -476,9 +476,24 @@ impl Generator {
         )
     }
 
-    fn sensor_json(&mut self) -> String {
+    /// An HTTP `Date` header value (IMF-fixdate). Weekday and day need not agree: nobody checks.
+    fn http_date(&mut self) -> String {
+        let r = &mut self.rng;
+        format!(
+            "{}, {:02} {} 2026 {:02}:{:02}:{:02} GMT",
+            r.pick(&["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]),
+            r.range(1, 29),
+            r.pick(&[
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+            ]),
+            r.range(0, 24),
+            r.range(0, 60),
+            r.range(0, 60)
+        )
+    }
+
+    fn sensor_json(&mut self, device: &str) -> String {
         let ts = self.epoch_ms();
-        let device = self.device();
         let r = &mut self.rng;
         format!(
             r#"{{"ts":{ts},"device":"{device}","seq":{},"temp_c":{},"rh":{},"pressure_hpa":{},"battery_v":{},"rssi":-{},"fw":"{}.{}.{}","status":"{}"}}"#,
@@ -503,7 +518,7 @@ impl Generator {
                 let device = self.device();
                 (
                     format!("plants/site-{site}/line-{line}/{device}/telemetry"),
-                    self.sensor_json(),
+                    self.sensor_json(&device),
                 )
             }
             Some(p) => match self.rng.range(0, 3) {
@@ -652,7 +667,11 @@ impl Generator {
             None => {
                 let device = self.device();
                 let key = self.rng.hex(40);
-                let body = format!("[{},{}]", self.sensor_json(), self.sensor_json());
+                let body = format!(
+                    "[{},{}]",
+                    self.sensor_json(&device),
+                    self.sensor_json(&device)
+                );
                 (
                     "POST",
                     format!("/api/v2/devices/{device}/telemetry"),
@@ -689,7 +708,7 @@ impl Generator {
                 _ => {
                     let jwt = self.jwt(p);
                     let device = self.device();
-                    let body = self.sensor_json();
+                    let body = self.sensor_json(&device);
                     (
                         "POST",
                         format!("/api/v2/devices/{device}/telemetry"),
@@ -737,7 +756,7 @@ impl Generator {
                 p.ipv4
             ),
         };
-        let date = self.iso_time();
+        let date = self.http_date();
         format!(
             "HTTP/1.1 200 OK\r\nDate: {date}\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nX-Trace-Id: {}\r\nContent-Length: {}\r\n\r\n{body}",
             self.rng.digits(19),
