@@ -751,7 +751,7 @@ fn refine_kind(bytes: &[u8], c: &Candidate, kind: FieldKind) -> FieldKind {
     );
     let ask = match c.data_type {
         DataType::Ipv4 | DataType::Ipv6 => kind != FieldKind::Ip,
-        DataType::Phone => c.strength == Strength::NeedsContext && kind != FieldKind::Phone,
+        DataType::Phone => c.strength == Strength::NeedsContext && generic,
         DataType::NationalId => c.strength == Strength::NeedsContext && generic,
         _ => false,
     };
@@ -767,9 +767,11 @@ fn refine_kind(bytes: &[u8], c: &Candidate, kind: FieldKind) -> FieldKind {
 /// What the word(s) just before `at` say (for values in free text: `sms to 0170...`).
 fn preceding_kind(bytes: &[u8], at: usize) -> FieldKind {
     let window = bytes.get(at.saturating_sub(40)..at).unwrap_or_default();
-    let mut words: Vec<String> = Vec::new();
+    // Up to two words, nearest first; they are ASCII, so borrowed without copying.
+    let mut words: [&str; 2] = ["", ""];
+    let mut count = 0;
     let mut end = window.len();
-    for _ in 0..2 {
+    while count < 2 {
         while end > 0
             && window
                 .get(end - 1)
@@ -780,7 +782,7 @@ fn preceding_kind(bytes: &[u8], at: usize) -> FieldKind {
                 .is_some_and(|&c| c == b'\n' || c == b'/' || c == b'.')
             {
                 // A product token (`Chrome/1.2.3.4`) or end of sentence: stop here.
-                if words.is_empty() && window.get(end - 1) == Some(&b'/') {
+                if count == 0 && window.get(end - 1) == Some(&b'/') {
                     return FieldKind::Version;
                 }
                 break;
@@ -797,11 +799,13 @@ fn preceding_kind(bytes: &[u8], at: usize) -> FieldKind {
         if start == end {
             break;
         }
-        words
-            .push(String::from_utf8_lossy(window.get(start..end).unwrap_or_default()).into_owned());
+        if let Some(slot) = words.get_mut(count) {
+            *slot = std::str::from_utf8(window.get(start..end).unwrap_or_default()).unwrap_or("");
+        }
+        count += 1;
         end = start;
     }
-    for w in &words {
+    for w in words.iter().take(count) {
         let kind = keywords::classify(w, None);
         if !matches!(
             kind,

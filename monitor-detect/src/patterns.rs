@@ -96,6 +96,28 @@ fn scan_at(
 ) -> usize {
     let s = b.get(i..).unwrap_or_default();
     let c = s.first().copied().unwrap_or(0);
+    // Alphanumeric length of this token, and whether it holds a digit: one pass decides most
+    // tokens. A short word without digits can only begin a value if the value goes on past it
+    // (`ee:dc:...`, `fe80::1`, `aabb.ccdd.eeff`, `AB 12 34 56 C`).
+    let mut token_len = 0;
+    let mut has_digit = false;
+    for &x in s {
+        if !x.is_ascii_alphanumeric() {
+            break;
+        }
+        has_digit |= x.is_ascii_digit();
+        token_len += 1;
+    }
+    if token_len > 0 && token_len < 8 && !has_digit {
+        let continues = match s.get(token_len) {
+            Some(b':' | b'-' | b'.') => true,
+            Some(b' ') => s.get(token_len + 1).is_some_and(u8::is_ascii_digit),
+            _ => false,
+        };
+        if !continues {
+            return token_len;
+        }
+    }
     if s.starts_with(b"eyJ")
         && let Some((len, claims)) = jwt::jwt_at(s)
     {
@@ -110,8 +132,6 @@ fn scan_at(
         }
         return len;
     }
-    // Alphanumeric length of this token: used to skip it and to rule out patterns cheaply.
-    let token_len = s.iter().take_while(|x| x.is_ascii_alphanumeric()).count();
     // A base64 run of MIN_BASE64_RUN characters has a long alphanumeric stretch at its start in
     // all but contrived cases; checking that first keeps ordinary words cheap.
     if token_len >= 8
