@@ -751,8 +751,7 @@ fn refine_kind(bytes: &[u8], c: &Candidate, kind: FieldKind) -> FieldKind {
     );
     let ask = match c.data_type {
         DataType::Ipv4 | DataType::Ipv6 => kind != FieldKind::Ip,
-        DataType::Phone => c.strength == Strength::NeedsContext && generic,
-        DataType::NationalId => c.strength == Strength::NeedsContext && generic,
+        DataType::Phone | DataType::NationalId => c.strength == Strength::NeedsContext && generic,
         _ => false,
     };
     if !ask {

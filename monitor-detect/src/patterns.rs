@@ -88,6 +88,10 @@ fn push(
 }
 
 /// Tries every pattern at token start `i`; returns how many bytes to skip.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the order of the pattern tries matters and reads best in one place"
+)]
 fn scan_at(
     b: &[u8],
     i: usize,
