@@ -1024,6 +1024,59 @@ fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
     FieldKind::Other
 }
 
+/// What the word(s) just before `at` say (for values in free text: `sms to 0170...`).
+pub(crate) fn preceding_kind(bytes: &[u8], at: usize) -> FieldKind {
+    let window = bytes.get(at.saturating_sub(40)..at).unwrap_or_default();
+    // Up to two words, nearest first; they are ASCII, so borrowed without copying.
+    let mut words: [&str; 2] = ["", ""];
+    let mut count = 0;
+    let mut end = window.len();
+    while count < 2 {
+        while end > 0
+            && window
+                .get(end - 1)
+                .is_some_and(|&c| !c.is_ascii_alphanumeric() && !matches!(c, b'_' | b'-'))
+        {
+            if window
+                .get(end - 1)
+                .is_some_and(|&c| c == b'\n' || c == b'/' || c == b'.')
+            {
+                // A product token (`Chrome/1.2.3.4`) or end of sentence: stop here.
+                if count == 0 && window.get(end - 1) == Some(&b'/') {
+                    return FieldKind::Version;
+                }
+                break;
+            }
+            end -= 1;
+        }
+        let start = window.get(..end).map_or(0, |w| {
+            end - w
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+                .count()
+        });
+        if start == end {
+            break;
+        }
+        if let Some(slot) = words.get_mut(count) {
+            *slot = std::str::from_utf8(window.get(start..end).unwrap_or_default()).unwrap_or("");
+        }
+        count += 1;
+        end = start;
+    }
+    for w in words.iter().take(count) {
+        let kind = classify(w, None);
+        if !matches!(
+            kind,
+            FieldKind::Other | FieldKind::BusinessId | FieldKind::OtherDate | FieldKind::Email
+        ) {
+            return kind;
+        }
+    }
+    FieldKind::Other
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use crate::{
     DataType,
     decode::base64::is_base64_byte,
     detect::{email, financial, gps, jwt, national_id, network, phone},
+    keywords::{self, FieldKind},
 };
 
 /// How much a candidate can be trusted without field context.
@@ -218,7 +219,7 @@ fn scan_at(
         && b.get(i.wrapping_sub(2)).is_some_and(u8::is_ascii_digit);
     if !in_decimal
         && (c.is_ascii_digit() || c.is_ascii_uppercase() || c == b'+' || c == b'(')
-        && let Some(len) = grouped_value(s, i, out)
+        && let Some(len) = grouped_value(b, i, out)
     {
         return len;
     }
@@ -299,7 +300,8 @@ const MAX_GROUPS: usize = 10;
     clippy::too_many_lines,
     reason = "the grouped types share one walk over group boundaries"
 )]
-fn grouped_value(s: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> {
+fn grouped_value(b: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> {
+    let s = b.get(i..).unwrap_or_default();
     // Every value made of groups holds at least 6 digits within its first 48 bytes; most
     // capitalised words and short numbers stop here without further work.
     // IBANs, national IDs with letters and all numbers have a digit within their first 7 bytes.
@@ -336,7 +338,8 @@ fn grouped_value(s: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> 
                     );
                     return Some(len);
                 }
-            } else if phone::phone_shape(text) {
+            } else if phone::phone_shape(text) && keywords::preceding_kind(b, i) == FieldKind::Phone
+            {
                 push(
                     out,
                     DataType::Phone,
