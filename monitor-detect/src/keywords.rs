@@ -819,15 +819,13 @@ pub(crate) fn is_bare_id_key(name: &str) -> bool {
 /// Classifies a field name. `parent` is the enclosing object or topic, used when the name alone
 /// is generic (`line1` inside `shippingAddress`, `first` inside `name`).
 pub(crate) fn classify(name: &str, parent: Option<&str>) -> FieldKind {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-
     /// Distinct field names per thread remembered; payloads repeat the same few names.
     const CACHE_LIMIT: usize = 4096;
     thread_local! {
         static CACHE: std::cell::RefCell<std::collections::HashMap<u64, FieldKind>> =
             std::cell::RefCell::new(std::collections::HashMap::new());
     }
-    let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one((name, parent));
+    let hash = crate::fnv::hash_one((name, parent));
     if let Some(kind) = CACHE.with(|c| c.borrow().get(&hash).copied()) {
         return kind;
     }

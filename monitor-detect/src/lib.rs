@@ -41,6 +41,7 @@ mod engine;
 mod error;
 pub mod eval;
 mod fields;
+mod fnv;
 mod keywords;
 mod patterns;
 mod redact;

@@ -20,78 +20,90 @@ pub(crate) fn identify(text: &[u8], hint: Option<&str>) -> Option<NationalId> {
     if text.len() < 9 || text.len() > 24 {
         return None;
     }
-    let compact: Vec<u8> = text
+    // At most 24 bytes: fixed buffers, no allocation per candidate.
+    let mut buffer = [0_u8; 24];
+    let mut filled = 0;
+    let kept = text
         .iter()
-        .copied()
-        .filter(|b| !matches!(b, b' ' | b'-' | b'.' | b'/' | b'+'))
-        .map(|b| b.to_ascii_uppercase())
-        .collect();
+        .filter(|b| !matches!(b, b' ' | b'-' | b'.' | b'/' | b'+'));
+    for (slot, b) in buffer.iter_mut().zip(kept) {
+        *slot = b.to_ascii_uppercase();
+        filled += 1;
+    }
+    let compact = buffer.get(..filled).unwrap_or_default();
     let separated = compact.len() != text.len();
     let digits_only = compact.iter().all(u8::is_ascii_digit);
-    let mut found: Vec<NationalId> = Vec::new();
-    let mut push = |scheme, strong| found.push(NationalId { scheme, strong });
-    if compact.len() == 16 && codice_fiscale(&compact) {
+    let mut found = [None::<NationalId>; 4];
+    let mut count = 0;
+    let mut push = |scheme, strong| {
+        if let Some(slot) = found.get_mut(count) {
+            *slot = Some(NationalId { scheme, strong });
+            count += 1;
+        }
+    };
+    if compact.len() == 16 && codice_fiscale(compact) {
         push("IT_CODICE_FISCALE", true);
     }
     if compact.len() == 9 && !digits_only {
-        if dni(&compact) {
+        if dni(compact) {
             push("ES_DNI", true);
         }
-        if nie(&compact) {
+        if nie(compact) {
             push("ES_NIE", true);
         }
-        if nino(&compact) {
+        if nino(compact) {
             push("GB_NINO", true);
         }
     }
     if digits_only {
         match compact.len() {
             9 => {
-                if ssn(&compact)
+                if ssn(compact)
                     && text.len() == 11
                     && text.get(3) == Some(&b'-')
                     && text.get(6) == Some(&b'-')
                 {
                     push("US_SSN", true);
                 }
-                if bsn(&compact) {
+                if bsn(compact) {
                     push("NL_BSN", text.get(4) == Some(&b'.'));
                 }
-                if ssn(&compact) && !separated {
+                if ssn(compact) && !separated {
                     push("US_SSN", false);
                 }
             }
             10 | 12 => {
-                if personnummer(&compact) {
+                if personnummer(compact) {
                     push("SE_PERSONNUMMER", separated);
                 }
-                if compact.len() == 10 && svnr(&compact) {
+                if compact.len() == 10 && svnr(compact) {
                     push("AT_SVNR", false);
                 }
             }
             11 => {
-                if steuer_id(&compact) {
+                if steuer_id(compact) {
                     push("DE_STEUER_ID", separated && text.get(2) == Some(&b' '));
                 }
-                if pesel(&compact) {
+                if pesel(compact) {
                     push("PL_PESEL", false);
                 }
-                if belgian_nn(&compact) {
+                if belgian_nn(compact) {
                     push("BE_NN", separated && text.get(2) == Some(&b'.'));
                 }
             }
-            13 | 15 if nir(&compact) => push("FR_NIR", separated),
+            13 | 15 if nir(compact) => push("FR_NIR", separated),
             _ => {}
         }
     } else if (compact.len() == 15 || compact.len() == 13)
         && compact.get(5..7).is_some_and(|d| d == b"2A" || d == b"2B")
-        && nir(&compact)
+        && nir(compact)
     {
         push("FR_NIR", separated);
     }
     let hinted = hint.and_then(|h| {
         found
             .iter()
+            .flatten()
             .find(|id| {
                 id.scheme
                     .get(..2)
@@ -99,7 +111,7 @@ pub(crate) fn identify(text: &[u8], hint: Option<&str>) -> Option<NationalId> {
             })
             .copied()
     });
-    hinted.or_else(|| found.first().copied())
+    hinted.or_else(|| found.iter().flatten().next().copied())
 }
 
 /// DE Steuerliche Identifikationsnummer: 11 digits, first not 0, one digit repeated (2 or 3

@@ -79,8 +79,6 @@ pub(crate) fn strip_extension(text: &[u8]) -> &[u8] {
 /// Validates a phone-shaped `text`; returns the region it is valid in. International forms are
 /// checked on their own; national forms against `regions`, in order.
 pub(crate) fn valid_phone(text: &[u8], regions: &[&str]) -> Option<String> {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-
     /// Numbers remembered per thread: the same subscribers recur in a flow's traffic, and a
     /// numbering-plan check costs microseconds.
     const MEMO_LIMIT: usize = 4096;
@@ -88,7 +86,7 @@ pub(crate) fn valid_phone(text: &[u8], regions: &[&str]) -> Option<String> {
         static MEMO: std::cell::RefCell<std::collections::HashMap<u64, Option<String>>> =
             std::cell::RefCell::new(std::collections::HashMap::new());
     }
-    let key = BuildHasherDefault::<DefaultHasher>::default().hash_one((text, regions));
+    let key = crate::fnv::hash_one((text, regions));
     if let Some(known) = MEMO.with(|m| m.borrow().get(&key).cloned()) {
         return known;
     }
