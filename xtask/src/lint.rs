@@ -12,6 +12,8 @@ pub fn run() -> anyhow::Result<()> {
     cargo(&[
         "clippy",
         "--workspace",
+        "--exclude",
+        "monitor-ebpf",
         "--all-targets",
         "--",
         "-D",

@@ -15,7 +15,7 @@ pub fn run() -> anyhow::Result<()> {
     // The end-to-end tests drive exactly the binary just built.
     let monitor = crate::demo::target_dir().join("debug/monitor");
     cargo_with_env(
-        &["test", "--workspace", "--no-fail-fast"],
+        &["test", "--workspace", "--exclude", "monitor-ebpf", "--no-fail-fast"],
         &[("MONITOR_BIN", monitor.as_os_str())],
     )
 }
