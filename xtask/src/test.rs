@@ -3,7 +3,11 @@
 //! kernel tests through BPF_PROG_TEST_RUN, and the end-to-end tests in network namespaces (these
 //! need root).
 
-use std::{ffi::OsStr, process::Command};
+use std::{
+    ffi::OsStr,
+    io::{BufRead as _, BufReader},
+    process::{Command, Stdio},
+};
 
 use anyhow::{Context as _, bail};
 
@@ -14,10 +18,92 @@ pub fn run() -> anyhow::Result<()> {
     cargo(&["build", "--package", "monitor", "--bins"])?;
     // The end-to-end tests drive exactly the binary just built.
     let monitor = crate::demo::target_dir().join("debug/monitor");
-    cargo_with_env(
-        &["test", "--workspace", "--exclude", "monitor-ebpf", "--no-fail-fast"],
-        &[("MONITOR_BIN", monitor.as_os_str())],
-    )
+    let args = [
+        "test",
+        "--workspace",
+        "--exclude",
+        "monitor-ebpf",
+        "--no-fail-fast",
+    ];
+    println!("xtask: cargo {}", args.join(" "));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut child = Command::new(cargo)
+        .args(args)
+        .env("MONITOR_BIN", &monitor)
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("running cargo test")?;
+    // Forward the output as it comes, and add up the test binaries' results: the last binaries
+    // cargo runs (doc tests) hold no test, so their closing line alone would say nothing.
+    let mut total = TestTotals::default();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.context("reading cargo test output")?;
+            println!("{line}");
+            total.add(&line);
+        }
+    }
+    let status = child.wait().context("waiting for cargo test")?;
+    println!(
+        "xtask test: {} passed, {} failed, {} skipped",
+        total.passed, total.failed, total.ignored
+    );
+    if !status.success() {
+        bail!("cargo test failed ({status})");
+    }
+    Ok(())
+}
+
+/// Sums of libtest's `test result:` lines.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct TestTotals {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl TestTotals {
+    fn add(&mut self, line: &str) {
+        let Some(rest) = line.strip_prefix("test result: ") else {
+            return;
+        };
+        for part in rest.split(';') {
+            let mut words = part.split_whitespace().rev();
+            let (Some(name), Some(count)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let Ok(count) = count.parse::<u64>() else {
+                continue;
+            };
+            match name {
+                "passed" => self.passed += count,
+                "failed" => self.failed += count,
+                "ignored" => self.ignored += count,
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adds_up_libtest_results() {
+        let mut t = TestTotals::default();
+        t.add("test result: ok. 134 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 5.90s");
+        t.add("test result: FAILED. 2 passed; 1 failed; 3 ignored; 0 measured; 0 filtered out");
+        t.add("running 3 tests");
+        assert_eq!(
+            t,
+            TestTotals {
+                passed: 136,
+                failed: 1,
+                ignored: 3
+            }
+        );
+    }
 }
 
 pub fn cargo(args: &[&str]) -> anyhow::Result<()> {
