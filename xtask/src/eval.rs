@@ -31,12 +31,14 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
+/// The shared labelled corpus beside the workspace.
+pub fn default_corpus() -> PathBuf {
+    workspace_root().join("../shared/corpus/pii-dev.jsonl")
+}
+
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let root = workspace_root();
-    let corpus = args
-        .corpus
-        .clone()
-        .unwrap_or_else(|| root.join("../shared/corpus/pii-dev.jsonl"));
+    let corpus = args.corpus.clone().unwrap_or_else(default_corpus);
     if !corpus.is_file() {
         bail!(
             "corpus {} not found: pass --corpus PATH (the labelled JSONL described in shared/corpus/README.md)",

@@ -18,6 +18,7 @@ pub fn run() -> anyhow::Result<()> {
     cargo(&["build", "--package", "monitor", "--bins"])?;
     // The end-to-end tests drive exactly the binary just built.
     let monitor = crate::demo::target_dir().join("debug/monitor");
+    accuracy(&monitor)?;
     let args = [
         "test",
         "--workspace",
@@ -52,6 +53,36 @@ pub fn run() -> anyhow::Result<()> {
         bail!("cargo test failed ({status})");
     }
     Ok(())
+}
+
+/// When the labelled corpus is beside the project (as in CI), `monitor scan --corpus` must keep
+/// meeting the accuracy targets: a regression guard, not a tuning loop.
+fn accuracy(monitor: &std::path::Path) -> anyhow::Result<()> {
+    let corpus = crate::eval::default_corpus();
+    if !corpus.is_file() {
+        println!(
+            "xtask: no labelled corpus at {}; accuracy check skipped",
+            corpus.display()
+        );
+        return Ok(());
+    }
+    let predictions = crate::demo::target_dir().join("eval-predictions.jsonl");
+    let status = Command::new(monitor)
+        .arg("scan")
+        .arg("--corpus")
+        .arg(&corpus)
+        .arg("--output")
+        .arg(&predictions)
+        .status()
+        .context("running monitor scan --corpus")?;
+    if !status.success() {
+        bail!("monitor scan --corpus failed ({status})");
+    }
+    crate::eval::run(&crate::eval::Args {
+        corpus: Some(corpus),
+        predictions: Some(predictions),
+        check: true,
+    })
 }
 
 /// Sums of libtest's `test result:` lines.
