@@ -61,6 +61,8 @@ struct EngineRun {
     bytes_per_pass: u64,
     passes: u32,
     seconds: f64,
+    /// The fastest pass: on a shared machine, the closest to the engine's own speed.
+    best_pass_seconds: f64,
     findings: u64,
     findings_by_type: BTreeMap<&'static str, u64>,
 }
@@ -177,10 +179,13 @@ fn measure_engine(engine: &Engine, records: &[&[u8]]) -> EngineRun {
     }
     let start = Instant::now();
     let mut passes = 0;
+    let mut best_pass_seconds = f64::INFINITY;
     while passes < ENGINE_MIN_PASSES || start.elapsed() < ENGINE_MIN_TIME {
+        let pass = Instant::now();
         for record in records {
             black_box(engine.scan(black_box(record)));
         }
+        best_pass_seconds = best_pass_seconds.min(pass.elapsed().as_secs_f64());
         passes += 1;
     }
     let seconds = start.elapsed().as_secs_f64();
@@ -189,6 +194,7 @@ fn measure_engine(engine: &Engine, records: &[&[u8]]) -> EngineRun {
         bytes_per_pass: records.iter().map(|r| r.len() as u64).sum(),
         passes,
         seconds,
+        best_pass_seconds,
         findings: findings_by_type.values().sum(),
         findings_by_type,
     }
@@ -303,7 +309,7 @@ fn print_table(rows: &[(Mix, EngineRun, EngineRun, PresidioRun)]) {
     );
     println!();
     println!(
-        "{:<6} {:<26} {:>8} {:>6} {:>12} {:>8} {:>9} {:>9}",
+        "{:<6} {:<26} {:>8} {:>6} {:>12} {:>8} {:>9} {:>9} {:>9}",
         "mix",
         "tool (records scanned)",
         "records",
@@ -311,6 +317,7 @@ fn print_table(rows: &[(Mix, EngineRun, EngineRun, PresidioRun)]) {
         "bytes",
         "seconds",
         "MB/s",
+        "best pass",
         "findings"
     );
     for (mix, full, subset, presidio) in rows {
@@ -319,7 +326,7 @@ fn print_table(rows: &[(Mix, EngineRun, EngineRun, PresidioRun)]) {
             ("monitor-detect (subset)", subset),
         ] {
             println!(
-                "{:<6} {:<26} {:>8} {:>6} {:>12} {:>8.3} {:>9.2} {:>9}",
+                "{:<6} {:<26} {:>8} {:>6} {:>12} {:>8.3} {:>9.2} {:>9.2} {:>9}",
                 mix.as_str(),
                 label,
                 run.records,
@@ -327,11 +334,12 @@ fn print_table(rows: &[(Mix, EngineRun, EngineRun, PresidioRun)]) {
                 run.bytes(),
                 run.seconds,
                 mb_per_s(run.bytes(), run.seconds),
+                mb_per_s(run.bytes_per_pass, run.best_pass_seconds),
                 run.findings
             );
         }
         println!(
-            "{:<6} {:<26} {:>8} {:>6} {:>12} {:>8.3} {:>9.3} {:>9}",
+            "{:<6} {:<26} {:>8} {:>6} {:>12} {:>8.3} {:>9.3} {:>9} {:>9}",
             mix.as_str(),
             "presidio (subset)",
             presidio.records,
@@ -339,12 +347,13 @@ fn print_table(rows: &[(Mix, EngineRun, EngineRun, PresidioRun)]) {
             presidio.bytes,
             presidio.seconds,
             mb_per_s(presidio.bytes, presidio.seconds),
+            "-",
             presidio.findings
         );
         let engine_rate = mb_per_s(subset.bytes(), subset.seconds);
         let presidio_rate = mb_per_s(presidio.bytes, presidio.seconds);
         println!(
-            "{:<6} ratio monitor-detect / presidio on the same subset: {:.1}x",
+            "{:<6} ratio monitor-detect / presidio on the same subset (MB/s over all passes): {:.1}x",
             mix.as_str(),
             engine_rate / presidio_rate
         );
@@ -380,9 +389,13 @@ fn write_results(
             serde_json::json!({
                 "mix": mix.as_str(),
                 "engine_all": { "records": full.records, "bytes": full.bytes(), "seconds": full.seconds,
-                    "mb_per_s": mb_per_s(full.bytes(), full.seconds), "findings": full.findings },
+                    "mb_per_s": mb_per_s(full.bytes(), full.seconds),
+                    "best_pass_mb_per_s": mb_per_s(full.bytes_per_pass, full.best_pass_seconds),
+                    "findings": full.findings },
                 "engine_subset": { "records": subset.records, "bytes": subset.bytes(), "seconds": subset.seconds,
-                    "mb_per_s": mb_per_s(subset.bytes(), subset.seconds), "findings": subset.findings },
+                    "mb_per_s": mb_per_s(subset.bytes(), subset.seconds),
+                    "best_pass_mb_per_s": mb_per_s(subset.bytes_per_pass, subset.best_pass_seconds),
+                    "findings": subset.findings },
                 "presidio_subset": { "records": presidio.records, "bytes": presidio.bytes, "seconds": presidio.seconds,
                     "mb_per_s": mb_per_s(presidio.bytes, presidio.seconds), "findings": presidio.findings },
                 "ratio": mb_per_s(subset.bytes(), subset.seconds) / mb_per_s(presidio.bytes, presidio.seconds),
