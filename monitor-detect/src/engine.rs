@@ -210,30 +210,34 @@ impl<'e> Scan<'e> {
         patterns::scan(bytes, &mut candidates, &mut runs);
         let fields = fields::extract(bytes);
         self.learn_regions(text, &candidates, &fields);
+        // Each field's name is decoded once and reused for its kind, its candidates and its
+        // field-decided detectors.
+        let keys: Vec<std::borrow::Cow<'_, str>> = fields
+            .iter()
+            .map(|f| key_name(text.get(f.key.clone())))
+            .collect();
         let kinds: Vec<FieldKind> = fields
             .iter()
-            .map(|f| {
+            .zip(&keys)
+            .map(|(f, key)| {
                 if let Some(kind) = f.kind_hint {
                     return kind;
                 }
-                let key = key_name(text.get(f.key.clone()));
                 let parent = f.parent.clone().map(|p| key_name(text.get(p)));
-                keywords::classify(&key, parent.as_deref())
+                keywords::classify(key, parent.as_deref())
             })
             .collect();
         for candidate in &candidates {
             let field = fields::field_around(&fields, &candidate.span);
-            let (kind, key) = match field.and_then(|i| fields.get(i).zip(kinds.get(i))) {
-                Some((f, &kind)) => (kind, Some(key_name(text.get(f.key.clone())).into_owned())),
-                None => outer.map_or((FieldKind::Other, None), |(k, name)| {
-                    (k, Some(name.to_owned()))
-                }),
+            let (kind, key) = match field.and_then(|i| keys.get(i).zip(kinds.get(i))) {
+                Some((key, &kind)) => (kind, Some(&**key)),
+                None => outer.map_or((FieldKind::Other, None), |(k, name)| (k, Some(name))),
             };
             let kind = refine_kind(bytes, candidate, kind);
-            self.judge(text, candidate, kind, key.as_deref());
+            self.judge(text, candidate, kind, key);
         }
-        for (field, &kind) in fields.iter().zip(&kinds) {
-            self.field(text, &fields, field, kind);
+        for ((field, &kind), key) in fields.iter().zip(&kinds).zip(&keys) {
+            self.field(text, &fields, field, kind, key);
         }
         self.free_text_names(text, &candidates);
         self.base64_runs(text, &runs);
@@ -271,6 +275,19 @@ impl<'e> Scan<'e> {
     }
 
     fn learn_regions(&mut self, text: &Text<'_>, candidates: &[Candidate], fields: &[Field]) {
+        /// Field names whose value ends in a country code.
+        const COUNTRY_KEYS: [&[u8]; 10] = [
+            b"country",
+            b"country_code",
+            b"countrycode",
+            b"land",
+            b"pays",
+            b"pais",
+            b"locale",
+            b"lang",
+            b"language",
+            b"nationality",
+        ];
         for c in candidates {
             match c.data_type {
                 DataType::Iban | DataType::Phone => {
@@ -295,20 +312,10 @@ impl<'e> Scan<'e> {
             }
         }
         for f in fields {
-            let key = text.get(f.key.clone()).to_ascii_lowercase();
-            if matches!(
-                key.as_slice(),
-                b"country"
-                    | b"country_code"
-                    | b"countrycode"
-                    | b"land"
-                    | b"pays"
-                    | b"pais"
-                    | b"locale"
-                    | b"lang"
-                    | b"language"
-                    | b"nationality"
-            ) {
+            let key = text.get(f.key.clone());
+            if (4..=12).contains(&key.len())
+                && COUNTRY_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+            {
                 let v = text.get(f.value.clone());
                 if let Some(cc) = v.get(v.len().saturating_sub(2)..)
                     && let Ok(cc) = std::str::from_utf8(cc)
@@ -501,8 +508,14 @@ impl<'e> Scan<'e> {
     }
 
     /// Field-decided detection on one field's value.
-    fn field(&mut self, text: &Text<'_>, fields: &[Field], field: &Field, kind: FieldKind) {
-        let key = key_name(text.get(field.key.clone())).into_owned();
+    fn field(
+        &mut self,
+        text: &Text<'_>,
+        fields: &[Field],
+        field: &Field,
+        kind: FieldKind,
+        key: &str,
+    ) {
         let value = text.get(field.value.clone());
         // Escaped values: decode, then scan the decoded form with this field's context.
         let decoded = match field.syntax {
@@ -528,10 +541,10 @@ impl<'e> Scan<'e> {
                 shifted.push(field.value.start + s..field.value.start + e);
             }
             let view = text.derive(bytes, &shifted);
-            self.text_in(&view, Some((kind, &key)));
+            self.text_in(&view, Some((kind, key)));
             let whole = 0..view.bytes.len();
             let hints = FieldHints::of(text, fields, field, kind);
-            self.whole_value(&view, whole, kind, Some(&key), field.syntax, hints);
+            self.whole_value(&view, whole, kind, Some(key), field.syntax, hints);
             return;
         }
         let hints = FieldHints::of(text, fields, field, kind);
@@ -539,7 +552,7 @@ impl<'e> Scan<'e> {
             text,
             field.value.clone(),
             kind,
-            Some(&key),
+            Some(key),
             field.syntax,
             hints,
         );
@@ -774,10 +787,12 @@ struct FieldHints {
 
 impl FieldHints {
     fn of(text: &Text<'_>, fields: &[Field], field: &Field, kind: FieldKind) -> Self {
-        let person_parent = field
-            .parent
-            .clone()
-            .is_some_and(|p| keywords::is_person_record(&key_name(text.get(p))));
+        // Only a bare `name` field asks whether its parent is a person record.
+        let person_parent = kind == FieldKind::FullName
+            && field
+                .parent
+                .clone()
+                .is_some_and(|p| keywords::is_person_record(&key_name(text.get(p))));
         Self {
             sibling: has_sibling(text, fields, field, kind),
             person_parent,

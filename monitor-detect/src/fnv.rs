@@ -26,6 +26,29 @@ impl Hasher for Fnv {
     }
 }
 
+/// Hasher for maps keyed by an FNV hash already: the key is its own hash (no second pass).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).rotate_left(8);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map keyed by [`hash_one`] values.
+pub(crate) type PrehashedMap<V> = std::collections::HashMap<u64, V, BuildHasherDefault<Prehashed>>;
+
 /// Hash of one value.
 pub(crate) fn hash_one(value: impl std::hash::Hash) -> u64 {
     BuildHasherDefault::<Fnv>::default().hash_one(value)

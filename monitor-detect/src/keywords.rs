@@ -822,8 +822,8 @@ pub(crate) fn classify(name: &str, parent: Option<&str>) -> FieldKind {
     /// Distinct field names per thread remembered; payloads repeat the same few names.
     const CACHE_LIMIT: usize = 4096;
     thread_local! {
-        static CACHE: std::cell::RefCell<std::collections::HashMap<u64, FieldKind>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
+        static CACHE: std::cell::RefCell<crate::fnv::PrehashedMap<FieldKind>> =
+            std::cell::RefCell::new(crate::fnv::PrehashedMap::default());
     }
     let hash = crate::fnv::hash_one((name, parent));
     if let Some(kind) = CACHE.with(|c| c.borrow().get(&hash).copied()) {

@@ -200,7 +200,9 @@ fn scan_at(
             return len;
         }
     }
+    // Both orders of a pair start with a decimal degree; most numbers are not one.
     if (c.is_ascii_digit() || c == b'-')
+        && gps::degrees(s).is_some()
         && let Some(len) = gps::pair_len(s, false).or_else(|| gps::pair_len(s, true))
         && !next_is(len, |x| x.is_ascii_digit())
         && !in_tuple(b, i, i + len)

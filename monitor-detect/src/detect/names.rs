@@ -191,7 +191,13 @@ const GREETINGS: &[&str] = &[
 ];
 
 static GREETING_FINDER: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
-    std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(GREETINGS).ok());
+    std::sync::LazyLock::new(|| {
+        // A DFA: this search runs over every buffer, and the automaton is small.
+        aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(GREETINGS)
+            .ok()
+    });
 
 /// Span of 1–3 capitalised name words starting at `from`, ending before `,`, `!`, `:`, `.`,
 /// `<`, a quote or the end of the line.

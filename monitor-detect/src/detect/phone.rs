@@ -83,8 +83,8 @@ pub(crate) fn valid_phone(text: &[u8], regions: &[&str]) -> Option<String> {
     /// numbering-plan check costs microseconds.
     const MEMO_LIMIT: usize = 4096;
     thread_local! {
-        static MEMO: std::cell::RefCell<std::collections::HashMap<u64, Option<String>>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
+        static MEMO: std::cell::RefCell<crate::fnv::PrehashedMap<Option<String>>> =
+            std::cell::RefCell::new(crate::fnv::PrehashedMap::default());
     }
     let key = crate::fnv::hash_one((text, regions));
     if let Some(known) = MEMO.with(|m| m.borrow().get(&key).cloned()) {

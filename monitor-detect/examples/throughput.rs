@@ -1,0 +1,67 @@
+//! Quick throughput loop: `cargo run --release -p monitor-detect --features bench-corpus --example
+//! throughput [-- ROUNDS [mixed|clean]]` prints MB/s (10^6 bytes/s) per mix, median of ROUNDS.
+
+use std::time::Instant;
+
+use monitor_detect::{
+    Engine, EngineConfig,
+    bench_corpus::{Corpus, Mix, Spec},
+};
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5);
+    let only = std::env::args().nth(2);
+    let engine = Engine::new(EngineConfig::default()).expect("valid config");
+    for mix in [Mix::Mixed, Mix::Clean] {
+        if only.as_deref().is_some_and(|o| o != mix.as_str()) {
+            continue;
+        }
+        let corpus = Corpus::generate(&Spec::new(mix));
+        let bytes = corpus.total_bytes();
+        let mut rates = Vec::with_capacity(rounds);
+        let mut findings = 0;
+        for _ in 0..rounds {
+            let started = Instant::now();
+            findings = 0;
+            for record in &corpus.records {
+                findings += engine.scan(std::hint::black_box(&record.bytes)).len();
+            }
+            #[expect(clippy::cast_precision_loss, reason = "a rate")]
+            rates.push(bytes as f64 / started.elapsed().as_secs_f64() / 1e6);
+        }
+        if std::env::var_os("DUMP").is_some() {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for record in &corpus.records {
+                for f in engine.scan(&record.bytes) {
+                    let line = format!(
+                        "{} {} {} {:.3} {:?} {:?} {}",
+                        f.data_type.as_str(),
+                        f.start,
+                        f.end,
+                        f.confidence,
+                        f.context,
+                        f.country,
+                        f.evidence
+                    );
+                    for b in line.bytes().chain([b'\n']) {
+                        h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+                    }
+                }
+            }
+            println!("{} findings hash {h:016x}", mix.as_str());
+        }
+        rates.sort_by(f64::total_cmp);
+        println!(
+            "{:<6} {:>8.1} MB/s median (min {:.1}, max {:.1}), {} records, {} bytes, {findings} findings",
+            mix.as_str(),
+            rates[rates.len() / 2],
+            rates[0],
+            rates[rates.len() - 1],
+            corpus.records.len(),
+            bytes
+        );
+    }
+}
