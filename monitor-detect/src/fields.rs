@@ -691,7 +691,7 @@ fn split_csv(line: &[u8], delim: u8, base: usize) -> Vec<(Range<usize>, bool)> {
         } else {
             let len = line
                 .get(i..)
-                .map_or(0, |r| r.iter().take_while(|&&c| c != delim).count());
+                .map_or(0, |r| memchr::memchr(delim, r).unwrap_or(r.len()));
             cells.push((base + i..base + i + len, false));
             i += len + 1;
         }
@@ -1069,14 +1069,36 @@ fn msgpack_str(b: &[u8], at: usize) -> Option<(usize, usize)> {
 
 /// `str key -> str value` pairs of msgpack maps: a short identifier string followed directly by
 /// a string value.
+/// Position of the first byte in `0xa2..=0xbf` (a msgpack fixstr header of 2 to 31 bytes).
+/// Eight bytes at a time while they are all ASCII, as most M2M text is.
+fn next_fixstr_header(r: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    let mut chunks = r.chunks_exact(8);
+    for chunk in chunks.by_ref() {
+        let word = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
+        if word & 0x8080_8080_8080_8080 != 0
+            && let Some(p) = chunk.iter().position(|h| (0xa2..=0xbf).contains(h))
+        {
+            return Some(at + p);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|h| (0xa2..=0xbf).contains(h))
+        .map(|p| at + p)
+}
+
 fn msgpack_fields(b: &[u8], out: &mut Vec<Field>) {
     let mut i = 0;
     while i < b.len() && out.len() < MAX_FIELDS {
+        // Skip to the next fixstr header of a key (ASCII text has none).
+        let Some(skip) = b.get(i..).and_then(next_fixstr_header) else {
+            break;
+        };
+        i += skip;
         let Some(&h) = b.get(i) else { break };
-        if !(0xa2..=0xbf).contains(&h) {
-            i += 1;
-            continue;
-        }
         let key_len = usize::from(h & 0x1f);
         let key = i + 1..i + 1 + key_len;
         let is_ident = b.get(key.clone()).is_some_and(|k| {

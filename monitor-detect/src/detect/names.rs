@@ -275,6 +275,16 @@ pub(crate) fn greeted_names(b: &[u8]) -> Vec<std::ops::Range<usize>> {
     let Some(finder) = GREETING_FINDER.as_ref() else {
         return Vec::new();
     };
+    // Every greeting ends in a letter and a space (`Hallo `, `Olá `): compact JSON, RESP and
+    // most telemetry have no such pair, and skip the automaton.
+    let letter_space = memchr::memchr_iter(b' ', b).any(|at| {
+        at > 0
+            && b.get(at - 1)
+                .is_some_and(|&c| c.is_ascii_lowercase() || c >= 0x80)
+    });
+    if !letter_space {
+        return Vec::new();
+    }
     finder
         .find_iter(b)
         .filter(|m| {
