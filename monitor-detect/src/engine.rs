@@ -216,6 +216,8 @@ impl<'e> Scan<'e> {
             .iter()
             .map(|f| key_name(text.get(f.key.clone())))
             .collect();
+        // Siblings share their parent: its name is decoded once per run of siblings.
+        let mut last_parent: Option<(Range<usize>, std::borrow::Cow<'_, str>)> = None;
         let kinds: Vec<FieldKind> = fields
             .iter()
             .zip(&keys)
@@ -223,8 +225,14 @@ impl<'e> Scan<'e> {
                 if let Some(kind) = f.kind_hint {
                     return kind;
                 }
-                let parent = f.parent.clone().map(|p| key_name(text.get(p)));
-                keywords::classify(key, parent.as_deref())
+                let parent = f.parent.clone().map(|p| {
+                    match &last_parent {
+                        Some((range, name)) if *range == p => {}
+                        _ => last_parent = Some((p.clone(), key_name(text.get(p)))),
+                    }
+                    last_parent.as_ref().map_or("", |(_, name)| &**name)
+                });
+                keywords::classify(key, parent)
             })
             .collect();
         for candidate in &candidates {
@@ -832,6 +840,10 @@ fn is_json_number(bytes: &[u8], span: &Range<usize>) -> bool {
 /// A field name as text, URL-decoded (`customer%5Bemail%5D` reads `customer[email]`).
 fn key_name(raw: &[u8]) -> std::borrow::Cow<'_, str> {
     let raw = raw.get(..raw.len().min(128)).unwrap_or_default();
+    // Most names have nothing to decode: one pass instead of two decoder probes.
+    if !raw.iter().any(|&b| matches!(b, b'%' | b'+' | b'\\')) {
+        return String::from_utf8_lossy(raw);
+    }
     // JSON keys may be escaped too (`"Stra\u00dfe"`).
     match escapes::url_decode(raw).or_else(|| escapes::json_unescape(raw)) {
         Some((decoded, _)) => {

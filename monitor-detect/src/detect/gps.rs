@@ -62,6 +62,10 @@ pub(crate) fn pair_len(s: &[u8], lon_first: bool) -> Option<usize> {
 
 /// An NMEA position `ddmm.mmmm,N,dddmm.mmmm,E` at the start of `s`; returns its length.
 pub(crate) fn nmea_len(s: &[u8]) -> Option<usize> {
+    // The latitude is `ddmm.` first: most numbers stop here.
+    if s.get(4) != Some(&b'.') {
+        return None;
+    }
     let field = |at: usize, int_digits: usize| -> Option<usize> {
         let int = s
             .get(at..)?
