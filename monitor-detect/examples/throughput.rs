@@ -21,6 +21,17 @@ fn main() {
         }
         let corpus = Corpus::generate(&Spec::new(mix));
         let bytes = corpus.total_bytes();
+        if let Some(n) = std::env::var("SHOW")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+        {
+            for record in corpus.records.iter().take(n) {
+                println!(
+                    "--- {}",
+                    String::from_utf8_lossy(&record.bytes).escape_debug()
+                );
+            }
+        }
         let mut rates = Vec::with_capacity(rounds);
         let mut findings = 0;
         for _ in 0..rounds {

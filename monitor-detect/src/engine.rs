@@ -593,7 +593,8 @@ impl<'e> Scan<'e> {
         }
         let span = span.start + lead..span.end - trail;
         let value = text.get(span.clone());
-        let context = key.filter(|k| !k.is_empty()).map(str::to_owned);
+        // Built only for a finding: most values are not personal data.
+        let context = || key.filter(|k| !k.is_empty()).map(str::to_owned);
         match kind {
             // A bare `name` is a person's only in a record about a person: under a person-ish
             // parent (`customer`, `user`), or in a payload that also holds an e-mail address,
@@ -605,7 +606,7 @@ impl<'e> Scan<'e> {
                 let one_word = names::name_shape(value, 1, 1) && value.len() >= 3;
                 if (names::name_shape(value, 2, 4) || one_word) && self.needs_person.len() < 64 {
                     let before = self.found.len();
-                    self.push(text, DataType::PersonName, span, 0.8, context, None);
+                    self.push(text, DataType::PersonName, span, 0.8, context(), None);
                     if self.found.len() > before
                         && let Some(f) = self.found.pop()
                     {
@@ -614,25 +615,25 @@ impl<'e> Scan<'e> {
                 }
             }
             FieldKind::FullName if names::name_shape(value, 2, 4) => {
-                self.push(text, DataType::PersonName, span, 0.9, context, None);
+                self.push(text, DataType::PersonName, span, 0.9, context(), None);
             }
             FieldKind::FullName
                 if key.is_some_and(keywords::is_bare_name_key)
                     && names::name_shape(value, 1, 1)
                     && value.len() >= 3 =>
             {
-                self.push(text, DataType::PersonName, span, 0.8, context, None);
+                self.push(text, DataType::PersonName, span, 0.8, context(), None);
             }
             FieldKind::FirstName | FieldKind::LastName if names::name_shape(value, 1, 3) => {
-                self.push(text, DataType::PersonName, span, 0.9, context, None);
+                self.push(text, DataType::PersonName, span, 0.9, context(), None);
             }
             FieldKind::DateOfBirth if dates::is_birth_date(value) => {
-                self.push(text, DataType::DateOfBirth, span, 0.95, context, None);
+                self.push(text, DataType::DateOfBirth, span, 0.95, context(), None);
             }
             FieldKind::Address
                 if names::address_shape(value) || names::street_name_shape(value) =>
             {
-                self.push(text, DataType::PostalAddress, span, 0.85, context, None);
+                self.push(text, DataType::PostalAddress, span, 0.85, context(), None);
             }
             FieldKind::Phone => {
                 // The pattern scan may have validated this very number already.
@@ -642,7 +643,7 @@ impl<'e> Scan<'e> {
                 }
                 let regions = self.region_list();
                 if let Some(region) = phone::valid_phone(value, &regions) {
-                    self.push(text, DataType::Phone, span, 0.95, context, Some(region));
+                    self.push(text, DataType::Phone, span, 0.95, context(), Some(region));
                 }
             }
             FieldKind::NationalId => {
@@ -653,7 +654,7 @@ impl<'e> Scan<'e> {
                         DataType::NationalId,
                         span,
                         0.95,
-                        context,
+                        context(),
                         Some(id.scheme.to_owned()),
                     );
                 }
@@ -667,7 +668,7 @@ impl<'e> Scan<'e> {
                         gps::is_longitude(v)
                     })
                 {
-                    self.push(text, DataType::GpsCoordinates, span, 0.92, context, None);
+                    self.push(text, DataType::GpsCoordinates, span, 0.92, context(), None);
                 }
             }
             FieldKind::Coordinates => {
@@ -678,7 +679,7 @@ impl<'e> Scan<'e> {
                     gps::pair_len(value, lon_first).or_else(|| gps::pair_len(value, !lon_first))
                 };
                 if pair == Some(value.len()) {
-                    self.push(text, DataType::GpsCoordinates, span, 0.95, context, None);
+                    self.push(text, DataType::GpsCoordinates, span, 0.95, context(), None);
                 }
             }
             FieldKind::Passport => {
@@ -686,7 +687,7 @@ impl<'e> Scan<'e> {
                     && value.iter().all(u8::is_ascii_alphanumeric)
                     && value.iter().any(u8::is_ascii_digit);
                 if ok {
-                    self.push(text, DataType::PassportNumber, span, 0.9, context, None);
+                    self.push(text, DataType::PassportNumber, span, 0.9, context(), None);
                 }
             }
             _ => {}

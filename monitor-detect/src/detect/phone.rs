@@ -31,6 +31,10 @@ pub(crate) fn phone_shape(text: &[u8]) -> bool {
     if text.len() > MAX_LEN || text.len() < 7 {
         return false;
     }
+    // A plain digit run (epochs, counters) is shaped by its length alone.
+    if text.iter().all(u8::is_ascii_digit) {
+        return text.len() <= 15;
+    }
     let body = text.strip_prefix(b"+").unwrap_or(text);
     let body = match body.iter().position(|&b| b == b'x' || b == b'X') {
         Some(x)
