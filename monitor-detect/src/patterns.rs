@@ -181,7 +181,9 @@ fn scan_at(
         return 1;
     }
     if c.is_ascii_digit() {
-        if let Some(len) = network::ipv4_len(s)
+        // An address's first part is 1 to 3 digits and a dot.
+        if s.get(1..4).is_some_and(|w| w.contains(&b'.'))
+            && let Some(len) = network::ipv4_len(s)
             && !(next_is(len, |x| x.is_ascii_alphanumeric())
                 || (s.get(len) == Some(&b'.') && next_is(len + 1, |x| x.is_ascii_digit())))
             && b.get(i.wrapping_sub(1)) != Some(&b'.')

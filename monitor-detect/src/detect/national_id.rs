@@ -159,7 +159,8 @@ fn nir(d: &[u8]) -> bool {
     if !(1..=12).contains(&month) && !(20..=42).contains(&month) && !(50..=99).contains(&month) {
         return false;
     }
-    let mut digits = body.to_vec();
+    let mut digits = [0_u8; 13];
+    digits.copy_from_slice(body);
     let corsica = match body.get(5..7) {
         Some(b"2A") => Some(b"19"),
         Some(b"2B") => Some(b"18"),
