@@ -43,6 +43,28 @@ static START: [bool; 256] = {
     t
 };
 
+/// [`CLASS`] of an ASCII digit.
+const DIGIT: u8 = 2;
+
+/// 0 for bytes that are not ASCII alphanumeric, 1 for letters, [`DIGIT`] for digits.
+static CLASS: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut c = 0;
+    while c < 256 {
+        #[expect(clippy::cast_possible_truncation, reason = "c < 256")]
+        let b = c as u8;
+        t[c] = if b.is_ascii_digit() {
+            DIGIT
+        } else if b.is_ascii_alphabetic() {
+            1
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+
 /// Shortest base64 run handed to the decoder.
 const MIN_BASE64_RUN: usize = 20;
 
@@ -107,10 +129,11 @@ fn scan_at(
     let mut token_len = 0;
     let mut has_digit = false;
     for &x in s {
-        if !x.is_ascii_alphanumeric() {
+        let class = CLASS[usize::from(x)];
+        if class == 0 {
             break;
         }
-        has_digit |= x.is_ascii_digit();
+        has_digit |= class == DIGIT;
         token_len += 1;
     }
     if token_len > 0 && token_len < 8 && !has_digit {
@@ -204,6 +227,8 @@ fn scan_at(
     }
     // Both orders of a pair start with a decimal degree; most numbers are not one.
     if (c.is_ascii_digit() || c == b'-')
+        // A degree's dot comes after an optional sign and 1 to 3 digits.
+        && s.get(1..5).is_some_and(|w| w.contains(&b'.'))
         && gps::degrees(s).is_some()
         && let Some(len) = gps::pair_len(s, false).or_else(|| gps::pair_len(s, true))
         && !next_is(len, |x| x.is_ascii_digit())
