@@ -30,7 +30,11 @@ impl FlowKey {
     /// The opposite direction of the same connection.
     #[must_use]
     pub const fn reversed(self) -> Self {
-        Self { src: self.dst, dst: self.src, transport: self.transport }
+        Self {
+            src: self.dst,
+            dst: self.src,
+            transport: self.transport,
+        }
     }
 }
 
@@ -41,7 +45,9 @@ impl fmt::Display for FlowKey {
 }
 
 /// Application protocol of one flow direction, as classified from its bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Tls,
