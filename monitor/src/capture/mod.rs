@@ -34,7 +34,7 @@ static EBPF_OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"),
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     #[error("loading the eBPF object failed (are you root, with CAP_BPF and CAP_PERFMON?)")]
-    Load(#[source] aya::EbpfError),
+    Load(#[source] Box<aya::EbpfError>),
     #[error("program `{0}` is missing from the eBPF object")]
     MissingProgram(&'static str),
     #[error("map `{0}` is missing from the eBPF object")]
@@ -43,7 +43,7 @@ pub enum CaptureError {
     Program {
         name: &'static str,
         #[source]
-        source: aya::programs::ProgramError,
+        source: Box<aya::programs::ProgramError>,
     },
     #[error("attaching `{program}` to interface `{iface}` ({direction}) failed")]
     AttachTc {
@@ -51,7 +51,7 @@ pub enum CaptureError {
         iface: String,
         direction: &'static str,
         #[source]
-        source: aya::programs::ProgramError,
+        source: Box<aya::programs::ProgramError>,
     },
     #[error("no cgroup v2 mount found in /proc/mounts (mount one, or pass --cgroup PATH)")]
     NoCgroup2,
@@ -65,7 +65,7 @@ pub enum CaptureError {
     Map {
         name: &'static str,
         #[source]
-        source: aya::maps::MapError,
+        source: Box<aya::maps::MapError>,
     },
     #[error("watching the ring buffer")]
     RingBufFd(#[source] std::io::Error),
@@ -139,7 +139,7 @@ impl Capture {
         let ebpf = EbpfLoader::new()
             .map_max_entries("SAMPLES", options.ringbuf_bytes)
             .load(EBPF_OBJECT)
-            .map_err(CaptureError::Load)?;
+            .map_err(|e| CaptureError::Load(Box::new(e)))?;
         let mut capture = Self::new(ebpf);
         capture.write_config(&options.sampling)?;
         for iface in &options.interfaces {
@@ -171,7 +171,7 @@ impl Capture {
         let ebpf = EbpfLoader::new()
             .map_max_entries("SAMPLES", ringbuf_bytes)
             .load(EBPF_OBJECT)
-            .map_err(CaptureError::Load)?;
+            .map_err(|e| CaptureError::Load(Box::new(e)))?;
         let mut capture = Self::new(ebpf);
         capture.write_config(sampling)?;
         for (name, _, _) in TC_PROGRAMS {
@@ -180,10 +180,14 @@ impl Capture {
                 .program_mut(name)
                 .ok_or(CaptureError::MissingProgram(name))?
                 .try_into()
-                .map_err(|source| CaptureError::Program { name, source })?;
-            program
-                .load()
-                .map_err(|source| CaptureError::Program { name, source })?;
+                .map_err(|source| CaptureError::Program {
+                    name,
+                    source: Box::new(source),
+                })?;
+            program.load().map_err(|source| CaptureError::Program {
+                name,
+                source: Box::new(source),
+            })?;
         }
         Ok(capture)
     }
@@ -205,14 +209,20 @@ impl Capture {
             .program_mut(name)
             .ok_or(CaptureError::MissingProgram(name))?
             .try_into()
-            .map_err(|source| CaptureError::Program { name, source })?;
+            .map_err(|source| CaptureError::Program {
+                name,
+                source: Box::new(source),
+            })?;
         let result = program
             .test_run(TestRunOptions {
                 data_in: Some(frame),
                 repeat,
                 ..Default::default()
             })
-            .map_err(|source| CaptureError::Program { name, source })?;
+            .map_err(|source| CaptureError::Program {
+                name,
+                source: Box::new(source),
+            })?;
         Ok(result.duration)
     }
 
@@ -227,7 +237,7 @@ impl Capture {
             .ok_or(CaptureError::MissingMap("SAMPLES"))?;
         let mut ring = RingBuf::try_from(map).map_err(|source| CaptureError::Map {
             name: "SAMPLES",
-            source,
+            source: Box::new(source),
         })?;
         let mut n = 0;
         while let Some(item) = ring.next() {
@@ -245,11 +255,11 @@ impl Capture {
         let mut array: Array<&mut MapData, CaptureConfig> =
             Array::try_from(map).map_err(|source| CaptureError::Map {
                 name: "CONFIG",
-                source,
+                source: Box::new(source),
             })?;
         array.set(0, config, 0).map_err(|source| CaptureError::Map {
             name: "CONFIG",
-            source,
+            source: Box::new(source),
         })
     }
 
@@ -260,11 +270,15 @@ impl Capture {
                 .program_mut(name)
                 .ok_or(CaptureError::MissingProgram(name))?
                 .try_into()
-                .map_err(|source| CaptureError::Program { name, source })?;
+                .map_err(|source| CaptureError::Program {
+                    name,
+                    source: Box::new(source),
+                })?;
             if program.fd().is_err() {
-                program
-                    .load()
-                    .map_err(|source| CaptureError::Program { name, source })?;
+                program.load().map_err(|source| CaptureError::Program {
+                    name,
+                    source: Box::new(source),
+                })?;
             }
             let attached = program.attach(iface, attach_type).or_else(|first| {
                 // Kernels before 6.6 attach through netlink and need a clsact qdisc; adding
@@ -277,7 +291,7 @@ impl Capture {
                 program: name,
                 iface: iface.to_owned(),
                 direction,
-                source,
+                source: Box::new(source),
             })?;
             info!(iface, direction, "attached TC program");
         }
@@ -293,11 +307,11 @@ impl Capture {
             .try_into()
             .map_err(|source| CaptureError::Program {
                 name: SOCKET_PROGRAM,
-                source,
+                source: Box::new(source),
             })?;
         program.load().map_err(|source| CaptureError::Program {
             name: SOCKET_PROGRAM,
-            source,
+            source: Box::new(source),
         })?;
         let cgroup = File::open(path).map_err(|source| CaptureError::OpenCgroup {
             path: path.to_owned(),
@@ -311,7 +325,7 @@ impl Capture {
             )
             .map_err(|source| CaptureError::Program {
                 name: SOCKET_PROGRAM,
-                source,
+                source: Box::new(source),
             })?;
         info!(cgroup = %path.display(), "attached socket-layer program");
         self.cgroup = Some(path.to_owned());
@@ -341,7 +355,7 @@ impl Capture {
             .ok_or(CaptureError::MissingMap("SAMPLES"))?;
         let ring = RingBuf::try_from(map).map_err(|source| CaptureError::Map {
             name: "SAMPLES",
-            source,
+            source: Box::new(source),
         })?;
         // SAFETY: the ring buffer owns its map fd and keeps it open, unchanged, for as long as
         // it lives, and the AsyncFd owns the ring buffer.
@@ -377,12 +391,12 @@ impl Capture {
         let array: PerCpuArray<&MapData, u64> =
             PerCpuArray::try_from(map).map_err(|source| CaptureError::Map {
                 name: "COUNTERS",
-                source,
+                source: Box::new(source),
             })?;
         let read = |index: u32| -> Result<u64, CaptureError> {
             let values = array.get(&index, 0).map_err(|source| CaptureError::Map {
                 name: "COUNTERS",
-                source,
+                source: Box::new(source),
             })?;
             Ok(values.iter().fold(0u64, |sum, v| sum.wrapping_add(*v)))
         };
@@ -410,7 +424,7 @@ impl Capture {
         let flows: HashMap<&MapData, FlowKey, FlowStats> =
             HashMap::try_from(map).map_err(|source| CaptureError::Map {
                 name: "FLOWS",
-                source,
+                source: Box::new(source),
             })?;
         let sockets: Option<HashMap<&MapData, FlowKey, SocketInfo>> = self
             .ebpf
@@ -445,7 +459,7 @@ impl Capture {
                     let mut m: HashMap<&mut MapData, FlowKey, FlowStats> =
                         HashMap::try_from(map).map_err(|source| CaptureError::Map {
                             name: "FLOWS",
-                            source,
+                            source: Box::new(source),
                         })?;
                     for key in keys {
                         let _ = m.remove(key);
@@ -455,7 +469,7 @@ impl Capture {
                     let mut m: HashMap<&mut MapData, FlowKey, SocketInfo> = HashMap::try_from(map)
                         .map_err(|source| CaptureError::Map {
                             name: "SOCKETS",
-                            source,
+                            source: Box::new(source),
                         })?;
                     for key in keys {
                         let _ = m.remove(key);
