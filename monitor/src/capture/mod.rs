@@ -175,15 +175,7 @@ impl Capture {
         let mut capture = Self::new(ebpf);
         capture.write_config(sampling)?;
         for (name, _, _) in TC_PROGRAMS {
-            let program: &mut SchedClassifier = capture
-                .ebpf
-                .program_mut(name)
-                .ok_or(CaptureError::MissingProgram(name))?
-                .try_into()
-                .map_err(|source| CaptureError::Program {
-                    name,
-                    source: Box::new(source),
-                })?;
+            let program = tc_program(&mut capture.ebpf, name)?;
             program.load().map_err(|source| CaptureError::Program {
                 name,
                 source: Box::new(source),
@@ -204,15 +196,7 @@ impl Capture {
         repeat: u32,
     ) -> Result<std::time::Duration, CaptureError> {
         use aya::programs::{TestRun as _, TestRunOptions};
-        let program: &mut SchedClassifier = self
-            .ebpf
-            .program_mut(name)
-            .ok_or(CaptureError::MissingProgram(name))?
-            .try_into()
-            .map_err(|source| CaptureError::Program {
-                name,
-                source: Box::new(source),
-            })?;
+        let program = tc_program(&mut self.ebpf, name)?;
         let result = program
             .test_run(TestRunOptions {
                 data_in: Some(frame),
@@ -265,15 +249,7 @@ impl Capture {
 
     fn attach_tc(&mut self, iface: &str) -> Result<(), CaptureError> {
         for (name, attach_type, direction) in TC_PROGRAMS {
-            let program: &mut SchedClassifier = self
-                .ebpf
-                .program_mut(name)
-                .ok_or(CaptureError::MissingProgram(name))?
-                .try_into()
-                .map_err(|source| CaptureError::Program {
-                    name,
-                    source: Box::new(source),
-                })?;
+            let program = tc_program(&mut self.ebpf, name)?;
             if program.fd().is_err() {
                 program.load().map_err(|source| CaptureError::Program {
                     name,
@@ -485,6 +461,20 @@ impl Drop for Capture {
     fn drop(&mut self) {
         info!(interfaces = ?self.attached, "detaching kernel programs");
     }
+}
+
+/// One of the TC programs of the object, typed.
+fn tc_program<'a>(
+    ebpf: &'a mut Ebpf,
+    name: &'static str,
+) -> Result<&'a mut SchedClassifier, CaptureError> {
+    ebpf.program_mut(name)
+        .ok_or(CaptureError::MissingProgram(name))?
+        .try_into()
+        .map_err(|source| CaptureError::Program {
+            name,
+            source: Box::new(source),
+        })
 }
 
 /// Async reader of the samples ring buffer.
