@@ -16,6 +16,7 @@ use crate::{
     fields::{self, Field, Syntax},
     keywords::{self, FieldKind},
     patterns::{self, Candidate, Strength},
+    quiet,
     redact::redact,
     text::{SpanMap, Text},
 };
@@ -57,6 +58,17 @@ impl Engine {
     /// Scans one whole payload: raw wire bytes of any M2M protocol. Offsets index `payload`.
     #[must_use]
     pub fn scan(&self, payload: &[u8]) -> Vec<Finding> {
+        // Most machine-to-machine payloads hold nothing to report; proving that is far cheaper
+        // than the full scan (see `quiet`).
+        if quiet::is_quiet(payload) {
+            return Vec::new();
+        }
+        self.scan_full(payload)
+    }
+
+    /// [`Engine::scan`] without the quiet check: the reference the quiet check is tested
+    /// against.
+    pub(crate) fn scan_full(&self, payload: &[u8]) -> Vec<Finding> {
         let mut scan = Scan::new(self);
         scan.payload(payload);
         scan.finish()
@@ -855,7 +867,7 @@ fn key_name(raw: &[u8]) -> std::borrow::Cow<'_, str> {
 }
 
 /// End of the HTTP head (after the blank line), when `payload` starts with an HTTP message.
-fn http_head_end(payload: &[u8]) -> Option<usize> {
+pub(crate) fn http_head_end(payload: &[u8]) -> Option<usize> {
     let first_line = payload.get(..payload.len().min(16))?;
     let is_http = first_line.starts_with(b"HTTP/1.")
         || [
@@ -878,7 +890,7 @@ fn http_head_end(payload: &[u8]) -> Option<usize> {
 }
 
 /// Value of a header in an HTTP head (case-insensitive name).
-fn header_value<'p>(head: &'p [u8], name: &[u8]) -> Option<&'p [u8]> {
+pub(crate) fn header_value<'p>(head: &'p [u8], name: &[u8]) -> Option<&'p [u8]> {
     head.split(|&b| b == b'\n').find_map(|line| {
         let colon = memchr::memchr(b':', line)?;
         let (n, v) = (line.get(..colon)?, line.get(colon + 1..)?);

@@ -75,6 +75,51 @@ fn any_prefix(words: &[String], list: &[&str]) -> bool {
     words.iter().any(|w| list.iter().any(|p| w.starts_with(p)))
 }
 
+const PASSPORT_WORDS: &[&str] = &[
+    "passport",
+    "passeport",
+    "reisepass",
+    "pasaporte",
+    "passaporto",
+    "paspoort",
+];
+
+/// Words that, unless a place is named too, make a field a birth date.
+const BIRTH_WORDS: &[&str] = &["birth", "geburt", "geboorte", "nascimento"];
+
+const HOLDER_WORDS: &[&str] = &[
+    "holder",
+    "accountholder",
+    "cardholder",
+    "kontoinhaber",
+    "titular",
+    "titulaire",
+];
+
+/// "Name" in the vocabulary's languages: with it, "first"/"last" are name parts.
+const NAME_LITERALS: &[&str] = &["name", "nom", "nombre", "nome", "naam", "navn", "namn"];
+
+/// Enclosing objects whose "first"/"last" fields are name parts.
+const NAMED_PARENT_WORDS: &[&str] = &["name", "person", "holder", "customer", "contact"];
+
+/// Generic name parts: a first name under a `name`-ish key or parent.
+const FIRST_PART_WORDS: &[&str] = &["first", "given", "fore"];
+const LAST_PART_WORDS: &[&str] = &["last", "family", "sur"];
+
+/// Generic field names that are an address line under an address-ish parent.
+const ADDRESS_LINE_WORDS: &[&str] = &["line1", "line", "street"];
+
+/// Enclosing-object stems under which `line1`/`street` is a postal address line.
+const ADDRESS_PARENT_STEMS: &[&str] = &[
+    "addr",
+    "adress",
+    "adresse",
+    "anschrift",
+    "shipping",
+    "billing",
+    "delivery",
+];
+
 const NAME_WORDS: &[&str] = &[
     "name",
     "names",
@@ -757,6 +802,169 @@ const BUSINESS_ID_WORDS: &[&str] = &[
     "job",
 ];
 
+/// Where a vocabulary entry must sit in a field name's words for its rule to fire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Anchor {
+    /// A whole word, or all words joined (`national_id` reads `nationalid`).
+    Word,
+    /// The beginning of a word (`PHONE_STEMS`, parent stems).
+    Prefix,
+    /// The end of a word (`ADDRESS_SUFFIXES`).
+    Suffix,
+}
+
+/// When a vocabulary entry makes a field name personal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Need {
+    /// On its own.
+    Alone,
+    /// Together with an entry of the other side of the same rule: an enclosing object's stem
+    /// and a generic child name (`billing` with `line`, `customer` with `first`).
+    Pair { rule: u8, side: u8 },
+}
+
+/// Every entry through which [`classify`] (with its parent rules) can return a kind that
+/// field-decided detectors act on: names, birth dates, addresses, phones, national IDs,
+/// passports and coordinates. A field name holding none of them (as the anchor says) can only
+/// be classified as a kind that needs a pattern candidate to report anything; the quiet check
+/// (`crate::quiet`) relies on this, and its tests check it against the engine.
+pub(crate) fn personal_vocabulary() -> Vec<(&'static str, Anchor, Need)> {
+    let words: [&[&'static str]; 14] = [
+        PASSPORT_WORDS,
+        DOB_WORDS,
+        BIRTH_WORDS,
+        PHONE_WORDS,
+        HOLDER_WORDS,
+        NATIONAL_ID_WORDS,
+        LAT_WORDS,
+        LON_WORDS,
+        COORD_WORDS,
+        FIRST_WORDS,
+        LAST_WORDS,
+        NAME_LITERALS,
+        NAME_WORDS,
+        ADDRESS_WORDS,
+    ];
+    let mut out: Vec<(&'static str, Anchor, Need)> = words
+        .iter()
+        .flat_map(|list| list.iter().map(|w| (*w, Anchor::Word, Need::Alone)))
+        .collect();
+    out.extend(
+        PHONE_STEMS
+            .iter()
+            .map(|w| (*w, Anchor::Prefix, Need::Alone)),
+    );
+    out.extend(
+        ADDRESS_SUFFIXES
+            .iter()
+            .map(|w| (*w, Anchor::Suffix, Need::Alone)),
+    );
+    /// Parents (with their anchor) and the child lists they pair with.
+    type PairRule = (
+        &'static [&'static str],
+        Anchor,
+        &'static [&'static [&'static str]],
+    );
+    let pairs: [PairRule; 2] = [
+        (ADDRESS_PARENT_STEMS, Anchor::Prefix, &[ADDRESS_LINE_WORDS]),
+        (
+            NAMED_PARENT_WORDS,
+            Anchor::Word,
+            &[FIRST_PART_WORDS, LAST_PART_WORDS],
+        ),
+    ];
+    for (rule, (parents, anchor, children)) in (0_u8..).zip(pairs) {
+        out.extend(
+            parents
+                .iter()
+                .map(|w| (*w, anchor, Need::Pair { rule, side: 0 })),
+        );
+        out.extend(
+            children
+                .iter()
+                .flat_map(|list| list.iter())
+                .map(|w| (*w, Anchor::Word, Need::Pair { rule, side: 1 })),
+        );
+    }
+    out
+}
+
+/// Every word of every list, personal or not, and the inline ones of [`classify_words`]' rules:
+/// the field names the quiet check's tests try.
+#[cfg(test)]
+pub(crate) fn all_listed_words() -> Vec<&'static str> {
+    let lists: [&[&'static str]; 29] = [
+        PASSPORT_WORDS,
+        BIRTH_WORDS,
+        HOLDER_WORDS,
+        NAME_LITERALS,
+        NAMED_PARENT_WORDS,
+        FIRST_PART_WORDS,
+        LAST_PART_WORDS,
+        ADDRESS_LINE_WORDS,
+        ADDRESS_PARENT_STEMS,
+        NAME_WORDS,
+        FIRST_WORDS,
+        LAST_WORDS,
+        THING_WORDS,
+        PARENT_THING_WORDS,
+        DOB_WORDS,
+        ADDRESS_WORDS,
+        NOT_POSTAL_WORDS,
+        PHONE_WORDS,
+        PHONE_STEMS,
+        ADDRESS_SUFFIXES,
+        NATIONAL_ID_WORDS,
+        LAT_WORDS,
+        LON_WORDS,
+        COORD_WORDS,
+        VERSION_WORDS,
+        SERVER_WORDS,
+        SENSOR_WORDS,
+        OTHER_DATE_WORDS,
+        BUSINESS_ID_WORDS,
+    ];
+    let inline: &[&str] = &[
+        "email",
+        "mail",
+        "courriel",
+        "sender",
+        "to",
+        "from",
+        "cc",
+        "mac",
+        "imei",
+        "iban",
+        "bic",
+        "ip",
+        "ipaddress",
+        "card",
+        "pan",
+        "cardnumber",
+        "creditcard",
+        "primaryaccountnumber",
+        "place",
+        "city",
+        "vat",
+        "company",
+        "first",
+        "last",
+        "given",
+        "family",
+        "line1",
+        "dateofbirth",
+        "streetaddress",
+        "customerphone",
+        "homeaddress",
+        "shippingaddress",
+    ];
+    lists
+        .iter()
+        .flat_map(|l| l.iter().copied())
+        .chain(inline.iter().copied())
+        .collect()
+}
+
 /// Whether a field name is just "name" in one of the vocabulary's languages (`name`, `nombre`,
 /// `Nom`): such a field may hold a first name alone.
 pub(crate) fn is_bare_name_key(name: &str) -> bool {
@@ -885,14 +1093,7 @@ fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
     if is(&["iban", "bic"]) {
         return FieldKind::Iban;
     }
-    if is(&[
-        "passport",
-        "passeport",
-        "reisepass",
-        "pasaporte",
-        "passaporto",
-        "paspoort",
-    ]) {
+    if is(PASSPORT_WORDS) {
         return FieldKind::Passport;
     }
     if is(VERSION_WORDS) && !is(&["ip", "addr", "address"]) {
@@ -933,8 +1134,7 @@ fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
         return FieldKind::Card;
     }
     if is(DOB_WORDS)
-        || (is(&["birth", "geburt", "geboorte", "nascimento"])
-            && !is(&["place", "city", "country", "ort", "lieu", "luogo", "lugar"]))
+        || (is(BIRTH_WORDS) && !is(&["place", "city", "country", "ort", "lieu", "luogo", "lugar"]))
     {
         return FieldKind::DateOfBirth;
     }
@@ -942,14 +1142,7 @@ fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
     if is(PHONE_WORDS) || any_prefix(w, PHONE_STEMS) {
         return FieldKind::Phone;
     }
-    if is(&[
-        "holder",
-        "accountholder",
-        "cardholder",
-        "kontoinhaber",
-        "titular",
-        "titulaire",
-    ]) {
+    if is(HOLDER_WORDS) {
         return FieldKind::FullName;
     }
     if is(NATIONAL_ID_WORDS) && !is(&["vat", "ust", "company", "name"]) {
@@ -973,12 +1166,11 @@ fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
     let thing = is(THING_WORDS);
     // "first"/"last"/"given"/"family" alone are generic; with "name" (here or in the parent)
     // they are name parts.
-    let named = is(&["name", "nom", "nombre", "nome", "naam", "navn", "namn"])
-        || any_word(parent, &["name", "person", "holder", "customer", "contact"]);
-    if !thing && (is(FIRST_WORDS) || (named && is(&["first", "given", "fore"]))) {
+    let named = is(NAME_LITERALS) || any_word(parent, NAMED_PARENT_WORDS);
+    if !thing && (is(FIRST_WORDS) || (named && is(FIRST_PART_WORDS))) {
         return FieldKind::FirstName;
     }
-    if !thing && (is(LAST_WORDS) || (named && is(&["last", "family", "sur"]))) {
+    if !thing && (is(LAST_WORDS) || (named && is(LAST_PART_WORDS))) {
         return FieldKind::LastName;
     }
     if is(NAME_WORDS) {
@@ -997,20 +1189,7 @@ fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
     {
         return FieldKind::Address;
     }
-    if (is(&["line1", "line", "street"]) || joined == "line1")
-        && any_prefix(
-            parent,
-            &[
-                "addr",
-                "adress",
-                "adresse",
-                "anschrift",
-                "shipping",
-                "billing",
-                "delivery",
-            ],
-        )
-    {
+    if (is(ADDRESS_LINE_WORDS) || joined == "line1") && any_prefix(parent, ADDRESS_PARENT_STEMS) {
         return FieldKind::Address;
     }
     if is(OTHER_DATE_WORDS) {

@@ -44,6 +44,7 @@ mod fields;
 mod fnv;
 mod keywords;
 mod patterns;
+mod quiet;
 mod redact;
 mod stream;
 mod text;

@@ -68,8 +68,33 @@ static CLASS: [u8; 256] = {
 /// Shortest base64 run handed to the decoder.
 const MIN_BASE64_RUN: usize = 20;
 
+/// What a scan collects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Every candidate: the engine's scan.
+    All,
+    /// Only [`Strong`](Strength::Strong) candidates, stopping at the first: the quiet check's
+    /// scan, which skips the work that can only yield candidates needing context (they need a
+    /// field name from the vocabulary, which the quiet check looks for on its own).
+    FirstStrong,
+}
+
 /// Scans `b`; pushes candidates and base64 runs worth decoding.
 pub(crate) fn scan(b: &[u8], out: &mut Vec<Candidate>, base64_runs: &mut Vec<Range<usize>>) {
+    scan_with(b, Mode::All, out, base64_runs);
+}
+
+/// Scans `b` in `mode`.
+///
+/// In [`Mode::FirstStrong`] every token start that [`Mode::All`] visits is visited too (a
+/// token is skipped only up to its own end unless a strong candidate ends the scan), so a
+/// buffer with a strong candidate in one mode has one in the other.
+pub(crate) fn scan_with(
+    b: &[u8],
+    mode: Mode,
+    out: &mut Vec<Candidate>,
+    base64_runs: &mut Vec<Range<usize>>,
+) {
     for at in memchr::memchr_iter(b'@', b) {
         if let Some((s, e)) = email::email_at(b, at) {
             out.push(Candidate {
@@ -79,6 +104,9 @@ pub(crate) fn scan(b: &[u8], out: &mut Vec<Candidate>, base64_runs: &mut Vec<Ran
                 country: None,
                 claims: Vec::new(),
             });
+            if mode == Mode::FirstStrong {
+                return;
+            }
         }
     }
     let mut i = 0;
@@ -90,8 +118,27 @@ pub(crate) fn scan(b: &[u8], out: &mut Vec<Candidate>, base64_runs: &mut Vec<Ran
             i += 1;
             continue;
         }
-        i += scan_at(b, i, out, base64_runs).max(1);
+        let before = out.len();
+        let skip = scan_at(b, i, mode, out, base64_runs).max(1);
+        if mode == Mode::FirstStrong {
+            if out.len() > before {
+                return;
+            }
+            // Nothing strong here: move on by this token only, as `Mode::All` does at least.
+            i += token_len_at(b, i).max(1);
+        } else {
+            i += skip;
+        }
     }
+}
+
+/// Alphanumeric length of the token at `i`.
+fn token_len_at(b: &[u8], i: usize) -> usize {
+    b.get(i..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&x| CLASS[usize::from(x)] != 0)
+        .count()
 }
 
 fn push(
@@ -110,6 +157,94 @@ fn push(
     });
 }
 
+/// Whether a short word of `len` bytes at the start of `s` may go on into a value
+/// (`ee:dc:...`, `fe80::1`, `aabb.ccdd.eeff`, `AB 12 34 56 C`); if not, no pattern starts there.
+fn continues_after(s: &[u8], len: usize) -> bool {
+    match s.get(len) {
+        Some(b':' | b'-' | b'.') => true,
+        Some(b' ') => s.get(len + 1).is_some_and(u8::is_ascii_digit),
+        _ => false,
+    }
+}
+
+/// Whether a strong candidate starts at token start `i` ([`Mode::FirstStrong`] at one token);
+/// base64 runs starting there go to `base64_runs`.
+///
+/// Most machine-to-machine tokens are settled from their first bytes, by the same guards that
+/// open each pattern in `scan_at`:
+/// - a word, unless it starts `eyJ` (JWT), looks like the start of a MAC or IPv6 address (a
+///   hex letter with `:`/`-` at 2, `.` at 4 or `:` within 5), or is capitalised with a digit
+///   within 7 bytes (IBAN, national IDs with letters); only its base64 run is left;
+/// - a plain number followed by a byte no pattern continues with (`,`, a quote, a bracket, a
+///   line end), with no `:`, `.` or `-` in its first five bytes: too plain for an address,
+///   coordinate or grouped value, no base64 text, and as an unseparated digit run never a
+///   strong national ID. It can only be a card or IMEI (checked here) or an international
+///   phone number in `00` form (left to the full try).
+pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>) -> bool {
+    let s = b.get(i..).unwrap_or_default();
+    let c = s.first().copied().unwrap_or(0);
+    if c.is_ascii_alphabetic() {
+        let len = token_len_at(b, i);
+        let has_digit = s
+            .get(..len)
+            .is_some_and(|t| t.iter().any(u8::is_ascii_digit));
+        if len < 8 && !has_digit && !continues_after(s, len) {
+            return false;
+        }
+        let hex = c.is_ascii_hexdigit();
+        let may_start_value = s.starts_with(b"eyJ")
+            || (hex
+                && (matches!(s.get(2), Some(b':' | b'-'))
+                    || s.get(4) == Some(&b'.')
+                    || s.iter().take(5).any(|&x| x == b':')))
+            || (c.is_ascii_uppercase() && s.iter().take(7).any(u8::is_ascii_digit));
+        if !may_start_value {
+            base64_run_at(b, i, len, base64_runs);
+            return false;
+        }
+    } else if c.is_ascii_digit() {
+        let len = s.iter().take_while(|x| x.is_ascii_digit()).count();
+        let hard_stop = s.get(len).is_none_or(|&x| {
+            !x.is_ascii_alphanumeric()
+                && !matches!(
+                    x,
+                    b'+' | b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'_' | b'=' | b':'
+                )
+        });
+        let guarded = s.iter().take(5).any(|&x| matches!(x, b':' | b'.' | b'-'));
+        let zero_zero = s.starts_with(b"00") && s.get(2).is_some_and(|&x| x != b'0');
+        if hard_stop && !guarded && !zero_zero {
+            let number = s.get(..len).unwrap_or_default();
+            return financial::valid_card(number) || financial::valid_imei(number);
+        }
+    }
+    let mut out = Vec::new();
+    scan_at(b, i, Mode::FirstStrong, &mut out, base64_runs);
+    !out.is_empty()
+}
+
+/// Pushes the base64 run starting at token start `i` (of `token_len` alphanumerics), if any.
+fn base64_run_at(b: &[u8], i: usize, token_len: usize, base64_runs: &mut Vec<Range<usize>>) {
+    // A base64 run of MIN_BASE64_RUN characters has a long alphanumeric stretch at its start in
+    // all but contrived cases; checking that first keeps ordinary words cheap.
+    if token_len >= 8
+        && (i == 0
+            || b.get(i - 1)
+                .is_some_and(|&p| !is_base64_byte(p) || p == b'='))
+    {
+        let run = b
+            .get(i..)
+            .unwrap_or_default()
+            .iter()
+            .take(1 << 20)
+            .take_while(|&&x| is_base64_byte(x))
+            .count();
+        if run >= MIN_BASE64_RUN {
+            base64_runs.push(i..i + run);
+        }
+    }
+}
+
 /// Tries every pattern at token start `i`; returns how many bytes to skip.
 #[expect(
     clippy::too_many_lines,
@@ -118,6 +253,7 @@ fn push(
 fn scan_at(
     b: &[u8],
     i: usize,
+    mode: Mode,
     out: &mut Vec<Candidate>,
     base64_runs: &mut Vec<Range<usize>>,
 ) -> usize {
@@ -136,15 +272,8 @@ fn scan_at(
         has_digit |= class == DIGIT;
         token_len += 1;
     }
-    if token_len > 0 && token_len < 8 && !has_digit {
-        let continues = match s.get(token_len) {
-            Some(b':' | b'-' | b'.') => true,
-            Some(b' ') => s.get(token_len + 1).is_some_and(u8::is_ascii_digit),
-            _ => false,
-        };
-        if !continues {
-            return token_len;
-        }
+    if token_len > 0 && token_len < 8 && !has_digit && !continues_after(s, token_len) {
+        return token_len;
     }
     if s.starts_with(b"eyJ")
         && let Some((len, claims)) = jwt::jwt_at(s)
@@ -160,22 +289,7 @@ fn scan_at(
         }
         return len;
     }
-    // A base64 run of MIN_BASE64_RUN characters has a long alphanumeric stretch at its start in
-    // all but contrived cases; checking that first keeps ordinary words cheap.
-    if token_len >= 8
-        && (i == 0
-            || b.get(i - 1)
-                .is_some_and(|&p| !is_base64_byte(p) || p == b'='))
-    {
-        let run = s
-            .iter()
-            .take(1 << 20)
-            .take_while(|&&x| is_base64_byte(x))
-            .count();
-        if run >= MIN_BASE64_RUN {
-            base64_runs.push(i..i + run);
-        }
-    }
+    base64_run_at(b, i, token_len, base64_runs);
     let next_is = |len: usize, f: fn(u8) -> bool| s.get(len).is_some_and(|&x| f(x));
     if c.is_ascii_hexdigit() {
         if let Some(len) = network::mac_len(s)
@@ -248,7 +362,7 @@ fn scan_at(
         && b.get(i.wrapping_sub(2)).is_some_and(u8::is_ascii_digit);
     if !in_decimal
         && (c.is_ascii_digit() || c.is_ascii_uppercase() || c == b'+' || c == b'(')
-        && let Some(len) = grouped_value(b, i, out)
+        && let Some(len) = grouped_value(b, i, mode, out)
     {
         return len;
     }
@@ -329,7 +443,7 @@ const MAX_GROUPS: usize = 10;
     clippy::too_many_lines,
     reason = "the grouped types share one walk over group boundaries"
 )]
-fn grouped_value(b: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> {
+fn grouped_value(b: &[u8], i: usize, mode: Mode, out: &mut Vec<Candidate>) -> Option<usize> {
     let s = b.get(i..).unwrap_or_default();
     // Every value made of groups holds at least 6 digits within its first 48 bytes; most
     // capitalised words and short numbers stop here without further work.
@@ -367,7 +481,9 @@ fn grouped_value(b: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> 
                     );
                     return Some(len);
                 }
-            } else if phone::phone_shape(text) && keywords::preceding_kind(b, i) == FieldKind::Phone
+            } else if mode == Mode::All
+                && phone::phone_shape(text)
+                && keywords::preceding_kind(b, i) == FieldKind::Phone
             {
                 push(
                     out,
@@ -436,6 +552,11 @@ fn grouped_value(b: &[u8], i: usize, out: &mut Vec<Candidate>) -> Option<usize> 
                 Some(String::from_utf8_lossy(compact.get(..2)?).into_owned()),
             );
             return Some(end);
+        }
+        // An unseparated digit run is never a strong national ID (see `identify`).
+        let weak_only = digits_only && compact.len() == text.len();
+        if mode == Mode::FirstStrong && weak_only {
+            continue;
         }
         if let Some(id) = national_id::identify(text, None) {
             let strength = if id.strong {

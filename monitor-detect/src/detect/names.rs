@@ -190,6 +190,15 @@ const GREETINGS: &[&str] = &[
     "Szia ",
 ];
 
+/// First word of every greeting, lowercase: a buffer without any of them as a word has no
+/// greeted name (the quiet check relies on this).
+pub(crate) fn greeting_first_words() -> impl Iterator<Item = &'static str> {
+    GREETINGS
+        .iter()
+        .filter_map(|g| g.split(' ').next())
+        .filter(|w| !w.is_empty())
+}
+
 static GREETING_FINDER: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
     std::sync::LazyLock::new(|| {
         // A DFA: this search runs over every buffer, and the automaton is small.

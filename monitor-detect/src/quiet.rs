@@ -1,0 +1,933 @@
+//! The quiet check: a cheap proof that the engine would report nothing in a payload.
+//!
+//! Most machine-to-machine bytes are telemetry with no personal data. The engine's full scan
+//! (fields in eight syntaxes, field-name classification, context rules) costs far more than
+//! deciding that it cannot report anything, which needs only three facts:
+//!
+//! 1. **No strong pattern candidate.** Everything the engine reports without a field name
+//!    (e-mail, IBAN, card, IMEI, IPs, MAC, JWT with claims, international phone, formatted
+//!    national ID, coordinates) is a strong candidate of the pattern scan; it runs here in
+//!    [`Mode::FirstStrong`], stopping at the first. Base64 runs that decode to text count too.
+//! 2. **No personal field name.** Candidates needing context (a bare number that is a valid BSN
+//!    or a national-format phone) and the field-decided detectors (names, birth dates,
+//!    addresses, phones, national IDs, passports, coordinates) act only when a field name or a
+//!    preceding word classifies as such a kind, which needs an entry of
+//!    [`keywords::personal_vocabulary`] in the buffer, at a word boundary as its anchor says.
+//!    Words are found as `keywords::words` splits them (case changes, separators, Unicode
+//!    letters), and entries match across separators, as joined names do. Greetings (a name
+//!    after `Hallo`) and `GEOADD` (coordinates by position) are looked for the same way.
+//! 3. **Nothing to decode.** Escapes (`\`, `%XX`, `+` inside a value, XML entities, RFC 2047),
+//!    chunked or compressed HTTP bodies and AMQP body frames give the engine other bytes than
+//!    the wire's, so any of them sends the payload to the full scan.
+//!
+//! When all three hold the payload is quiet and the engine returns no findings without
+//! extracting a single field. The tests beside this module check the promise against the full
+//! scan on generated traffic and structured noise; if the vocabulary or a detector changes, they
+//! fail before a finding can be lost.
+
+use std::sync::LazyLock;
+
+use crate::{
+    decode::{base64, framing},
+    detect::{email, names},
+    keywords::{self, Anchor, Need},
+    patterns,
+};
+
+/// Redis commands whose arguments get a field kind by position, without a field name.
+const KIND_BY_POSITION_COMMANDS: &[&str] = &["geoadd"];
+
+/// One vocabulary entry: lowercase UTF-8, where it must sit, and when it counts.
+type Entry = (&'static [u8], Anchor, Need);
+
+/// The vocabulary, ready for matching at word starts and ends.
+struct Vocabulary {
+    /// Entries anchored at a word start (`Word` and `Prefix`), lowercase UTF-8, by their
+    /// first two bytes.
+    starts: std::collections::HashMap<[u8; 2], Vec<Entry>>,
+    /// Bit per first-two-byte pair of `starts`.
+    start_pairs: Box<[u64; 1024]>,
+    /// Bit per [`triple_index`] of the first three bytes of `starts` entries: most word
+    /// starts end at this lookup.
+    start_triples: Box<[u64; 512]>,
+    /// Bit per [`triple_index`] of the two bytes of two-byte entries (third byte 0).
+    two_byte_entries: Box<[u64; 512]>,
+    /// Bit per [`quad_index`] of the first four bytes of `starts` entries (shorter ones padded
+    /// with 0).
+    start_quads: Box<[u64; 1024]>,
+    /// Entries anchored at a word end only, lowercase UTF-8.
+    suffixes: Vec<(&'static [u8], Need)>,
+    /// Bit per [`pair_index`] of the last two bytes of a suffix.
+    suffix_pairs: Box<[u64; 1024]>,
+}
+
+static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
+    let mut entries = keywords::personal_vocabulary();
+    entries.extend(names::greeting_first_words().map(|w| (w, Anchor::Word, Need::Alone)));
+    entries.extend(
+        KIND_BY_POSITION_COMMANDS
+            .iter()
+            .map(|w| (*w, Anchor::Word, Need::Alone)),
+    );
+    let mut vocabulary = Vocabulary {
+        starts: std::collections::HashMap::new(),
+        start_pairs: Box::new([0; 1024]),
+        start_triples: Box::new([0; 512]),
+        two_byte_entries: Box::new([0; 512]),
+        start_quads: Box::new([0; 1024]),
+        suffixes: Vec::new(),
+        suffix_pairs: Box::new([0; 1024]),
+    };
+    for (entry, anchor, need) in entries {
+        // Greetings are capitalised; everything is compared in lowercase.
+        let lower: &'static [u8] = Box::leak(entry.to_lowercase().into_bytes().into_boxed_slice());
+        match anchor {
+            Anchor::Suffix => {
+                if let [.., before_last, last] = *lower {
+                    set_bit(
+                        &mut vocabulary.suffix_pairs[..],
+                        pair_index(before_last, last),
+                    );
+                    vocabulary.suffixes.push((lower, need));
+                }
+            }
+            Anchor::Word | Anchor::Prefix => {
+                if let [a, b, ..] = *lower {
+                    let mut quad = [0_u8; 4];
+                    for (slot, &byte) in quad.iter_mut().zip(lower) {
+                        *slot = byte;
+                    }
+                    set_bit(&mut vocabulary.start_quads[..], quad_index(quad));
+                    set_bit(&mut vocabulary.start_pairs[..], pair_index(a, b));
+                    match lower.get(2) {
+                        Some(&c) => {
+                            set_bit(&mut vocabulary.start_triples[..], triple_index(a, b, c))
+                        }
+                        None => {
+                            set_bit(&mut vocabulary.two_byte_entries[..], triple_index(a, b, 0))
+                        }
+                    }
+                    vocabulary
+                        .starts
+                        .entry([a, b])
+                        .or_default()
+                        .push((lower, anchor, need));
+                }
+            }
+        }
+    }
+    vocabulary
+});
+
+fn pair_index(a: u8, b: u8) -> usize {
+    usize::from(a) << 8 | usize::from(b)
+}
+
+/// 15 bits from three bytes, their low five bits each: ASCII case does not matter (digits share
+/// slots with letters, which only costs a full match now and then).
+fn triple_index(a: u8, b: u8, c: u8) -> usize {
+    usize::from(a & 31) << 10 | usize::from(b & 31) << 5 | usize::from(c & 31)
+}
+
+/// 16 bits from four bytes.
+fn quad_index(quad: [u8; 4]) -> usize {
+    let hashed = u32::from_le_bytes(quad).wrapping_mul(0x9E37_79B1) >> 16;
+    hashed as usize
+}
+
+fn set_bit(bits: &mut [u64], index: usize) {
+    if let Some(slot) = bits.get_mut(index / 64) {
+        *slot |= 1 << (index % 64);
+    }
+}
+
+fn bit(bits: &[u64], index: usize) -> bool {
+    bits.get(index / 64)
+        .is_some_and(|slot| slot & (1 << (index % 64)) != 0)
+}
+
+/// Whether the engine is certain to report nothing in `payload` (see the module docs).
+pub(crate) fn is_quiet(payload: &[u8]) -> bool {
+    if framing::amqp_bodies(payload, usize::MAX).is_some() || needs_decoding(payload) {
+        return false;
+    }
+    if is_http_with_framed_body(payload) {
+        return false;
+    }
+    quiet_buffer(payload)
+}
+
+/// An HTTP message whose body the engine de-chunks or inflates.
+fn is_http_with_framed_body(payload: &[u8]) -> bool {
+    let Some(head_end) = crate::engine::http_head_end(payload) else {
+        return false;
+    };
+    let head = payload.get(..head_end).unwrap_or_default();
+    crate::engine::header_value(head, b"transfer-encoding").is_some()
+        || crate::engine::header_value(head, b"content-encoding").is_some()
+}
+
+/// Escapes any of the engine's value decoders would act on.
+fn needs_decoding(b: &[u8]) -> bool {
+    if memchr::memchr(b'\\', b).is_some() || memchr::memmem::find(b, b"=?").is_some() {
+        return true;
+    }
+    let alnum_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphanumeric);
+    let hex_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_hexdigit);
+    memchr::memchr3_iter(b'%', b'+', b'&', b).any(|at| match b.get(at) {
+        Some(b'%') => hex_at(at + 1) && hex_at(at + 2),
+        // A form value's space (`4111+1111+...`, `Hallo+Anna`).
+        Some(b'+') => at > 0 && alnum_at(at - 1) && alnum_at(at + 1),
+        // An entity: `&amp;`, `&#64;`, `&#x40;`, with its `;` close by.
+        _ => {
+            b.get(at + 1)
+                .is_some_and(|&c| c == b'#' || c.is_ascii_alphabetic())
+                && b.get(at + 2..)
+                    .is_some_and(|rest| rest.iter().take(11).any(|&c| c == b';'))
+        }
+    })
+}
+
+/// One buffer with nothing to decode: no strong candidate, no text in base64, no vocabulary.
+///
+/// One walk over 64-byte blocks finds, from bit masks, the token starts the pattern scan visits,
+/// the word starts where a vocabulary entry may begin and the word ends where a suffix may end;
+/// only those positions are looked at.
+fn quiet_buffer(b: &[u8]) -> bool {
+    // The pattern scan tries every `@` first.
+    if memchr::memchr_iter(b'@', b).any(|at| email::email_at(b, at).is_some()) {
+        return false;
+    }
+    let vocabulary = &*VOCABULARY;
+    let mut hits = Hits::default();
+    let mut runs = Vec::new();
+    let mut current = Masks::of_block(b, 0);
+    // Bit 0 of the masks shifted in from the previous block.
+    let mut carry_alnum = 0;
+    let mut carry_lower_or_digit = 0;
+    let mut base = 0;
+    while base < b.len() {
+        let next = Masks::of_block(b, base + 64);
+        let alnum = current.lower | current.upper | current.digit;
+        let alpha = current.lower | current.upper;
+        let lower_or_digit = current.lower | current.digit;
+        let prev_alnum = alnum << 1 | carry_alnum;
+        let prev_lower_or_digit = lower_or_digit << 1 | carry_lower_or_digit;
+        let next_alnum = alnum >> 1 | (next.lower | next.upper | next.digit) << 63;
+        let next_upper = current.upper >> 1 | next.upper << 63;
+        // Where `patterns::scan` calls `scan_at`: a value's first byte after a byte that is
+        // not ASCII alphanumeric.
+        let token_starts = (alnum | current.sign) & !prev_alnum;
+        // Where `keywords::words` may start a word: after a separator (a non-ASCII byte may be
+        // one) or at a case change.
+        let word_starts = alpha & (!prev_alnum | (current.upper & prev_lower_or_digit));
+        let word_ends = alnum & (!next_alnum | (next_upper & lower_or_digit));
+        for at in bits(token_starts) {
+            if patterns::strong_at(b, base + at, &mut runs) {
+                return false;
+            }
+        }
+        for at in bits(word_starts) {
+            if may_start_entry(vocabulary, b, base + at)
+                && starts_entry(vocabulary, b, base + at, &mut hits)
+            {
+                return false;
+            }
+        }
+        for at in bits(word_ends) {
+            if suffix_ends_before(vocabulary, b, base + at + 1, &mut hits) {
+                return false;
+            }
+        }
+        carry_alnum = alnum >> 63;
+        carry_lower_or_digit = lower_or_digit >> 63;
+        current = next;
+        base += 64;
+    }
+    !runs.iter().any(|r| {
+        base64::decode_text_run(b.get(r.clone()).unwrap_or_default(), usize::MAX).is_some()
+    })
+}
+
+/// Positions of the set bits of `mask`, lowest first.
+fn bits(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if mask == 0 {
+            return None;
+        }
+        let at = mask.trailing_zeros() as usize;
+        mask &= mask - 1;
+        Some(at)
+    })
+}
+
+/// Byte classes of one 64-byte block, a bit per byte.
+#[derive(Clone, Copy, Default)]
+struct Masks {
+    lower: u64,
+    upper: u64,
+    digit: u64,
+    /// `+`, `-`, `(`: bytes a value may start with besides alphanumerics.
+    sign: u64,
+}
+
+impl Masks {
+    /// Masks of `b[start..start + 64]`; bytes past the end read as 0 (a separator).
+    fn of_block(b: &[u8], start: usize) -> Self {
+        let mut block = [0_u8; 64];
+        if let Some(rest) = b.get(start..) {
+            let len = rest.len().min(64);
+            if let (Some(dst), Some(src)) = (block.get_mut(..len), rest.get(..len)) {
+                dst.copy_from_slice(src);
+            }
+        }
+        // One 0/1 byte per input byte first: this loop vectorises.
+        let mut lower = [0_u8; 64];
+        let mut upper = [0_u8; 64];
+        let mut digit = [0_u8; 64];
+        let mut sign = [0_u8; 64];
+        for (k, &c) in block.iter().enumerate() {
+            if let (Some(l), Some(u), Some(d), Some(s)) = (
+                lower.get_mut(k),
+                upper.get_mut(k),
+                digit.get_mut(k),
+                sign.get_mut(k),
+            ) {
+                *l = u8::from(c.wrapping_sub(b'a') < 26);
+                *u = u8::from(c.wrapping_sub(b'A') < 26);
+                *d = u8::from(c.wrapping_sub(b'0') < 10);
+                *s = u8::from(c == b'+') | u8::from(c == b'-') | u8::from(c == b'(');
+            }
+        }
+        Self {
+            lower: pack(&lower),
+            upper: pack(&upper),
+            digit: pack(&digit),
+            sign: pack(&sign),
+        }
+    }
+}
+
+/// Packs 64 bytes of 0 or 1 into a bit mask (bit `k` = byte `k`).
+fn pack(flags: &[u8; 64]) -> u64 {
+    let mut out = 0;
+    for (k, group) in flags.chunks_exact(8).enumerate() {
+        let mut eight = [0_u8; 8];
+        eight.copy_from_slice(group);
+        // Each byte's low bit lands in bit 56 + its index: a multiply gathers eight flags.
+        let gathered = u64::from_le_bytes(eight).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        out |= gathered << (8 * k);
+    }
+    out
+}
+
+/// Whether the word at `i` may begin an entry anchored at a word start, from its first bytes:
+/// the lookup that ends most words. Words that go on across a joining separator or with a
+/// non-ASCII character in their first three bytes take the full match.
+fn may_start_entry(vocabulary: &Vocabulary, b: &[u8], i: usize) -> bool {
+    let (Some(&first), Some(&second)) = (b.get(i), b.get(i + 1)) else {
+        return false;
+    };
+    if !second.is_ascii_alphanumeric() {
+        // A one-letter word (every entry has two or more) unless it goes on joined.
+        return second >= 0x80 || joins_words(second);
+    }
+    match b.get(i + 2) {
+        Some(&third) if third.is_ascii_alphanumeric() => {
+            bit(
+                &vocabulary.start_triples[..],
+                triple_index(first, second, third),
+            ) || (third.is_ascii_uppercase()
+                && !second.is_ascii_uppercase()
+                // A two-character word before a case change (`cfNumber`).
+                && bit(
+                    &vocabulary.two_byte_entries[..],
+                    triple_index(first, second, 0),
+                ))
+        }
+        Some(&third) if third >= 0x80 || joins_words(third) => true,
+        // A two-character word.
+        _ => bit(
+            &vocabulary.two_byte_entries[..],
+            triple_index(first, second, 0),
+        ),
+    }
+}
+
+/// Character classes as `keywords::words` sees them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Not alphanumeric: ends a word.
+    Separator,
+    /// Lowercase letter or digit: an uppercase letter after it starts a new word.
+    LowerOrDigit,
+    Upper,
+    /// Alphanumeric without case.
+    Other,
+}
+
+/// Decodes the character at `b[i]`: its class, its length in bytes and its lowercase form
+/// (at most 4 bytes, in the returned buffer).
+fn char_at(b: &[u8], i: usize) -> (Class, usize, [u8; 4], usize) {
+    let Some(&c) = b.get(i) else {
+        return (Class::Separator, 1, [0; 4], 0);
+    };
+    if c.is_ascii() {
+        let class = if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            Class::LowerOrDigit
+        } else if c.is_ascii_uppercase() {
+            Class::Upper
+        } else {
+            Class::Separator
+        };
+        return (class, 1, [c.to_ascii_lowercase(), 0, 0, 0], 1);
+    }
+    let width = match c {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF7 => 4,
+        _ => 1,
+    };
+    let decoded = b
+        .get(i..i + width)
+        .and_then(|s| std::str::from_utf8(s).ok())
+        .and_then(|s| s.chars().next());
+    let Some(ch) = decoded else {
+        // Not UTF-8 (binary framing): `String::from_utf8_lossy` makes it U+FFFD, not
+        // alphanumeric.
+        return (Class::Separator, 1, [0; 4], 0);
+    };
+    if !ch.is_alphanumeric() {
+        return (Class::Separator, width, [0; 4], 0);
+    }
+    let class = if ch.is_uppercase() {
+        Class::Upper
+    } else if ch.is_lowercase() {
+        Class::LowerOrDigit
+    } else {
+        Class::Other
+    };
+    let lower = ch.to_lowercase().next().unwrap_or(ch);
+    let mut out = [0; 4];
+    let len = lower.encode_utf8(&mut out).len();
+    (class, width, out, len)
+}
+
+/// Whether a word ends after a character of class `last` when `next` follows.
+fn ends_word(last: Class, next: Class) -> bool {
+    next == Class::Separator || (next == Class::Upper && last == Class::LowerOrDigit)
+}
+
+/// Which entries have matched so far: an entry needed alone, or sides of pair rules.
+#[derive(Default)]
+struct Hits {
+    /// Bit `2 * rule + side` per pair side seen.
+    sides: u32,
+}
+
+impl Hits {
+    /// Records a hit; true when it settles the question.
+    fn hit(&mut self, need: Need) -> bool {
+        match need {
+            Need::Alone => true,
+            Need::Pair { rule, side } => {
+                self.sides |= 1 << (2 * u32::from(rule) + u32::from(side));
+                let both = 0b11 << (2 * u32::from(rule));
+                self.sides & both == both
+            }
+        }
+    }
+}
+
+/// Whether any vocabulary entry sits in `b` as its anchor requires, character by character: the
+/// reference the block walk of [`quiet_buffer`] is tested against.
+#[cfg(test)]
+fn has_vocabulary(b: &[u8]) -> bool {
+    let vocabulary = &*VOCABULARY;
+    let mut hits = Hits::default();
+    let mut previous = Class::Separator;
+    let mut i = 0;
+    while i < b.len() {
+        let byte = b.get(i).copied().unwrap_or(0);
+        // ASCII separators and digits are by far the most frequent bytes: decided by the byte.
+        if byte.is_ascii() && !byte.is_ascii_alphabetic() {
+            let class = if byte.is_ascii_digit() {
+                Class::LowerOrDigit
+            } else {
+                Class::Separator
+            };
+            if class == Class::Separator
+                && previous != Class::Separator
+                && suffix_ends_before(vocabulary, b, i, &mut hits)
+            {
+                return true;
+            }
+            previous = class;
+            i += 1;
+            continue;
+        }
+        let (class, width, _, _) = char_at(b, i);
+        if class == Class::Separator {
+            if previous != Class::Separator && suffix_ends_before(vocabulary, b, i, &mut hits) {
+                return true;
+            }
+        } else {
+            if previous != Class::Separator
+                && ends_word(previous, class)
+                && suffix_ends_before(vocabulary, b, i, &mut hits)
+            {
+                return true;
+            }
+            let starts = previous == Class::Separator
+                || (class == Class::Upper && previous == Class::LowerOrDigit);
+            if starts && starts_entry(vocabulary, b, i, &mut hits) {
+                return true;
+            }
+        }
+        previous = class;
+        i += width;
+    }
+    previous != Class::Separator && suffix_ends_before(vocabulary, b, b.len(), &mut hits)
+}
+
+/// Longest run of separators skipped between two words of one field name.
+const MAX_SEPARATOR_RUN: usize = 4;
+
+/// Separators skipped between the words of one field name when matching joined names
+/// (`national_id`, `e-mail`, `date of birth`): the ones field names use.
+const fn joins_words(b: u8) -> bool {
+    matches!(b, b'_' | b'-' | b'.' | b' ')
+}
+
+/// Longest vocabulary entry, in bytes, that [`starts_entry`] compares.
+const MAX_ENTRY_LEN: usize = 32;
+
+/// Whether an entry anchored at a word start matches at the word starting at `b[i]` and
+/// settles the question.
+fn starts_entry(vocabulary: &Vocabulary, b: &[u8], i: usize, hits: &mut Hits) -> bool {
+    let mut word = StreamPrefix::new(b, i);
+    // Four bytes first: their hash ends most words. An entry of two or three bytes is a whole
+    // word, so it is looked up where a word ends.
+    word.fill(4);
+    let listed = (word.len >= 4 && bit(&vocabulary.start_quads[..], quad_index(word.quad(4))))
+        || (word.len >= 2
+            && word.ends(1)
+            && bit(&vocabulary.start_quads[..], quad_index(word.quad(2))))
+        || (word.len >= 3
+            && word.ends(2)
+            && bit(&vocabulary.start_quads[..], quad_index(word.quad(3))));
+    if !listed {
+        return false;
+    }
+    word.fill(MAX_ENTRY_LEN);
+    let (Some(&first), Some(&second)) = (word.text.first(), word.text.get(1)) else {
+        return false;
+    };
+    if word.len < 2 || !bit(&vocabulary.start_pairs[..], pair_index(first, second)) {
+        return false;
+    }
+    let Some(entries) = vocabulary.starts.get(&[first, second]) else {
+        return false;
+    };
+    let mut settled = false;
+    for &(entry, anchor, need) in entries {
+        let matched = word
+            .text
+            .get(..word.len)
+            .is_some_and(|t| t.starts_with(entry))
+            && (anchor != Anchor::Word || entry.len().checked_sub(1).is_some_and(|k| word.ends(k)));
+        if matched {
+            settled |= hits.hit(need);
+        }
+    }
+    settled
+}
+
+/// The first bytes of a [`Stream`], with where its words end.
+struct StreamPrefix<'b> {
+    stream: Stream<'b>,
+    text: [u8; MAX_ENTRY_LEN],
+    word_end: [bool; MAX_ENTRY_LEN],
+    len: usize,
+}
+
+impl<'b> StreamPrefix<'b> {
+    const fn new(b: &'b [u8], start: usize) -> Self {
+        Self {
+            stream: Stream::new(b, start),
+            text: [0; MAX_ENTRY_LEN],
+            word_end: [false; MAX_ENTRY_LEN],
+            len: 0,
+        }
+    }
+
+    /// Reads up to `upto` bytes in all.
+    fn fill(&mut self, upto: usize) {
+        while self.len < upto.min(MAX_ENTRY_LEN) {
+            let Some(byte) = self.stream.next() else {
+                break;
+            };
+            if let (Some(slot), Some(end)) =
+                (self.text.get_mut(self.len), self.word_end.get_mut(self.len))
+            {
+                *slot = byte;
+                *end = self.stream.at_word_end();
+            }
+            self.len += 1;
+        }
+    }
+
+    /// Whether a word ends at byte `k`.
+    fn ends(&self, k: usize) -> bool {
+        k < self.len && self.word_end.get(k).copied().unwrap_or(false)
+    }
+
+    /// The first `n` (at most 4) bytes, padded with 0.
+    fn quad(&self, n: usize) -> [u8; 4] {
+        let mut quad = [0; 4];
+        for (slot, &byte) in quad.iter_mut().zip(self.text.iter().take(n.min(self.len))) {
+            *slot = byte;
+        }
+        quad
+    }
+}
+
+/// Whether a suffix entry ends right before `b[end]` (where a word ends) and settles the
+/// question.
+fn suffix_ends_before(vocabulary: &Vocabulary, b: &[u8], end: usize, hits: &mut Hits) -> bool {
+    let (Some(&before_last), Some(&last)) = (
+        end.checked_sub(2).and_then(|p| b.get(p)),
+        end.checked_sub(1).and_then(|p| b.get(p)),
+    ) else {
+        return false;
+    };
+    // Every suffix ends in two bytes that are ASCII or the tail of a UTF-8 character.
+    let pair = pair_index(before_last.to_ascii_lowercase(), last.to_ascii_lowercase());
+    if !bit(&vocabulary.suffix_pairs[..], pair) {
+        return false;
+    }
+    let mut settled = false;
+    for &(suffix, need) in &vocabulary.suffixes {
+        let matched = end
+            .checked_sub(suffix.len())
+            .and_then(|start| b.get(start..end))
+            .is_some_and(|word_end| eq_folded(word_end, suffix));
+        if matched {
+            settled |= hits.hit(need);
+        }
+    }
+    settled
+}
+
+/// `text` equals the lowercase `entry`, folding case character by character.
+fn eq_folded(text: &[u8], entry: &[u8]) -> bool {
+    if text.len() == entry.len() && text.eq_ignore_ascii_case(entry) {
+        return true;
+    }
+    if text.is_ascii() {
+        return false;
+    }
+    let Ok(text) = std::str::from_utf8(text) else {
+        return false;
+    };
+    text.to_lowercase().as_bytes() == entry
+}
+
+/// The lowercase bytes of the characters of `b` from `start`, skipping the separators that join
+/// the words of one field name.
+struct Stream<'b> {
+    b: &'b [u8],
+    /// Next character to decode.
+    at: usize,
+    /// Lowercase bytes of the current character not yet returned.
+    pending: [u8; 4],
+    pending_len: usize,
+    pending_next: usize,
+    /// Class of the last character returned from.
+    current_class: Class,
+}
+
+impl<'b> Stream<'b> {
+    const fn new(b: &'b [u8], start: usize) -> Self {
+        Self {
+            b,
+            at: start,
+            pending: [0; 4],
+            pending_len: 0,
+            pending_next: 0,
+            current_class: Class::Separator,
+        }
+    }
+
+    /// Whether the word of the last character returned ends there.
+    fn at_word_end(&self) -> bool {
+        if self.pending_next < self.pending_len {
+            return false;
+        }
+        let (next, _, _, _) = char_at(self.b, self.at);
+        ends_word(self.current_class, next)
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        if self.pending_next < self.pending_len {
+            let byte = self.pending.get(self.pending_next).copied();
+            self.pending_next += 1;
+            return byte;
+        }
+        let mut skipped = 0;
+        loop {
+            let byte = *self.b.get(self.at)?;
+            if joins_words(byte) {
+                skipped += 1;
+                if skipped > MAX_SEPARATOR_RUN {
+                    return None;
+                }
+                self.at += 1;
+                continue;
+            }
+            let (class, width, lower, len) = char_at(self.b, self.at);
+            if class == Class::Separator {
+                return None;
+            }
+            self.current_class = class;
+            self.at += width;
+            self.pending = lower;
+            self.pending_len = len;
+            self.pending_next = 1;
+            return lower.first().copied();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::{Engine, EngineConfig};
+
+    fn engine() -> Engine {
+        Engine::new(EngineConfig::default()).expect("default config")
+    }
+
+    /// The promise: a quiet payload is one the full scan reports nothing in.
+    fn check(engine: &Engine, payload: &[u8]) -> Result<(), String> {
+        if is_quiet(payload) {
+            let found = engine.scan_full(payload);
+            if !found.is_empty() {
+                return Err(format!(
+                    "quiet, yet the full scan finds {:?} in {:?}",
+                    found.iter().map(|f| f.data_type).collect::<Vec<_>>(),
+                    String::from_utf8_lossy(payload)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn vocabulary_at_word_boundaries() {
+        for text in [
+            &br#"{"firstName":"x"}"#[..],
+            br#"{"national_id":"x"}"#,
+            b"customer.phoneNumber=1",
+            b"Lieferadresse: x",
+            "{\"GEBURTSDATUM\":1}".as_bytes(),
+            "{\"Empfänger\":1}".as_bytes(),
+            "{\"EMPFÄNGER\":1}".as_bytes(),
+            b"Hallo Anna, hier",
+            b"*4\r\n$6\r\nGEOADD\r\n",
+            br#"{"billing":{"line":"x"}}"#,
+            br#"{"date of birth":"x"}"#,
+        ] {
+            assert!(has_vocabulary(text), "{}", String::from_utf8_lossy(text));
+            assert!(!quiet_buffer(text), "{}", String::from_utf8_lossy(text));
+        }
+        // Inside other words, or one side of a pair alone, a vocabulary entry is no field name.
+        for text in [
+            &br#"{"hostname":"gw-1","battery_v":3.1}"#[..],
+            b"pipeline stopped",
+            br#"{"svc":"billing","latency_ms":3}"#,
+            b"line-11/telemetry",
+        ] {
+            assert!(!has_vocabulary(text), "{}", String::from_utf8_lossy(text));
+            assert!(quiet_buffer(text), "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn every_entry_starts_with_an_ascii_letter() {
+        // The block walk only looks for entries at ASCII letters.
+        for (entry, anchor, _) in keywords::personal_vocabulary() {
+            if anchor != Anchor::Suffix {
+                assert!(
+                    entry
+                        .bytes()
+                        .next()
+                        .is_some_and(|b| b.is_ascii_alphabetic()),
+                    "{entry}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn escapes_need_decoding() {
+        assert!(needs_decoding(br#"{"a":"\u0040"}"#));
+        assert!(needs_decoding(b"q=anna%40example.com"));
+        assert!(needs_decoding(b"card=4111+1111"));
+        assert!(needs_decoding(b"<a>&#64;</a>"));
+        assert!(!needs_decoding(b"a=1&b=2 and 100% done"));
+    }
+
+    #[test]
+    fn every_vocabulary_field_with_a_value_is_scanned() {
+        // Each entry as a field name in several spellings, with values of every field-decided
+        // type: whatever the full scan reports, the quiet check must not hide.
+        let engine = engine();
+        let values = [
+            "Anna Schmidt",
+            "Anna",
+            "1984-03-12",
+            "12.03.1984",
+            "Hauptstraße 12, 10115 Berlin",
+            "030 901820",
+            "0612345678",
+            "111222333",
+            "52.520008",
+            "13.404954",
+            "52.520008,13.404954",
+            "C01X00T47",
+        ];
+        let mut keys: Vec<String> = keywords::all_listed_words()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        keys.extend(names::greeting_first_words().map(str::to_owned));
+        let mut checked = 0;
+        for word in &keys {
+            let camel: String = word
+                .char_indices()
+                .map(|(i, c)| if i == 0 { c.to_ascii_uppercase() } else { c })
+                .collect();
+            for key in [
+                word.clone(),
+                word.to_uppercase(),
+                format!("contact{camel}"),
+                format!("billing.{word}"),
+            ] {
+                for value in values {
+                    for payload in [
+                        format!(r#"{{"customer":{{"{key}":"{value}","email":"x"}}}}"#),
+                        format!("{key}={value}&x=1"),
+                        format!("{key} {value}"),
+                    ] {
+                        if let Err(e) = check(&engine, payload.as_bytes()) {
+                            panic!("{e}");
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
+    }
+
+    #[cfg(feature = "bench-corpus")]
+    #[test]
+    fn generated_traffic_scans_the_same_with_and_without_the_check() {
+        use crate::bench_corpus::{Corpus, Mix, Spec};
+        let engine = engine();
+        let mut quiet = 0;
+        let mut total = 0;
+        for mix in [Mix::Mixed, Mix::Clean] {
+            let mut spec = Spec::new(mix);
+            spec.target_bytes = 1 << 20;
+            for record in Corpus::generate(&spec).records {
+                total += 1;
+                quiet += usize::from(is_quiet(&record.bytes));
+                assert_eq!(
+                    engine.scan(&record.bytes),
+                    engine.scan_full(&record.bytes),
+                    "{}",
+                    String::from_utf8_lossy(&record.bytes)
+                );
+            }
+        }
+        // Most telemetry is decided by the quiet check (the point of it).
+        assert!(quiet * 2 > total, "{quiet} of {total} quiet");
+    }
+
+    /// Pieces of machine-to-machine payloads, near misses and personal data alike.
+    fn piece() -> impl Strategy<Value = String> {
+        let vocabulary: Vec<String> = keywords::all_listed_words()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        prop_oneof![
+            proptest::sample::select(vocabulary),
+            "[a-z]{1,9}",
+            "[A-Z][a-z]{2,8}",
+            "[0-9]{1,20}",
+            "[0-9]{1,3}\\.[0-9]{1,8}",
+            "-?[0-9]{1,3}\\.[0-9]{5,7}",
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?",
+            "[0-9a-f]{2}(:[0-9a-f]{2}){5}",
+            "[0-9]{1,3}(\\.[0-9]{1,3}){3}",
+            "\\+?[0-9]{2,4}( [0-9]{2,4}){1,4}",
+            "[0-9]{4}( [0-9]{4}){3}",
+            "[A-Z]{2}[0-9]{2}( ?[0-9A-Z]{4}){3,5}",
+            "[a-z]{2,6}@[a-z]{2,6}\\.(de|com|fr)",
+            "eyJ[A-Za-z0-9]{4,20}\\.[A-Za-z0-9]{4,20}",
+            "[A-Za-z0-9+/]{16,40}={0,2}",
+            proptest::sample::select(vec![
+                "\"", "\":\"", "\",\"", "{\"", "\"}", ":", ",", " ", "=", "&", "\r\n", "_", "-",
+                ".", "/", "(", ")", "\n", ";", "<", ">", "'"
+            ])
+            .prop_map(str::to_owned),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn quiet_payloads_have_no_findings(pieces in proptest::collection::vec(piece(), 1..40)) {
+            let payload = pieces.concat();
+            let engine = engine();
+            if let Err(e) = check(&engine, payload.as_bytes()) {
+                prop_assert!(false, "{}", e);
+            }
+        }
+
+        #[test]
+        fn block_walk_finds_what_the_reference_finds(
+            pieces in proptest::collection::vec(piece(), 1..30),
+            noise in proptest::collection::vec(any::<u8>(), 0..8),
+        ) {
+            let mut payload = pieces.concat().into_bytes();
+            payload.extend(noise);
+            // The block walk may only be more cautious than the character-by-character walk.
+            if has_vocabulary(&payload) {
+                prop_assert!(!quiet_buffer(&payload));
+            }
+        }
+
+        #[test]
+        fn token_shortcuts_agree_with_the_pattern_scan(
+            pieces in proptest::collection::vec(piece(), 1..30),
+        ) {
+            let payload = pieces.concat().into_bytes();
+            let mut candidates = Vec::new();
+            patterns::scan_with(&payload, patterns::Mode::FirstStrong, &mut candidates, &mut Vec::new());
+            if !candidates.is_empty() {
+                prop_assert!(!quiet_buffer(&payload));
+            }
+        }
+
+        #[test]
+        fn never_panics(input in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = is_quiet(&input);
+        }
+    }
+}
