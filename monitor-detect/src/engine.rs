@@ -67,8 +67,10 @@ impl Engine {
     }
 
     /// [`Engine::scan`] without the quiet check: the reference the quiet check is tested
-    /// against.
-    pub(crate) fn scan_full(&self, payload: &[u8]) -> Vec<Finding> {
+    /// (and fuzzed) against. Returns what [`Engine::scan`] returns, only slower.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn scan_full(&self, payload: &[u8]) -> Vec<Finding> {
         let mut scan = Scan::new(self);
         scan.payload(payload);
         scan.finish()

@@ -172,8 +172,9 @@ fn continues_after(s: &[u8], len: usize) -> bool {
 ///
 /// Most machine-to-machine tokens are settled from their first bytes, by the same guards that
 /// open each pattern in `scan_at`:
-/// - a word, unless it starts `eyJ` (JWT), looks like the start of a MAC or IPv6 address (a
-///   hex letter with `:`/`-` at 2, `.` at 4 or `:` within 5), or is capitalised with a digit
+/// - a word, unless it starts `eyJ` (JWT), looks like the start of a MAC or IPv6 address (two
+///   hex digits and `:`/`-`, four and `.`, or a hex letter with `:` within 5), or is capitalised
+///   with a digit
 ///   within 7 bytes (IBAN, national IDs with letters); only its base64 run is left;
 /// - a plain number followed by a byte no pattern continues with (`,`, a quote, a bracket, a
 ///   line end), with no `:`, `.` or `-` in its first five bytes: too plain for an address,
@@ -192,10 +193,11 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
             return false;
         }
         let hex = c.is_ascii_hexdigit();
+        let hex_at = |k: usize| s.get(k).is_some_and(u8::is_ascii_hexdigit);
         let may_start_value = s.starts_with(b"eyJ")
             || (hex
-                && (matches!(s.get(2), Some(b':' | b'-'))
-                    || s.get(4) == Some(&b'.')
+                && ((matches!(s.get(2), Some(b':' | b'-')) && hex_at(1))
+                    || (s.get(4) == Some(&b'.') && (1..4).all(hex_at))
                     || s.iter().take(5).any(|&x| x == b':')))
             || (c.is_ascii_uppercase() && s.iter().take(7).any(u8::is_ascii_digit));
         if !may_start_value {
@@ -204,23 +206,57 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
         }
     } else if c.is_ascii_digit() {
         let len = s.iter().take_while(|x| x.is_ascii_digit()).count();
-        let hard_stop = s.get(len).is_none_or(|&x| {
-            !x.is_ascii_alphanumeric()
-                && !matches!(
-                    x,
-                    b'+' | b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'_' | b'=' | b':'
-                )
-        });
-        let guarded = s.iter().take(5).any(|&x| matches!(x, b':' | b'.' | b'-'));
         let zero_zero = s.starts_with(b"00") && s.get(2).is_some_and(|&x| x != b'0');
-        if hard_stop && !guarded && !zero_zero {
+        let guarded = s.iter().take(5).any(|&x| matches!(x, b':' | b'.' | b'-'));
+        if stops_every_pattern(s.get(len).copied()) && !guarded && !zero_zero {
             let number = s.get(..len).unwrap_or_default();
             return financial::valid_card(number) || financial::valid_imei(number);
         }
+        // A decimal number (`13.49`, `1028.6`): `int.frac` and then a stop.
+        if s.get(len) == Some(&b'.') {
+            let frac = s
+                .get(len + 1..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|x| x.is_ascii_digit())
+                .count();
+            let after = s.get(len + 1 + frac).copied();
+            // Not an NMEA `ddmm.` start, not a decimal degree (1 to 3 and 5 to 7 digits), too
+            // few digits for a dotted national ID, and no further dot for an IPv4 address.
+            let plain = frac > 0
+                && len != 4
+                && !((1..=3).contains(&len) && (5..=7).contains(&frac))
+                && len + frac < 9
+                && stops_every_pattern(after)
+                && !zero_zero;
+            if plain {
+                return false;
+            }
+        }
+    } else if c == b'-' {
+        // Only a coordinate starts with a sign, and its degree has a dot within 5 bytes.
+        if !s.iter().take(5).skip(1).any(|&x| x == b'.') {
+            return false;
+        }
+    } else if matches!(c, b'+' | b'(') && !s.iter().take(7).any(u8::is_ascii_digit) {
+        // A phone number opening: without a digit soon it is none.
+        return false;
     }
     let mut out = Vec::new();
     scan_at(b, i, Mode::FirstStrong, &mut out, base64_runs);
     !out.is_empty()
+}
+
+/// Whether `next` (the byte after a number, `None` at the end) ends every pattern: no pattern
+/// goes on with it, as a separator, digit group, address part or base64 character.
+fn stops_every_pattern(next: Option<u8>) -> bool {
+    next.is_none_or(|x| {
+        !x.is_ascii_alphanumeric()
+            && !matches!(
+                x,
+                b'+' | b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'_' | b'=' | b':'
+            )
+    })
 }
 
 /// Pushes the base64 run starting at token start `i` (of `token_len` alphanumerics), if any.
@@ -464,8 +500,12 @@ fn grouped_value(b: &[u8], i: usize, mode: Mode, out: &mut Vec<Candidate>) -> Op
     {
         return None;
     }
-    if s.first()
-        .is_some_and(|&c| c.is_ascii_digit() || c == b'(' || c == b'+')
+    // Only an international number is a strong phone candidate: the first-strong scan looks at
+    // no other phone shape.
+    let phone_may_count = mode == Mode::All || phone::is_international(s.get(..3).unwrap_or(s));
+    if phone_may_count
+        && s.first()
+            .is_some_and(|&c| c.is_ascii_digit() || c == b'(' || c == b'+')
     {
         let len = phone::phone_run_len(s);
         if len >= 7 && !s.get(len).is_some_and(u8::is_ascii_alphanumeric) {
@@ -553,9 +593,10 @@ fn grouped_value(b: &[u8], i: usize, mode: Mode, out: &mut Vec<Candidate>) -> Op
             );
             return Some(end);
         }
-        // An unseparated digit run is never a strong national ID (see `identify`).
-        let weak_only = digits_only && compact.len() == text.len();
-        if mode == Mode::FirstStrong && weak_only {
+        let separated = compact.len() != text.len();
+        if mode == Mode::FirstStrong
+            && !national_id::may_be_strong(compact.len(), digits_only, separated)
+        {
             continue;
         }
         if let Some(id) = national_id::identify(text, None) {

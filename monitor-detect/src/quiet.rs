@@ -222,7 +222,30 @@ fn quiet_buffer(b: &[u8]) -> bool {
         // one) or at a case change.
         let word_starts = alpha & (!prev_alnum | (current.upper & prev_lower_or_digit));
         let word_ends = alnum & (!next_alnum | (next_upper & lower_or_digit));
-        for at in bits(token_starts) {
+        // Words that `patterns::strong_at` would dismiss, decided here for a whole block: no
+        // run of 8 alphanumerics (base64), not `e` (JWT), not a hex letter opening a MAC or
+        // IPv6 address (hex, `:`/`-`; four hex, `.`; `:` within 5), not a capital with a digit
+        // within 7 (IBAN, national IDs with letters).
+        let wide = |f: fn(&Masks) -> u64| u128::from(f(&current)) | u128::from(f(&next)) << 64;
+        let alnum_wide = wide(|m| m.lower | m.upper | m.digit);
+        let run8 = (0..8).fold(u128::MAX, |acc, k| acc & alnum_wide >> k);
+        let digit_wide = wide(|m| m.digit);
+        let digit7 = (0..7).fold(0, |acc, k| acc | digit_wide >> k);
+        let colon_wide = wide(|m| m.colon);
+        let colon5 = (0..5).fold(0, |acc, k| acc | colon_wide >> k);
+        let hex_wide = wide(|m| m.hex_letter | m.digit);
+        let hex_guard = (colon_wide | wide(|m| m.dash)) >> 2 & hex_wide >> 1
+            | wide(|m| m.dot) >> 4 & hex_wide >> 1 & hex_wide >> 2 & hex_wide >> 3
+            | colon5;
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "the low 64 bits: this block"
+        )]
+        let may_start = (run8
+            | hex_guard & u128::from(current.hex_letter)
+            | digit7 & u128::from(current.upper)) as u64;
+        let plain_words = alpha & !may_start & !current.e;
+        for at in bits(token_starts & !plain_words) {
             if patterns::strong_at(b, base + at, &mut runs) {
                 return false;
             }
@@ -234,7 +257,7 @@ fn quiet_buffer(b: &[u8]) -> bool {
                 return false;
             }
         }
-        for at in bits(word_ends) {
+        for at in bits(word_ends & current.suffix_last) {
             if suffix_ends_before(vocabulary, b, base + at + 1, &mut hits) {
                 return false;
             }
@@ -269,7 +292,20 @@ struct Masks {
     digit: u64,
     /// `+`, `-`, `(`: bytes a value may start with besides alphanumerics.
     sign: u64,
+    /// `a`-`f`, `A`-`F`: a word starting with one may be a MAC or IPv6 address.
+    hex_letter: u64,
+    /// `:` and `-`, `.`, `e`: the bytes that make a hex word a MAC, IPv6 or JWT start.
+    colon: u64,
+    dash: u64,
+    dot: u64,
+    e: u64,
+    /// A letter that ends some suffix entry (see [`SUFFIX_LAST_LETTERS`]).
+    suffix_last: u64,
 }
+
+/// Every suffix entry ends in one of these letters (checked by a test); word ends elsewhere
+/// are skipped without a lookup.
+const SUFFIX_LAST_LETTERS: [u8; 5] = *b"enost";
 
 impl Masks {
     /// Masks of `b[start..start + 64]`; bytes past the end read as 0 (a separator).
@@ -286,17 +322,43 @@ impl Masks {
         let mut upper = [0_u8; 64];
         let mut digit = [0_u8; 64];
         let mut sign = [0_u8; 64];
+        let mut hex_letter = [0_u8; 64];
+        let mut colon = [0_u8; 64];
+        let mut dash = [0_u8; 64];
+        let mut dot = [0_u8; 64];
+        let mut e = [0_u8; 64];
+        let mut suffix_last = [0_u8; 64];
         for (k, &c) in block.iter().enumerate() {
-            if let (Some(l), Some(u), Some(d), Some(s)) = (
+            let slots = (
                 lower.get_mut(k),
                 upper.get_mut(k),
                 digit.get_mut(k),
                 sign.get_mut(k),
-            ) {
+                hex_letter.get_mut(k),
+            );
+            if let (Some(l), Some(u), Some(d), Some(s), Some(h)) = slots {
                 *l = u8::from(c.wrapping_sub(b'a') < 26);
                 *u = u8::from(c.wrapping_sub(b'A') < 26);
                 *d = u8::from(c.wrapping_sub(b'0') < 10);
                 *s = u8::from(c == b'+') | u8::from(c == b'-') | u8::from(c == b'(');
+                *h = u8::from((c | 0x20).wrapping_sub(b'a') < 6);
+            }
+            if let (Some(colon), Some(dash), Some(dot), Some(e)) = (
+                colon.get_mut(k),
+                dash.get_mut(k),
+                dot.get_mut(k),
+                e.get_mut(k),
+            ) {
+                *colon = u8::from(c == b':');
+                *dash = u8::from(c == b'-');
+                *dot = u8::from(c == b'.');
+                *e = u8::from(c == b'e');
+            }
+            if let Some(last) = suffix_last.get_mut(k) {
+                let folded = c | 0x20;
+                *last = SUFFIX_LAST_LETTERS
+                    .iter()
+                    .fold(0, |acc, &l| acc | u8::from(folded == l));
             }
         }
         Self {
@@ -304,6 +366,12 @@ impl Masks {
             upper: pack(&upper),
             digit: pack(&digit),
             sign: pack(&sign),
+            hex_letter: pack(&hex_letter),
+            colon: pack(&colon),
+            dash: pack(&dash),
+            dot: pack(&dot),
+            e: pack(&e),
+            suffix_last: pack(&suffix_last),
         }
     }
 }
@@ -331,6 +399,20 @@ fn may_start_entry(vocabulary: &Vocabulary, b: &[u8], i: usize) -> bool {
     if !second.is_ascii_alphanumeric() {
         // A one-letter word (every entry has two or more) unless it goes on joined.
         return second >= 0x80 || joins_words(second);
+    }
+    // Four plain ASCII characters in one word (no case change after the first): their hash
+    // decides, as in `starts_entry`.
+    // A case change starts a new word where a capital follows a lowercase letter or digit.
+    let case_change = |before: u8, at: u8| at.is_ascii_uppercase() && !before.is_ascii_uppercase();
+    if let Some(&[_, _, third, fourth]) = b.get(i..i + 4).and_then(|w| <&[u8; 4]>::try_from(w).ok())
+        && third.is_ascii_alphanumeric()
+        && fourth.is_ascii_alphanumeric()
+        && !case_change(first, second)
+        && !case_change(second, third)
+        && !case_change(third, fourth)
+    {
+        let quad = [first, second, third, fourth].map(|c| c.to_ascii_lowercase());
+        return bit(&vocabulary.start_quads[..], quad_index(quad));
     }
     match b.get(i + 2) {
         Some(&third) if third.is_ascii_alphanumeric() => {
@@ -519,7 +601,6 @@ fn starts_entry(vocabulary: &Vocabulary, b: &[u8], i: usize, hits: &mut Hits) ->
     if !listed {
         return false;
     }
-    word.fill(MAX_ENTRY_LEN);
     let (Some(&first), Some(&second)) = (word.text.first(), word.text.get(1)) else {
         return false;
     };
@@ -529,6 +610,13 @@ fn starts_entry(vocabulary: &Vocabulary, b: &[u8], i: usize, hits: &mut Hits) ->
     let Some(entries) = vocabulary.starts.get(&[first, second]) else {
         return false;
     };
+    word.fill(
+        entries
+            .iter()
+            .map(|(entry, _, _)| entry.len())
+            .max()
+            .unwrap_or(0),
+    );
     let mut settled = false;
     for &(entry, anchor, need) in entries {
         let matched = word
@@ -757,14 +845,31 @@ mod tests {
 
     #[test]
     fn every_entry_starts_with_an_ascii_letter() {
-        // The block walk only looks for entries at ASCII letters.
+        // The block walk only looks for entries at ASCII letters, and compares at most
+        // MAX_ENTRY_LEN bytes.
         for (entry, anchor, _) in keywords::personal_vocabulary() {
+            assert!(entry.len() <= MAX_ENTRY_LEN, "{entry}");
             if anchor != Anchor::Suffix {
                 assert!(
                     entry
                         .bytes()
                         .next()
                         .is_some_and(|b| b.is_ascii_alphabetic()),
+                    "{entry}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_suffix_ends_in_a_listed_letter() {
+        for (entry, anchor, _) in keywords::personal_vocabulary() {
+            if anchor == Anchor::Suffix {
+                assert!(
+                    entry
+                        .bytes()
+                        .last()
+                        .is_some_and(|b| SUFFIX_LAST_LETTERS.contains(&b)),
                     "{entry}"
                 );
             }

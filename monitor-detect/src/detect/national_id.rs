@@ -14,6 +14,18 @@ pub(crate) struct NationalId {
     pub strong: bool,
 }
 
+/// Whether [`identify`] can call a value strong from its compact form's length, whether that
+/// holds only digits, and whether the written form had separators: strong forms with letters are
+/// 9 (ES DNI/NIE, GB NINO), 13 or 15 (FR NIR with 2A/2B) or 16 (IT) long, digit-only ones are
+/// separated and 9 to 13 or 15 long.
+pub(crate) fn may_be_strong(compact_len: usize, digits_only: bool, separated: bool) -> bool {
+    if digits_only {
+        separated && matches!(compact_len, 9..=13 | 15)
+    } else {
+        matches!(compact_len, 9 | 13 | 15 | 16)
+    }
+}
+
 /// Checks `text` (the whole value) against every scheme; `hint` (ISO country) breaks ties.
 pub(crate) fn identify(text: &[u8], hint: Option<&str>) -> Option<NationalId> {
     let text = text.trim_ascii();
@@ -403,6 +415,18 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn strong_ids_pass_the_length_check(s in "[0-9A-Z]{2,8}([ .-]?[0-9A-Z]{1,6}){0,4}") {
+            if let Some(id) = identify(s.as_bytes(), None).filter(|id| id.strong) {
+                let compact: Vec<u8> = s.bytes().filter(u8::is_ascii_alphanumeric).collect();
+                prop_assert!(may_be_strong(
+                    compact.len(),
+                    compact.iter().all(u8::is_ascii_digit),
+                    compact.len() != s.len(),
+                ), "{} {}", id.scheme, s);
+            }
+        }
+
         #[test]
         fn never_panics(s in "[0-9A-Z .-]{0,30}") {
             let _ = identify(s.as_bytes(), Some("DE"));
