@@ -1203,7 +1203,13 @@ fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
 
 /// What the word(s) just before `at` say (for values in free text: `sms to 0170...`).
 pub(crate) fn preceding_kind(bytes: &[u8], at: usize) -> FieldKind {
-    let window = bytes.get(at.saturating_sub(40)..at).unwrap_or_default();
+    let window_start = at.saturating_sub(40);
+    let window = bytes.get(window_start..at).unwrap_or_default();
+    // A word cut by the window's start is a fragment (`bilnr` of `mobilnr`), not a word.
+    let cut = window_start > 0
+        && bytes
+            .get(window_start - 1)
+            .is_some_and(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'));
     // Up to two words, nearest first; they are ASCII, so borrowed without copying.
     let mut words: [&str; 2] = ["", ""];
     let mut count = 0;
@@ -1233,7 +1239,7 @@ pub(crate) fn preceding_kind(bytes: &[u8], at: usize) -> FieldKind {
                 .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
                 .count()
         });
-        if start == end {
+        if start == end || (start == 0 && cut) {
             break;
         }
         if let Some(slot) = words.get_mut(count) {
@@ -1263,6 +1269,16 @@ mod tests {
         assert_eq!(words("ContactPhone"), vec!["contact", "phone"]);
         assert_eq!(words("date_of-birth.v2"), vec!["date", "of", "birth", "v2"]);
         assert_eq!(words("Straße"), vec!["straße"]);
+    }
+
+    #[test]
+    fn preceding_words_are_whole_words() {
+        let text = format!("17mobilnr3m_s read{}1768087679161", " ".repeat(24));
+        let at = text.len() - 13;
+        // The 40-byte window starts inside `17mobilnr3m_s`: its tail `mobilnr3m_s` is no word.
+        assert_eq!(&text.as_bytes()[at - 40..at - 29], b"mobilnr3m_s");
+        assert_eq!(preceding_kind(text.as_bytes(), at), FieldKind::Other);
+        assert_eq!(preceding_kind(b"mobilnr 0170 1234567", 8), FieldKind::Phone);
     }
 
     #[test]

@@ -57,12 +57,13 @@ pub(crate) fn ipv6_len(s: &[u8]) -> Option<usize> {
         return None;
     }
     let text = std::str::from_utf8(candidate).ok()?;
-    text.parse::<Ipv6Addr>().ok()?;
-    // Require either compression or all eight groups: "12:30:45" is a time.
+    // Require either compression or all eight groups: "12:30:45" is a time. Checked before the
+    // parse, which most times and version strings would reach otherwise.
     let groups = text.split(':').count();
     if !text.contains("::") && groups < 8 {
         return None;
     }
+    text.parse::<Ipv6Addr>().ok()?;
     // Bare "::" and "::1" are not a person's address.
     if text.trim_matches(':').len() <= 1 {
         return None;
