@@ -38,6 +38,12 @@ pub(crate) enum FieldKind {
     Other,
 }
 
+/// Separators that join the words of one compound field name (`date_of_birth`,
+/// `e-mail`, `user.name`, `first name`).
+pub(crate) const fn joins_words(c: char) -> bool {
+    matches!(c, '_' | '-' | '.' | ' ')
+}
+
 /// Splits a field name into lowercase words. At most 8 words of 32 bytes are kept.
 pub(crate) fn words(name: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -1053,7 +1059,11 @@ fn classify_uncached(name: &str, parent: Option<&str>) -> FieldKind {
     if w.is_empty() {
         return FieldKind::Other;
     }
-    let joined: String = w.concat();
+    // The words joined (`national_id` reads `nationalid`), where they are one compound: only
+    // separators that join words in names (`_ - .` and space) make one; a key with others
+    // (`customer[email]`, `a:b`, undecodable bytes) is matched by its words alone.
+    let compound = name.chars().all(|c| c.is_alphanumeric() || joins_words(c));
+    let joined: String = if compound { w.concat() } else { String::new() };
     let parent_words = parent.map(words).unwrap_or_default();
     classify_words(&w, &joined, &parent_words)
 }

@@ -572,13 +572,10 @@ fn has_vocabulary(b: &[u8]) -> bool {
     previous != Class::Separator && suffix_ends_before(vocabulary, b, b.len(), &mut hits)
 }
 
-/// Longest run of separators skipped between two words of one field name.
-const MAX_SEPARATOR_RUN: usize = 4;
-
-/// Separators skipped between the words of one field name when matching joined names
-/// (`national_id`, `e-mail`, `date of birth`): the ones field names use.
+/// Separators skipped between the words of one compound field name (`national_id`, `e-mail`,
+/// `date of birth`), as [`keywords::joins_words`] says.
 const fn joins_words(b: u8) -> bool {
-    matches!(b, b'_' | b'-' | b'.' | b' ')
+    b.is_ascii() && keywords::joins_words(b as char)
 }
 
 /// Longest vocabulary entry, in bytes, that [`starts_entry`] compares.
@@ -762,14 +759,9 @@ impl<'b> Stream<'b> {
             self.pending_next += 1;
             return byte;
         }
-        let mut skipped = 0;
         loop {
             let byte = *self.b.get(self.at)?;
             if joins_words(byte) {
-                skipped += 1;
-                if skipped > MAX_SEPARATOR_RUN {
-                    return None;
-                }
                 self.at += 1;
                 continue;
             }
@@ -841,6 +833,18 @@ mod tests {
             assert!(!has_vocabulary(text), "{}", String::from_utf8_lossy(text));
             assert!(quiet_buffer(text), "{}", String::from_utf8_lossy(text));
         }
+    }
+
+    #[test]
+    fn compounds_join_only_across_name_separators() {
+        let engine = engine();
+        // `first_nam` and `e` around undecodable bytes are no compound `firstname`.
+        let payload = b"{\"first_nam\xd6\xd6\xd6e\":\"Pieter\",\"k\":\"Anna Schmidt\"}";
+        assert!(check(&engine, payload).is_ok());
+        assert_eq!(engine.scan(payload), engine.scan_full(payload));
+        // Joined across `_ - .` and spaces, however many.
+        assert!(!quiet_buffer(b"{\"first__name\":\"Pieter\"}"));
+        assert!(!quiet_buffer(b"{\"national  id\":\"x\"}"));
     }
 
     #[test]
