@@ -1216,20 +1216,15 @@ pub(crate) fn preceding_kind(bytes: &[u8], at: usize) -> FieldKind {
     let window_start = at.saturating_sub(40);
     let window = bytes.get(window_start..at).unwrap_or_default();
     // A word cut by the window's start is a fragment (`bilnr` of `mobilnr`), not a word.
-    let cut = window_start > 0
-        && bytes
-            .get(window_start - 1)
-            .is_some_and(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'));
-    // Up to two words, nearest first; they are ASCII, so borrowed without copying.
+    // Word bytes: a UTF-8 character is part of its word (`teléfono` is one word, not `tel`).
+    let word_byte = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-') || c >= 0x80;
+    let cut = window_start > 0 && bytes.get(window_start - 1).is_some_and(|&c| word_byte(c));
+    // Up to two words, nearest first, borrowed without copying.
     let mut words: [&str; 2] = ["", ""];
     let mut count = 0;
     let mut end = window.len();
     while count < 2 {
-        while end > 0
-            && window
-                .get(end - 1)
-                .is_some_and(|&c| !c.is_ascii_alphanumeric() && !matches!(c, b'_' | b'-'))
-        {
+        while end > 0 && window.get(end - 1).is_some_and(|&c| !word_byte(c)) {
             if window
                 .get(end - 1)
                 .is_some_and(|&c| c == b'\n' || c == b'/' || c == b'.')
@@ -1243,11 +1238,7 @@ pub(crate) fn preceding_kind(bytes: &[u8], at: usize) -> FieldKind {
             end -= 1;
         }
         let start = window.get(..end).map_or(0, |w| {
-            end - w
-                .iter()
-                .rev()
-                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
-                .count()
+            end - w.iter().rev().take_while(|&&c| word_byte(c)).count()
         });
         if start == end || (start == 0 && cut) {
             break;
@@ -1283,6 +1274,15 @@ mod tests {
 
     #[test]
     fn preceding_words_are_whole_words() {
+        // `tel` is no word of `teléf`.
+        assert_eq!(
+            preceding_kind("teléf 6305.6305".as_bytes(), 7),
+            FieldKind::Other
+        );
+        assert_eq!(
+            preceding_kind("teléfono 6305 6305".as_bytes(), 10),
+            FieldKind::Phone
+        );
         let text = format!("17mobilnr3m_s read{}1768087679161", " ".repeat(24));
         let at = text.len() - 13;
         // The 40-byte window starts inside `17mobilnr3m_s`: its tail `mobilnr3m_s` is no word.
