@@ -8,7 +8,7 @@ use std::ops::Range;
 use memchr::memchr2;
 
 use crate::{
-    detect::{dates, names, national_id, network, phone},
+    detect::{dates, email, names, national_id, network, phone},
     keywords::FieldKind,
 };
 
@@ -614,8 +614,13 @@ fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
         let ratio = pass as f64 / sample.len() as f64;
         ratio
     };
-    let has_emails =
-        (0..width).any(|j| share(j, &|c| c.contains(&b'@') && !c.contains(&b' ')) >= COLUMN_QUORUM);
+    // A column of e-mail addresses (the delimiters are no address bytes, so a cell's address
+    // is the payload's too: the quiet check relies on it).
+    let is_email = |c: &[u8]| {
+        !c.contains(&b' ')
+            && memchr::memchr(b'@', c).is_some_and(|at| email::email_at(c, at).is_some())
+    };
+    let has_emails = (0..width).any(|j| share(j, &is_email) >= COLUMN_QUORUM);
     if !has_emails {
         return;
     }

@@ -848,6 +848,17 @@ mod tests {
     }
 
     #[test]
+    fn a_table_needs_real_addresses() {
+        // A headerless table is read as person records only with a column of addresses: `@`
+        // alone (`a@`, `@timestamp`) makes none.
+        let engine = engine();
+        let rows =
+            "a@,Hauptstrasse 12 Berlin,x\nb@,Bahnhofstrasse 7 Bonn,y\nc@,Ringstrasse 3 Essen,z\n";
+        assert!(check(&engine, rows.as_bytes()).is_ok());
+        assert!(engine.scan_full(rows.as_bytes()).is_empty());
+    }
+
+    #[test]
     fn every_entry_starts_with_an_ascii_letter() {
         // The block walk only looks for entries at ASCII letters, and compares at most
         // MAX_ENTRY_LEN bytes.
