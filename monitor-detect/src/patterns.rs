@@ -232,6 +232,37 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
             if plain {
                 return false;
             }
+            // A sample line's `value timestamp` (`1162.324 1783137248924`): one dot and one
+            // space mix two separators (no card or IMEI), one dot is no address or NMEA field,
+            // the timestamp ends in a stop (no coordinate pair), and neither `int.frac` nor all
+            // three groups have the length of a separated national ID.
+            if after == Some(b' ') {
+                let from = len + 1 + frac + 1;
+                let tail = s
+                    .get(from..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|x| x.is_ascii_digit())
+                    .count();
+                let sample = frac > 0
+                    && tail > 0
+                    && len < 8
+                    && len + frac < 9
+                    && !matches!(len + frac + tail, 9..=13 | 15)
+                    && stops_every_pattern(s.get(from + tail).copied())
+                    && !zero_zero;
+                if sample {
+                    return false;
+                }
+            }
+        }
+        // The fraction of a decimal number (`.324` of `1162.324`): the pattern scan tries no
+        // grouped value there, and with no `:`, `.` or `-` in its first five bytes no address,
+        // coordinate or NMEA field starts; short, it holds no base64 run.
+        let in_decimal =
+            i >= 2 && b.get(i - 1) == Some(&b'.') && b.get(i - 2).is_some_and(u8::is_ascii_digit);
+        if in_decimal && !guarded && token_len_at(b, i) < 8 {
+            return false;
         }
     } else if c == b'-' {
         // Only a coordinate starts with a sign, and its degree has a dot within 5 bytes.
@@ -245,6 +276,52 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
     let mut out = Vec::new();
     scan_at(b, i, Mode::FirstStrong, &mut out, base64_runs);
     !out.is_empty()
+}
+
+/// Length of an ISO 8601 UTC timestamp at token start `i` (`2026-05-06T14:39:03.727Z`:
+/// `YYYY-MM-DDThh:mm`, optional `:ss` and `.fff`, optional `Z`) followed by a byte that ends
+/// every pattern (or a space after the `Z`): no token start inside it begins a strong
+/// candidate, so the quiet check skips them all. Why, token by token (`scan_at`'s guards):
+/// - `YYYY`: its groups `YYYY`, `MM`, `DDThh` give at most 11 compact bytes with a letter (no
+///   card, IMEI, IBAN or strong national ID), no `.` or `:` within 5 bytes, no `00` phone;
+/// - `MM`: `MM-DD` then `T` is no MAC, 7 compact bytes are too few;
+/// - `DDThh`, `mm`, `ss`, `fff`: one colon is no IPv6 address, one dot no IPv4, three fraction
+///   digits no coordinate, and at most 5 digits in a row of groups no grouped value.
+///
+/// Offsets (`+01:00`) are left to the token-by-token check.
+pub(crate) fn iso_timestamp_len(b: &[u8], i: usize) -> Option<usize> {
+    let s = b.get(i..)?;
+    let digits = |from: usize, n: usize| {
+        s.get(from..from + n)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let at = |k: usize, c: u8| s.get(k) == Some(&c);
+    let shape = digits(0, 4)
+        && s.first() != Some(&b'0')
+        && at(4, b'-')
+        && digits(5, 2)
+        && at(7, b'-')
+        && digits(8, 2)
+        && at(10, b'T')
+        && digits(11, 2)
+        && at(13, b':')
+        && digits(14, 2);
+    if !shape {
+        return None;
+    }
+    let mut len = 16;
+    if at(len, b':') && digits(len + 1, 2) {
+        len += 3;
+        if at(len, b'.') && digits(len + 1, 3) {
+            len += 4;
+        }
+    }
+    let utc = at(len, b'Z');
+    len += usize::from(utc);
+    // After a `Z` a space may follow too (`...916Z INFO`): the groups a space joins to
+    // `ss.fffZ` keep a letter at a place no national ID has one.
+    let next = s.get(len).copied();
+    (stops_every_pattern(next) || (utc && next == Some(b' '))).then_some(len)
 }
 
 /// Whether `next` (the byte after a number, `None` at the end) ends every pattern: no pattern

@@ -20,6 +20,11 @@
 //!    chunked or compressed HTTP bodies and AMQP body frames give the engine other bytes than
 //!    the wire's, so any of them sends the payload to the full scan.
 //!
+//! The walk classifies each 64-byte block into bit masks (SSE2 on x86-64, a portable loop
+//! elsewhere) and looks only at token starts, word starts and word ends. Most tokens are settled
+//! from the masks or their first bytes (`patterns::strong_at`); ISO 8601 UTC timestamps are
+//! skipped whole (`patterns::iso_timestamp_len`).
+//!
 //! When all three hold the payload is quiet and the engine returns no findings without
 //! extracting a single field. The tests beside this module check the promise against the full
 //! scan on generated traffic and structured noise; if the vocabulary or a detector changes, they
@@ -40,18 +45,18 @@ const KIND_BY_POSITION_COMMANDS: &[&str] = &["geoadd"];
 /// One vocabulary entry: lowercase UTF-8, where it must sit, and when it counts.
 type Entry = (&'static [u8], Anchor, Need);
 
+/// Entries sharing their first four bytes (shorter ones padded with 0), with the longest length.
+#[derive(Default)]
+struct Bucket {
+    entries: Vec<Entry>,
+    max_len: usize,
+}
+
 /// The vocabulary, ready for matching at word starts and ends.
 struct Vocabulary {
     /// Entries anchored at a word start (`Word` and `Prefix`), lowercase UTF-8, by their
     /// first two bytes.
-    starts: std::collections::HashMap<[u8; 2], Vec<Entry>>,
-    /// Bit per first-two-byte pair of `starts`.
-    start_pairs: Box<[u64; 1024]>,
-    /// Bit per [`triple_index`] of the first three bytes of `starts` entries: most word
-    /// starts end at this lookup.
-    start_triples: Box<[u64; 512]>,
-    /// Bit per [`triple_index`] of the two bytes of two-byte entries (third byte 0).
-    two_byte_entries: Box<[u64; 512]>,
+    starts: std::collections::HashMap<[u8; 4], Bucket>,
     /// Bit per [`quad_index`] of the first four bytes of `starts` entries (shorter ones padded
     /// with 0).
     start_quads: Box<[u64; 1024]>,
@@ -71,9 +76,6 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
     );
     let mut vocabulary = Vocabulary {
         starts: std::collections::HashMap::new(),
-        start_pairs: Box::new([0; 1024]),
-        start_triples: Box::new([0; 512]),
-        two_byte_entries: Box::new([0; 512]),
         start_quads: Box::new([0; 1024]),
         suffixes: Vec::new(),
         suffix_pairs: Box::new([0; 1024]),
@@ -92,26 +94,15 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
                 }
             }
             Anchor::Word | Anchor::Prefix => {
-                if let [a, b, ..] = *lower {
+                if lower.len() >= 2 {
                     let mut quad = [0_u8; 4];
                     for (slot, &byte) in quad.iter_mut().zip(lower) {
                         *slot = byte;
                     }
                     set_bit(&mut vocabulary.start_quads[..], quad_index(quad));
-                    set_bit(&mut vocabulary.start_pairs[..], pair_index(a, b));
-                    match lower.get(2) {
-                        Some(&c) => {
-                            set_bit(&mut vocabulary.start_triples[..], triple_index(a, b, c))
-                        }
-                        None => {
-                            set_bit(&mut vocabulary.two_byte_entries[..], triple_index(a, b, 0))
-                        }
-                    }
-                    vocabulary
-                        .starts
-                        .entry([a, b])
-                        .or_default()
-                        .push((lower, anchor, need));
+                    let bucket = vocabulary.starts.entry(quad).or_default();
+                    bucket.max_len = bucket.max_len.max(lower.len());
+                    bucket.entries.push((lower, anchor, need));
                 }
             }
         }
@@ -121,12 +112,6 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
 
 fn pair_index(a: u8, b: u8) -> usize {
     usize::from(a) << 8 | usize::from(b)
-}
-
-/// 15 bits from three bytes, their low five bits each: ASCII case does not matter (digits share
-/// slots with letters, which only costs a full match now and then).
-fn triple_index(a: u8, b: u8, c: u8) -> usize {
-    usize::from(a & 31) << 10 | usize::from(b & 31) << 5 | usize::from(c & 31)
 }
 
 /// 16 bits from four bytes.
@@ -206,6 +191,8 @@ fn quiet_buffer(b: &[u8]) -> bool {
     let mut carry_alnum = 0;
     let mut carry_lower_or_digit = 0;
     let mut base = 0;
+    // End of a span (a timestamp) in which no strong candidate starts.
+    let mut skip_until = 0;
     while base < b.len() {
         let next = Masks::of_block(b, base + 64);
         let alnum = current.lower | current.upper | current.digit;
@@ -246,7 +233,15 @@ fn quiet_buffer(b: &[u8]) -> bool {
             | digit7 & u128::from(current.upper)) as u64;
         let plain_words = alpha & !may_start & !current.e;
         for at in bits(token_starts & !plain_words) {
-            if patterns::strong_at(b, base + at, &mut runs) {
+            let at = base + at;
+            if at < skip_until {
+                continue;
+            }
+            if let Some(len) = patterns::iso_timestamp_len(b, at) {
+                skip_until = at + len;
+                continue;
+            }
+            if patterns::strong_at(b, at, &mut runs) {
                 return false;
             }
         }
@@ -284,8 +279,11 @@ fn bits(mut mask: u64) -> impl Iterator<Item = usize> {
     })
 }
 
+#[cfg(all(target_arch = "x86_64", not(target_feature = "sse2")))]
+compile_error!("the quiet check's block classification needs SSE2, part of every x86-64 baseline");
+
 /// Byte classes of one 64-byte block, a bit per byte.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Masks {
     lower: u64,
     upper: u64,
@@ -310,73 +308,133 @@ const SUFFIX_LAST_LETTERS: [u8; 5] = *b"enost";
 impl Masks {
     /// Masks of `b[start..start + 64]`; bytes past the end read as 0 (a separator).
     fn of_block(b: &[u8], start: usize) -> Self {
-        let mut block = [0_u8; 64];
-        if let Some(rest) = b.get(start..) {
-            let len = rest.len().min(64);
-            if let (Some(dst), Some(src)) = (block.get_mut(..len), rest.get(..len)) {
-                dst.copy_from_slice(src);
+        // Full blocks are read in place; only the last one is copied, padded with 0.
+        let mut padded = [0_u8; 64];
+        let block: &[u8; 64] = match b
+            .get(start..start + 64)
+            .and_then(|w| <&[u8; 64]>::try_from(w).ok())
+        {
+            Some(block) => block,
+            None => {
+                let rest = b.get(start..).unwrap_or_default();
+                for (slot, &c) in padded.iter_mut().zip(rest) {
+                    *slot = c;
+                }
+                &padded
             }
-        }
-        // One 0/1 byte per input byte first: this loop vectorises.
-        let mut lower = [0_u8; 64];
-        let mut upper = [0_u8; 64];
-        let mut digit = [0_u8; 64];
-        let mut sign = [0_u8; 64];
-        let mut hex_letter = [0_u8; 64];
-        let mut colon = [0_u8; 64];
-        let mut dash = [0_u8; 64];
-        let mut dot = [0_u8; 64];
-        let mut e = [0_u8; 64];
-        let mut suffix_last = [0_u8; 64];
-        for (k, &c) in block.iter().enumerate() {
-            let slots = (
-                lower.get_mut(k),
-                upper.get_mut(k),
-                digit.get_mut(k),
-                sign.get_mut(k),
-                hex_letter.get_mut(k),
+        };
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `classify` needs SSE2 only, which every x86-64 CPU has: the x86-64 targets
+        // enable it in their baseline (checked at compile time below).
+        let masks = unsafe { Self::classify(block) };
+        #[cfg(not(target_arch = "x86_64"))]
+        let masks = Self::classify(block);
+        masks
+    }
+
+    /// The masks of one block, 16 bytes at a time with SSE2 (part of every x86-64 CPU).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "sse2")]
+    fn classify(block: &[u8; 64]) -> Self {
+        use std::arch::x86_64::{
+            __m128i, _mm_add_epi8, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_movemask_epi8, _mm_or_si128,
+            _mm_set_epi64x, _mm_set1_epi8,
+        };
+        #[expect(
+            clippy::cast_possible_wrap,
+            reason = "bytes as the signed lanes SSE2 compares"
+        )]
+        let splat = |b: u8| _mm_set1_epi8(b as i8);
+        // `lo <= c <= hi` as a signed compare: shift the range to start at -128.
+        #[expect(
+            clippy::cast_possible_wrap,
+            reason = "bytes as the signed lanes SSE2 compares"
+        )]
+        let in_range = |c: __m128i, lo: u8, hi: u8| {
+            let shifted = _mm_add_epi8(c, splat(0x80_u8.wrapping_sub(lo)));
+            _mm_cmplt_epi8(
+                shifted,
+                _mm_set1_epi8((0x80_u8.wrapping_add(hi - lo + 1)) as i8),
+            )
+        };
+        #[expect(clippy::cast_sign_loss, reason = "movemask sets the low 16 bits only")]
+        let bits = |v: __m128i| u64::from(_mm_movemask_epi8(v) as u16);
+        let mut masks = Self::default();
+        for (k, chunk) in block.chunks_exact(16).enumerate() {
+            let mut low = [0_u8; 8];
+            let mut high = [0_u8; 8];
+            low.copy_from_slice(chunk.get(..8).unwrap_or(&[0; 8]));
+            high.copy_from_slice(chunk.get(8..).unwrap_or(&[0; 8]));
+            #[expect(
+                clippy::cast_possible_wrap,
+                reason = "eight bytes as one lane of the register"
+            )]
+            let c = _mm_set_epi64x(
+                u64::from_le_bytes(high) as i64,
+                u64::from_le_bytes(low) as i64,
             );
-            if let (Some(l), Some(u), Some(d), Some(s), Some(h)) = slots {
-                *l = u8::from(c.wrapping_sub(b'a') < 26);
-                *u = u8::from(c.wrapping_sub(b'A') < 26);
-                *d = u8::from(c.wrapping_sub(b'0') < 10);
-                *s = u8::from(c == b'+') | u8::from(c == b'-') | u8::from(c == b'(');
-                *h = u8::from((c | 0x20).wrapping_sub(b'a') < 6);
+            let folded = _mm_or_si128(c, splat(0x20));
+            let eq = |b: u8| _mm_cmpeq_epi8(c, splat(b));
+            let shift = 16 * k;
+            masks.lower |= bits(in_range(c, b'a', b'z')) << shift;
+            masks.upper |= bits(in_range(c, b'A', b'Z')) << shift;
+            masks.digit |= bits(in_range(c, b'0', b'9')) << shift;
+            masks.sign |= bits(_mm_or_si128(_mm_or_si128(eq(b'+'), eq(b'-')), eq(b'('))) << shift;
+            masks.hex_letter |= bits(in_range(folded, b'a', b'f')) << shift;
+            masks.colon |= bits(eq(b':')) << shift;
+            masks.dash |= bits(eq(b'-')) << shift;
+            masks.dot |= bits(eq(b'.')) << shift;
+            masks.e |= bits(eq(b'e')) << shift;
+            let mut last = _mm_cmpeq_epi8(folded, splat(SUFFIX_LAST_LETTERS[0]));
+            for &letter in SUFFIX_LAST_LETTERS.get(1..).unwrap_or_default() {
+                last = _mm_or_si128(last, _mm_cmpeq_epi8(folded, splat(letter)));
             }
-            if let (Some(colon), Some(dash), Some(dot), Some(e)) = (
-                colon.get_mut(k),
-                dash.get_mut(k),
-                dot.get_mut(k),
-                e.get_mut(k),
-            ) {
-                *colon = u8::from(c == b':');
-                *dash = u8::from(c == b'-');
-                *dot = u8::from(c == b'.');
-                *e = u8::from(c == b'e');
-            }
-            if let Some(last) = suffix_last.get_mut(k) {
-                let folded = c | 0x20;
-                *last = SUFFIX_LAST_LETTERS
-                    .iter()
-                    .fold(0, |acc, &l| acc | u8::from(folded == l));
-            }
+            masks.suffix_last |= bits(last) << shift;
         }
+        masks
+    }
+
+    /// The masks of one block, a byte at a time (other architectures; the reference the SSE2
+    /// version is tested against).
+    #[cfg_attr(target_arch = "x86_64", cfg(test))]
+    fn classify_portable(block: &[u8; 64]) -> Self {
         Self {
-            lower: pack(&lower),
-            upper: pack(&upper),
-            digit: pack(&digit),
-            sign: pack(&sign),
-            hex_letter: pack(&hex_letter),
-            colon: pack(&colon),
-            dash: pack(&dash),
-            dot: pack(&dot),
-            e: pack(&e),
-            suffix_last: pack(&suffix_last),
+            lower: mask(block, |c| c.wrapping_sub(b'a') < 26),
+            upper: mask(block, |c| c.wrapping_sub(b'A') < 26),
+            digit: mask(block, |c| c.wrapping_sub(b'0') < 10),
+            sign: mask(block, |c| c == b'+' || c == b'-' || c == b'('),
+            hex_letter: mask(block, |c| (c | 0x20).wrapping_sub(b'a') < 6),
+            colon: mask(block, |c| c == b':'),
+            dash: mask(block, |c| c == b'-'),
+            dot: mask(block, |c| c == b'.'),
+            e: mask(block, |c| c == b'e'),
+            suffix_last: mask(block, |c| {
+                let folded = c | 0x20;
+                SUFFIX_LAST_LETTERS.contains(&folded)
+            }),
         }
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn classify(block: &[u8; 64]) -> Self {
+        Self::classify_portable(block)
     }
 }
 
+/// Bit mask of the bytes of `block` for which `is` holds (bit `k` = byte `k`).
+#[cfg_attr(target_arch = "x86_64", cfg(test))]
+fn mask(block: &[u8; 64], is: impl Fn(u8) -> bool) -> u64 {
+    // One 0/1 byte per input byte first: this loop vectorises; then eight bytes at a time are
+    // gathered into bits.
+    let mut flags = [0_u8; 64];
+    for (flag, &c) in flags.iter_mut().zip(block) {
+        *flag = u8::from(is(c));
+    }
+    pack(&flags)
+}
+
 /// Packs 64 bytes of 0 or 1 into a bit mask (bit `k` = byte `k`).
+#[cfg_attr(target_arch = "x86_64", cfg(test))]
 fn pack(flags: &[u8; 64]) -> u64 {
     let mut out = 0;
     for (k, group) in flags.chunks_exact(8).enumerate() {
@@ -389,51 +447,72 @@ fn pack(flags: &[u8; 64]) -> u64 {
     out
 }
 
-/// Whether the word at `i` may begin an entry anchored at a word start, from its first bytes:
-/// the lookup that ends most words. Words that go on across a joining separator or with a
-/// non-ASCII character in their first three bytes take the full match.
+/// Whether the word at `i` may begin an entry anchored at a word start, from its first four
+/// stream bytes (joiners skipped, as `starts_entry` reads them) and where words end among them:
+/// the lookup that ends most words. A non-ASCII byte among them takes the full match.
 fn may_start_entry(vocabulary: &Vocabulary, b: &[u8], i: usize) -> bool {
-    let (Some(&first), Some(&second)) = (b.get(i), b.get(i + 1)) else {
-        return false;
-    };
-    if !second.is_ascii_alphanumeric() {
-        // A one-letter word (every entry has two or more) unless it goes on joined.
-        return second >= 0x80 || joins_words(second);
-    }
-    // Four plain ASCII characters in one word (no case change after the first): their hash
-    // decides, as in `starts_entry`.
-    // A case change starts a new word where a capital follows a lowercase letter or digit.
-    let case_change = |before: u8, at: u8| at.is_ascii_uppercase() && !before.is_ascii_uppercase();
-    if let Some(&[_, _, third, fourth]) = b.get(i..i + 4).and_then(|w| <&[u8; 4]>::try_from(w).ok())
-        && third.is_ascii_alphanumeric()
-        && fourth.is_ascii_alphanumeric()
-        && !case_change(first, second)
-        && !case_change(second, third)
-        && !case_change(third, fourth)
+    // Most words: four ASCII alphanumerics with no case change after the first.
+    if let Some(&[first, second, third, fourth]) =
+        b.get(i..i + 4).and_then(|w| <&[u8; 4]>::try_from(w).ok())
     {
-        let quad = [first, second, third, fourth].map(|c| c.to_ascii_lowercase());
-        return bit(&vocabulary.start_quads[..], quad_index(quad));
-    }
-    match b.get(i + 2) {
-        Some(&third) if third.is_ascii_alphanumeric() => {
-            bit(
-                &vocabulary.start_triples[..],
-                triple_index(first, second, third),
-            ) || (third.is_ascii_uppercase()
-                && !second.is_ascii_uppercase()
-                // A two-character word before a case change (`cfNumber`).
-                && bit(
-                    &vocabulary.two_byte_entries[..],
-                    triple_index(first, second, 0),
-                ))
+        let case_change =
+            |before: u8, at: u8| at.is_ascii_uppercase() && !before.is_ascii_uppercase();
+        if second.is_ascii_alphanumeric()
+            && third.is_ascii_alphanumeric()
+            && fourth.is_ascii_alphanumeric()
+            && !case_change(first, second)
+            && !case_change(second, third)
+            && !case_change(third, fourth)
+        {
+            let quad = [
+                first.to_ascii_lowercase(),
+                second.to_ascii_lowercase(),
+                third.to_ascii_lowercase(),
+                fourth.to_ascii_lowercase(),
+            ];
+            return bit(&vocabulary.start_quads[..], quad_index(quad));
         }
-        Some(&third) if third >= 0x80 || joins_words(third) => true,
-        // A two-character word.
-        _ => bit(
-            &vocabulary.two_byte_entries[..],
-            triple_index(first, second, 0),
-        ),
     }
+    let mut quad = [0_u8; 4];
+    // `ends[k]`: a word ends after stream byte `k`.
+    let mut ends = [false; 4];
+    let mut n = 0;
+    let mut at = i;
+    while n < 4 {
+        match b.get(at).copied() {
+            Some(c) if c.is_ascii_alphanumeric() => {
+                if let Some(slot) = quad.get_mut(n) {
+                    *slot = c.to_ascii_lowercase();
+                }
+                let next = b.get(at + 1).copied();
+                let word_ends = match next {
+                    Some(x) if x.is_ascii_alphanumeric() => {
+                        x.is_ascii_uppercase() && !c.is_ascii_uppercase()
+                    }
+                    Some(x) if x >= 0x80 => return true,
+                    _ => true,
+                };
+                if let Some(slot) = ends.get_mut(n) {
+                    *slot = word_ends;
+                }
+                n += 1;
+                at += 1;
+            }
+            Some(c) if joins_words(c) => at += 1,
+            Some(c) if c >= 0x80 => return true,
+            _ => break,
+        }
+    }
+    let listed = |len: usize| {
+        let mut q = [0_u8; 4];
+        for (slot, &c) in q.iter_mut().zip(quad.iter().take(len)) {
+            *slot = c;
+        }
+        bit(&vocabulary.start_quads[..], quad_index(q))
+    };
+    (n == 4 && listed(4))
+        || (n >= 2 && ends.get(1) == Some(&true) && listed(2))
+        || (n >= 3 && ends.get(2) == Some(&true) && listed(3))
 }
 
 /// Character classes as `keywords::words` sees them.
@@ -585,44 +664,31 @@ const MAX_ENTRY_LEN: usize = 32;
 /// settles the question.
 fn starts_entry(vocabulary: &Vocabulary, b: &[u8], i: usize, hits: &mut Hits) -> bool {
     let mut word = StreamPrefix::new(b, i);
-    // Four bytes first: their hash ends most words. An entry of two or three bytes is a whole
-    // word, so it is looked up where a word ends.
     word.fill(4);
-    let listed = (word.len >= 4 && bit(&vocabulary.start_quads[..], quad_index(word.quad(4))))
-        || (word.len >= 2
-            && word.ends(1)
-            && bit(&vocabulary.start_quads[..], quad_index(word.quad(2))))
-        || (word.len >= 3
-            && word.ends(2)
-            && bit(&vocabulary.start_quads[..], quad_index(word.quad(3))));
-    if !listed {
-        return false;
-    }
-    let (Some(&first), Some(&second)) = (word.text.first(), word.text.get(1)) else {
-        return false;
-    };
-    if word.len < 2 || !bit(&vocabulary.start_pairs[..], pair_index(first, second)) {
-        return false;
-    }
-    let Some(entries) = vocabulary.starts.get(&[first, second]) else {
-        return false;
-    };
-    word.fill(
-        entries
-            .iter()
-            .map(|(entry, _, _)| entry.len())
-            .max()
-            .unwrap_or(0),
-    );
+    // Entries of two or three bytes are whole words, so they are looked up where a word ends.
     let mut settled = false;
-    for &(entry, anchor, need) in entries {
-        let matched = word
-            .text
-            .get(..word.len)
-            .is_some_and(|t| t.starts_with(entry))
-            && (anchor != Anchor::Word || entry.len().checked_sub(1).is_some_and(|k| word.ends(k)));
-        if matched {
-            settled |= hits.hit(need);
+    for n in [4, 3, 2] {
+        if word.len < n || (n < 4 && !word.ends(n - 1)) {
+            continue;
+        }
+        let quad = word.quad(n);
+        if !bit(&vocabulary.start_quads[..], quad_index(quad)) {
+            continue;
+        }
+        let Some(bucket) = vocabulary.starts.get(&quad) else {
+            continue;
+        };
+        word.fill(bucket.max_len);
+        for &(entry, anchor, need) in &bucket.entries {
+            let matched = word
+                .text
+                .get(..word.len)
+                .is_some_and(|t| t.starts_with(entry))
+                && (anchor != Anchor::Word
+                    || entry.len().checked_sub(1).is_some_and(|k| word.ends(k)));
+            if matched {
+                settled |= hits.hit(need);
+            }
         }
     }
     settled
@@ -864,6 +930,8 @@ mod tests {
         // MAX_ENTRY_LEN bytes.
         for (entry, anchor, _) in keywords::personal_vocabulary() {
             assert!(entry.len() <= MAX_ENTRY_LEN, "{entry}");
+            // Shorter ones are looked up as whole words only.
+            assert!(anchor != Anchor::Prefix || entry.len() >= 4, "{entry}");
             if anchor != Anchor::Suffix {
                 assert!(
                     entry
@@ -888,6 +956,18 @@ mod tests {
                     "{entry}"
                 );
             }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn block_masks_match_the_portable_ones(block in proptest::collection::vec(any::<u8>(), 64)) {
+            let block: [u8; 64] = block.try_into().expect("64 bytes");
+            let start = usize::from(block[0] % 3);
+            let padded = Masks::of_block(&block, start);
+            let mut shifted = [0_u8; 64];
+            shifted[..64 - start].copy_from_slice(&block[start..]);
+            prop_assert_eq!(padded, Masks::classify_portable(&shifted));
         }
     }
 
@@ -990,8 +1070,9 @@ mod tests {
             "[A-Z][a-z]{2,8}",
             "[0-9]{1,20}",
             "[0-9]{1,3}\\.[0-9]{1,8}",
+            "[0-9]{1,5}\\.[0-9]{1,8} [0-9]{1,15}[ ,\\n.:-]?",
             "-?[0-9]{1,3}\\.[0-9]{5,7}",
-            "[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?",
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,7})?)?Z?)?",
             "[0-9a-f]{2}(:[0-9a-f]{2}){5}",
             "[0-9]{1,3}(\\.[0-9]{1,3}){3}",
             "\\+?[0-9]{2,4}( [0-9]{2,4}){1,4}",
