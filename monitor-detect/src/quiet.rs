@@ -7,14 +7,15 @@
 //! 1. **No strong pattern candidate.** Everything the engine reports without a field name
 //!    (e-mail, IBAN, card, IMEI, IPs, MAC, JWT with claims, international phone, formatted
 //!    national ID, coordinates) is a strong candidate of the pattern scan; it runs here in
-//!    [`Mode::FirstStrong`], stopping at the first. Base64 runs that decode to text count too.
+//!    [`patterns::Mode::FirstStrong`], stopping at the first. Base64 runs that decode to text count too.
 //! 2. **No personal field name.** Candidates needing context (a bare number that is a valid BSN
 //!    or a national-format phone) and the field-decided detectors (names, birth dates,
 //!    addresses, phones, national IDs, passports, coordinates) act only when a field name or a
 //!    preceding word classifies as such a kind, which needs an entry of
 //!    [`keywords::personal_vocabulary`] in the buffer, at a word boundary as its anchor says.
 //!    Words are found as `keywords::words` splits them (case changes, separators, Unicode
-//!    letters), and entries match across separators, as joined names do. Greetings (a name
+//!    letters), and entries match across the separators that join compound names (`_ - .` and
+//!    space), as joined names do. Greetings (a name
 //!    after `Hallo`) and `GEOADD` (coordinates by position) are looked for the same way.
 //! 3. **Nothing to decode.** Escapes (`\`, `%XX`, `+` inside a value, XML entities, RFC 2047),
 //!    chunked or compressed HTTP bodies and AMQP body frames give the engine other bytes than
@@ -55,7 +56,7 @@ struct Bucket {
 /// The vocabulary, ready for matching at word starts and ends.
 struct Vocabulary {
     /// Entries anchored at a word start (`Word` and `Prefix`), lowercase UTF-8, by their
-    /// first two bytes.
+    /// first four bytes.
     starts: std::collections::HashMap<[u8; 4], Bucket>,
     /// Bit per [`quad_index`] of the first four bytes of `starts` entries (shorter ones padded
     /// with 0).
