@@ -170,10 +170,10 @@ impl<'e> Scan<'e> {
             let head = payload.get(..head_end).unwrap_or_default();
             self.text(&Text::window(payload, 0..head_end));
             let body = payload.get(head_end..).unwrap_or_default();
-            let chunked = header_value(head, b"transfer-encoding")
-                .is_some_and(|v| contains_ci(v, b"chunked"));
-            let compressed = header_value(head, b"content-encoding")
-                .is_some_and(|v| contains_ci(v, b"gzip") || contains_ci(v, b"deflate"));
+            let BodyFraming {
+                chunked,
+                compressed,
+            } = BodyFraming::of_head(head);
             let body_text = Text::window(payload, head_end..payload.len());
             let limit = self.budget.min(self.engine.config.max_decoded_bytes);
             let dechunked = if chunked {
@@ -891,8 +891,28 @@ pub(crate) fn http_head_end(payload: &[u8]) -> Option<usize> {
         .or_else(|| memchr::memmem::find(payload, b"\n\n").map(|p| p + 2))
 }
 
+/// How an HTTP body is framed: what the engine undoes before scanning it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BodyFraming {
+    /// `Transfer-Encoding: chunked`.
+    pub chunked: bool,
+    /// `Content-Encoding: gzip` or `deflate`.
+    pub compressed: bool,
+}
+
+impl BodyFraming {
+    pub(crate) fn of_head(head: &[u8]) -> Self {
+        Self {
+            chunked: header_value(head, b"transfer-encoding")
+                .is_some_and(|v| contains_ci(v, b"chunked")),
+            compressed: header_value(head, b"content-encoding")
+                .is_some_and(|v| contains_ci(v, b"gzip") || contains_ci(v, b"deflate")),
+        }
+    }
+}
+
 /// Value of a header in an HTTP head (case-insensitive name).
-pub(crate) fn header_value<'p>(head: &'p [u8], name: &[u8]) -> Option<&'p [u8]> {
+fn header_value<'p>(head: &'p [u8], name: &[u8]) -> Option<&'p [u8]> {
     head.split(|&b| b == b'\n').find_map(|line| {
         let colon = memchr::memchr(b':', line)?;
         let (n, v) = (line.get(..colon)?, line.get(colon + 1..)?);

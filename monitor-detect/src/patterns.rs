@@ -68,33 +68,19 @@ static CLASS: [u8; 256] = {
 /// Shortest base64 run handed to the decoder.
 const MIN_BASE64_RUN: usize = 20;
 
-/// What a scan collects.
+/// What the tries at one token start collect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
+enum Mode {
     /// Every candidate: the engine's scan.
     All,
-    /// Only [`Strong`](Strength::Strong) candidates, stopping at the first: the quiet check's
-    /// scan, which skips the work that can only yield candidates needing context (they need a
-    /// field name from the vocabulary, which the quiet check looks for on its own).
+    /// Only [`Strong`](Strength::Strong) candidates: the quiet check's question at one token
+    /// ([`strong_at`]). It skips the work that can only yield candidates needing context
+    /// (they need a field name from the vocabulary, which the quiet check looks for on its own).
     FirstStrong,
 }
 
 /// Scans `b`; pushes candidates and base64 runs worth decoding.
 pub(crate) fn scan(b: &[u8], out: &mut Vec<Candidate>, base64_runs: &mut Vec<Range<usize>>) {
-    scan_with(b, Mode::All, out, base64_runs);
-}
-
-/// Scans `b` in `mode`.
-///
-/// In [`Mode::FirstStrong`] every token start that [`Mode::All`] visits is visited too (a
-/// token is skipped only up to its own end unless a strong candidate ends the scan), so a
-/// buffer with a strong candidate in one mode has one in the other.
-pub(crate) fn scan_with(
-    b: &[u8],
-    mode: Mode,
-    out: &mut Vec<Candidate>,
-    base64_runs: &mut Vec<Range<usize>>,
-) {
     for at in memchr::memchr_iter(b'@', b) {
         if let Some((s, e)) = email::email_at(b, at) {
             out.push(Candidate {
@@ -104,9 +90,6 @@ pub(crate) fn scan_with(
                 country: None,
                 claims: Vec::new(),
             });
-            if mode == Mode::FirstStrong {
-                return;
-            }
         }
     }
     let mut i = 0;
@@ -118,17 +101,7 @@ pub(crate) fn scan_with(
             i += 1;
             continue;
         }
-        let before = out.len();
-        let skip = scan_at(b, i, mode, out, base64_runs).max(1);
-        if mode == Mode::FirstStrong {
-            if out.len() > before {
-                return;
-            }
-            // Nothing strong here: move on by this token only, as `Mode::All` does at least.
-            i += token_len_at(b, i).max(1);
-        } else {
-            i += skip;
-        }
+        i += scan_at(b, i, Mode::All, out, base64_runs).max(1);
     }
 }
 
@@ -171,16 +144,18 @@ fn continues_after(s: &[u8], len: usize) -> bool {
 /// base64 runs starting there go to `base64_runs`.
 ///
 /// Most machine-to-machine tokens are settled from their first bytes, by the same guards that
-/// open each pattern in `scan_at`:
+/// open each pattern in `scan_at`; the rest get the full try:
 /// - a word, unless it starts `eyJ` (JWT), looks like the start of a MAC or IPv6 address (two
 ///   hex digits and `:`/`-`, four and `.`, or a hex letter with `:` within 5), or is capitalised
-///   with a digit
-///   within 7 bytes (IBAN, national IDs with letters); only its base64 run is left;
+///   with a digit within 7 bytes (IBAN, national IDs with letters): only its base64 run is left;
 /// - a plain number followed by a byte no pattern continues with (`,`, a quote, a bracket, a
 ///   line end), with no `:`, `.` or `-` in its first five bytes: too plain for an address,
 ///   coordinate or grouped value, no base64 text, and as an unseparated digit run never a
 ///   strong national ID. It can only be a card or IMEI (checked here) or an international
-///   phone number in `00` form (left to the full try).
+///   phone number in `00` form (left to the full try);
+/// - a short decimal number followed by such a byte, or by a space and such a number (a sample
+///   line's `value timestamp`), and the fraction of a decimal number;
+/// - a sign with no dot after it (no coordinate), and `+` or `(` with no digit soon (no phone).
 pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>) -> bool {
     let s = b.get(i..).unwrap_or_default();
     let c = s.first().copied().unwrap_or(0);
@@ -221,14 +196,14 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
                 .take_while(|x| x.is_ascii_digit())
                 .count();
             let after = s.get(len + 1 + frac).copied();
-            // Not an NMEA `ddmm.` start, not a decimal degree (1 to 3 and 5 to 7 digits), too
-            // few digits for a dotted national ID, and no further dot for an IPv4 address.
-            let plain = frac > 0
+            // Too few digits for a dotted national ID, no `00` phone.
+            let short = frac > 0 && len + frac < 9 && !zero_zero;
+            // Not an NMEA `ddmm.` start, not a decimal degree (1 to 3 and 5 to 7 digits), and
+            // no further dot for an IPv4 address.
+            let plain = short
                 && len != 4
                 && !((1..=3).contains(&len) && (5..=7).contains(&frac))
-                && len + frac < 9
-                && stops_every_pattern(after)
-                && !zero_zero;
+                && stops_every_pattern(after);
             if plain {
                 return false;
             }
@@ -244,13 +219,10 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
                     .iter()
                     .take_while(|x| x.is_ascii_digit())
                     .count();
-                let sample = frac > 0
+                let sample = short
                     && tail > 0
-                    && len < 8
-                    && len + frac < 9
                     && !matches!(len + frac + tail, 9..=13 | 15)
-                    && stops_every_pattern(s.get(from + tail).copied())
-                    && !zero_zero;
+                    && stops_every_pattern(s.get(from + tail).copied());
                 if sample {
                     return false;
                 }
@@ -259,9 +231,7 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
         // The fraction of a decimal number (`.324` of `1162.324`): the pattern scan tries no
         // grouped value there, and with no `:`, `.` or `-` in its first five bytes no address,
         // coordinate or NMEA field starts; short, it holds no base64 run.
-        let in_decimal =
-            i >= 2 && b.get(i - 1) == Some(&b'.') && b.get(i - 2).is_some_and(u8::is_ascii_digit);
-        if in_decimal && !guarded && token_len_at(b, i) < 8 {
+        if in_decimal(b, i) && !guarded && token_len_at(b, i) < 8 {
             return false;
         }
     } else if c == b'-' {
@@ -324,6 +294,11 @@ pub(crate) fn iso_timestamp_len(b: &[u8], i: usize) -> Option<usize> {
     (stops_every_pattern(next) || (utc && next == Some(b' '))).then_some(len)
 }
 
+/// Whether the token at `i` is the fraction of a decimal number (right after `<digit>.`).
+fn in_decimal(b: &[u8], i: usize) -> bool {
+    i >= 2 && b.get(i - 1) == Some(&b'.') && b.get(i - 2).is_some_and(u8::is_ascii_digit)
+}
+
 /// Whether `next` (the byte after a number, `None` at the end) ends every pattern: no pattern
 /// goes on with it, as a separator, digit group, address part or base64 character.
 fn stops_every_pattern(next: Option<u8>) -> bool {
@@ -359,10 +334,6 @@ fn base64_run_at(b: &[u8], i: usize, token_len: usize, base64_runs: &mut Vec<Ran
 }
 
 /// Tries every pattern at token start `i`; returns how many bytes to skip.
-#[expect(
-    clippy::too_many_lines,
-    reason = "the order of the pattern tries matters and reads best in one place"
-)]
 fn scan_at(
     b: &[u8],
     i: usize,
@@ -471,9 +442,7 @@ fn scan_at(
         return len;
     }
     // A digit run right after "<digit>." is the fraction of a decimal number.
-    let in_decimal = b.get(i.wrapping_sub(1)) == Some(&b'.')
-        && b.get(i.wrapping_sub(2)).is_some_and(u8::is_ascii_digit);
-    if !in_decimal
+    if !in_decimal(b, i)
         && (c.is_ascii_digit() || c.is_ascii_uppercase() || c == b'+' || c == b'(')
         && let Some(len) = grouped_value(b, i, mode, out)
     {

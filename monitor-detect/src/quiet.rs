@@ -6,8 +6,9 @@
 //!
 //! 1. **No strong pattern candidate.** Everything the engine reports without a field name
 //!    (e-mail, IBAN, card, IMEI, IPs, MAC, JWT with claims, international phone, formatted
-//!    national ID, coordinates) is a strong candidate of the pattern scan; it runs here in
-//!    [`patterns::Mode::FirstStrong`], stopping at the first. Base64 runs that decode to text count too.
+//!    national ID, coordinates) is a strong candidate of the pattern scan. Here each token
+//!    start is asked only whether a strong candidate begins there (`patterns::strong_at`),
+//!    stopping at the first. Base64 runs that decode to text count too.
 //! 2. **No personal field name.** Candidates needing context (a bare number that is a valid BSN
 //!    or a national-format phone) and the field-decided detectors (names, birth dates,
 //!    addresses, phones, national IDs, passports, coordinates) act only when a field name or a
@@ -36,6 +37,7 @@ use std::sync::LazyLock;
 use crate::{
     decode::{base64, framing},
     detect::{email, names},
+    engine::{BodyFraming, http_head_end},
     keywords::{self, Anchor, Need},
     patterns,
 };
@@ -145,12 +147,11 @@ pub(crate) fn is_quiet(payload: &[u8]) -> bool {
 
 /// An HTTP message whose body the engine de-chunks or inflates.
 fn is_http_with_framed_body(payload: &[u8]) -> bool {
-    let Some(head_end) = crate::engine::http_head_end(payload) else {
+    let Some(head_end) = http_head_end(payload) else {
         return false;
     };
-    let head = payload.get(..head_end).unwrap_or_default();
-    crate::engine::header_value(head, b"transfer-encoding").is_some()
-        || crate::engine::header_value(head, b"content-encoding").is_some()
+    let framing = BodyFraming::of_head(payload.get(..head_end).unwrap_or_default());
+    framing.chunked || framing.compressed
 }
 
 /// Escapes any of the engine's value decoders would act on.
@@ -1121,8 +1122,9 @@ mod tests {
         ) {
             let payload = pieces.concat().into_bytes();
             let mut candidates = Vec::new();
-            patterns::scan_with(&payload, patterns::Mode::FirstStrong, &mut candidates, &mut Vec::new());
-            if !candidates.is_empty() {
+            // The engine's own pattern scan: any strong candidate it finds, the check finds too.
+            patterns::scan(&payload, &mut candidates, &mut Vec::new());
+            if candidates.iter().any(|c| c.strength == patterns::Strength::Strong) {
                 prop_assert!(!quiet_buffer(&payload));
             }
         }
