@@ -136,7 +136,9 @@ fn bit(bits: &[u64], index: usize) -> bool {
 
 /// Whether the engine is certain to report nothing in `payload` (see the module docs).
 pub(crate) fn is_quiet(payload: &[u8]) -> bool {
-    if framing::amqp_bodies(payload, usize::MAX).is_some() || needs_decoding(payload) {
+    // Whether the engine joins AMQP body frames depends on the frames alone, not on the
+    // limit: with 0 the walk decides it without copying a byte.
+    if framing::amqp_bodies(payload, 0).is_some() || needs_decoding(payload) {
         return false;
     }
     if is_http_with_framed_body(payload) {

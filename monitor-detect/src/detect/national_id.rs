@@ -414,6 +414,62 @@ mod tests {
         assert_eq!(scheme("666-45-6789"), None);
     }
 
+    /// Every strong form with letters (ES DNI and NIE, GB NINO, IT, FR NIR in Corsica), written
+    /// compact, spaced, dashed and in lowercase, passes `may_be_strong`: random strings rarely
+    /// hit one, so they are built here.
+    #[test]
+    fn strong_forms_with_letters_pass_the_length_check() {
+        let letter = |n: u32| char::from(DNI_LETTERS[usize::try_from(n % 23).unwrap_or(0)]);
+        let mut values = vec![
+            "RSSMRA85T10A562S".to_owned(),
+            "X1234567L".to_owned(),
+            "AB123456C".to_owned(),
+        ];
+        for n in (0..100_000_000_u32).step_by(7_654_321) {
+            values.push(format!("{n:08}{}", letter(n)));
+            let nie = n % 10_000_000;
+            values.push(format!("Y{nie:07}{}", letter(10_000_000 + nie)));
+        }
+        // A birth in Corsica: the key is computed with 2A as 19, 2B as 18.
+        for (department, as_number) in [("2A", "19"), ("2B", "18")] {
+            let key = 97
+                - format!("18505{as_number}006084")
+                    .parse::<u64>()
+                    .unwrap_or(0)
+                    % 97;
+            values.push(format!("18505{department}006084{key:02}"));
+        }
+        for value in values {
+            let spaced: String = value
+                .chars()
+                .enumerate()
+                .flat_map(|(k, c)| (k > 0 && k % 3 == 0).then_some(' ').into_iter().chain([c]))
+                .collect();
+            let mut strong_forms = 0;
+            for written in [
+                value.clone(),
+                spaced.clone(),
+                spaced.replace(' ', "-"),
+                value.to_lowercase(),
+            ] {
+                if identify(written.as_bytes(), None).is_some_and(|id| id.strong) {
+                    strong_forms += 1;
+                    let compact: Vec<u8> =
+                        written.bytes().filter(u8::is_ascii_alphanumeric).collect();
+                    assert!(
+                        may_be_strong(
+                            compact.len(),
+                            compact.iter().all(u8::is_ascii_digit),
+                            compact.len() != written.len(),
+                        ),
+                        "{written}"
+                    );
+                }
+            }
+            assert!(strong_forms > 0, "{value} is strong in some written form");
+        }
+    }
+
     proptest! {
         #[test]
         fn strong_ids_pass_the_length_check(s in "[0-9A-Z]{2,8}([ .-]?[0-9A-Z]{1,6}){0,4}") {
