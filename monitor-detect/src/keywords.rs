@@ -1219,6 +1219,15 @@ pub(crate) fn preceding_kind(bytes: &[u8], at: usize) -> FieldKind {
     // Word bytes: a UTF-8 character is part of its word (`teléfono` is one word, not `tel`).
     let word_byte = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-') || c >= 0x80;
     let cut = window_start > 0 && bytes.get(window_start - 1).is_some_and(|&c| word_byte(c));
+    // A value glued to a word (`sécurité1786…`) has no label: the word runs into the value, as
+    // `securite1786…` is one token.
+    let last_char = (1..=4)
+        .filter_map(|n| at.checked_sub(n).and_then(|start| bytes.get(start..at)))
+        .find_map(|tail| std::str::from_utf8(tail).ok())
+        .and_then(|tail| tail.chars().next_back());
+    if last_char.is_some_and(char::is_alphanumeric) {
+        return FieldKind::Other;
+    }
     // Up to two words, nearest first, borrowed without copying.
     let mut words: [&str; 2] = ["", ""];
     let mut count = 0;
@@ -1289,6 +1298,15 @@ mod tests {
         assert_eq!(&text.as_bytes()[at - 40..at - 29], b"mobilnr3m_s");
         assert_eq!(preceding_kind(text.as_bytes(), at), FieldKind::Other);
         assert_eq!(preceding_kind(b"mobilnr 0170 1234567", 8), FieldKind::Phone);
+        // A value glued to the word before it has no label, in UTF-8 as in ASCII.
+        assert_eq!(
+            preceding_kind("sécurité 1786758771641".as_bytes(), 11),
+            FieldKind::NationalId
+        );
+        assert_eq!(
+            preceding_kind("sécurité1786758771641".as_bytes(), 10),
+            FieldKind::Other
+        );
     }
 
     #[test]
