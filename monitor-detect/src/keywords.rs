@@ -1283,30 +1283,23 @@ mod tests {
 
     #[test]
     fn preceding_words_are_whole_words() {
-        // `tel` is no word of `teléf`.
-        assert_eq!(
-            preceding_kind("teléf 6305.6305".as_bytes(), 7),
-            FieldKind::Other
-        );
-        assert_eq!(
-            preceding_kind("teléfono 6305 6305".as_bytes(), 10),
-            FieldKind::Phone
-        );
+        // (text, where the value starts, the kind its preceding words give)
+        for (text, at, kind) in [
+            // `tel` is no word of `teléf`.
+            ("teléf 6305.6305", 7, FieldKind::Other),
+            ("teléfono 6305 6305", 10, FieldKind::Phone),
+            ("mobilnr 0170 1234567", 8, FieldKind::Phone),
+            // A value glued to the word before it has no label, in UTF-8 as in ASCII.
+            ("sécurité 1786758771641", 11, FieldKind::NationalId),
+            ("sécurité1786758771641", 10, FieldKind::Other),
+        ] {
+            assert_eq!(preceding_kind(text.as_bytes(), at), kind, "{text}");
+        }
         let text = format!("17mobilnr3m_s read{}1768087679161", " ".repeat(24));
         let at = text.len() - 13;
         // The 40-byte window starts inside `17mobilnr3m_s`: its tail `mobilnr3m_s` is no word.
         assert_eq!(&text.as_bytes()[at - 40..at - 29], b"mobilnr3m_s");
         assert_eq!(preceding_kind(text.as_bytes(), at), FieldKind::Other);
-        assert_eq!(preceding_kind(b"mobilnr 0170 1234567", 8), FieldKind::Phone);
-        // A value glued to the word before it has no label, in UTF-8 as in ASCII.
-        assert_eq!(
-            preceding_kind("sécurité 1786758771641".as_bytes(), 11),
-            FieldKind::NationalId
-        );
-        assert_eq!(
-            preceding_kind("sécurité1786758771641".as_bytes(), 10),
-            FieldKind::Other
-        );
     }
 
     #[test]
