@@ -65,6 +65,19 @@ static CLASS: [u8; 256] = {
     t
 };
 
+/// [`CLASS`] for the bytes a grouped value is written with: 1 also for the separators and
+/// brackets between its groups.
+static VALUE_CLASS: [u8; 256] = {
+    let mut t = CLASS;
+    let mut k = 0;
+    let joins = *b" -./()+";
+    while k < joins.len() {
+        t[joins[k] as usize] = 1;
+        k += 1;
+    }
+    t
+};
+
 /// Shortest base64 run handed to the decoder.
 const MIN_BASE64_RUN: usize = 20;
 
@@ -156,6 +169,10 @@ fn continues_after(s: &[u8], len: usize) -> bool {
 /// - a short decimal number followed by such a byte, or by a space and such a number (a sample
 ///   line's `value timestamp`), and the fraction of a decimal number;
 /// - a sign with no dot after it (no coordinate), and `+` or `(` with no digit soon (no phone).
+///
+/// Where only a grouped value can start (a capitalised word with a digit within 7 bytes and no
+/// address shape, a number with no `:`, `.` or `-` in its first five bytes and not in `00`
+/// form), that try is made alone.
 pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>) -> bool {
     let s = b.get(i..).unwrap_or_default();
     let c = s.first().copied().unwrap_or(0);
@@ -169,21 +186,23 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
         }
         let hex = c.is_ascii_hexdigit();
         let hex_at = |k: usize| s.get(k).is_some_and(u8::is_ascii_hexdigit);
-        let may_start_value = s.starts_with(b"eyJ")
+        let jwt_or_address = s.starts_with(b"eyJ")
             || (hex
                 && ((matches!(s.get(2), Some(b':' | b'-')) && hex_at(1))
                     || (s.get(4) == Some(&b'.') && (1..4).all(hex_at))
-                    || s.iter().take(5).any(|&x| x == b':')))
-            || (c.is_ascii_uppercase() && s.iter().take(7).any(u8::is_ascii_digit));
-        if !may_start_value {
+                    || s.iter().take(5).any(|&x| x == b':')));
+        if !jwt_or_address {
+            if c.is_ascii_uppercase() && s.iter().take(7).any(u8::is_ascii_digit) {
+                return grouped_strong_at(b, i, len, base64_runs);
+            }
             base64_run_at(b, i, len, base64_runs);
             return false;
         }
     } else if c.is_ascii_digit() {
         let len = s.iter().take_while(|x| x.is_ascii_digit()).count();
-        let zero_zero = s.starts_with(b"00") && s.get(2).is_some_and(|&x| x != b'0');
+        let zero_zero = is_zero_zero(s);
         let guarded = s.iter().take(5).any(|&x| matches!(x, b':' | b'.' | b'-'));
-        if stops_every_pattern(s.get(len).copied()) && !guarded && !zero_zero {
+        if plain_number(b, i, len, !guarded) {
             let number = s.get(..len).unwrap_or_default();
             return financial::valid_card(number) || financial::valid_imei(number);
         }
@@ -234,6 +253,11 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
         if in_decimal(b, i) && !guarded && token_len_at(b, i) < 8 {
             return false;
         }
+        // Every other pattern opening with a digit has a `:`, `.` or `-` in its first five
+        // bytes (MAC, IPv6, IPv4, NMEA, a decimal degree), or is a `00` phone number.
+        if !guarded && !zero_zero {
+            return grouped_strong_at(b, i, token_len_at(b, i), base64_runs);
+        }
     } else if c == b'-' {
         // Only a coordinate starts with a sign, and its degree has a dot within 5 bytes.
         if !s.iter().take(5).skip(1).any(|&x| x == b'.') {
@@ -245,6 +269,38 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
     }
     let mut out = Vec::new();
     scan_at(b, i, Mode::FirstStrong, &mut out, base64_runs);
+    !out.is_empty()
+}
+
+/// Whether the number of `digits` digits at token start `i` is plain: `unguarded` (no `:`, `.`
+/// or `-` in its first five bytes), followed by a byte that stops every pattern, and not a
+/// phone number in `00` form. Only a card or an IMEI can start there, so with fewer than
+/// [`financial::MIN_CARD_DIGITS`] digits nothing strong does.
+pub(crate) fn plain_number(b: &[u8], i: usize, digits: usize, unguarded: bool) -> bool {
+    unguarded
+        && stops_every_pattern(b.get(i + digits).copied())
+        && !is_zero_zero(b.get(i..).unwrap_or_default())
+}
+
+/// An international number's `00` opening (not `000`).
+fn is_zero_zero(s: &[u8]) -> bool {
+    s.starts_with(b"00") && s.get(2).is_some_and(|&x| x != b'0')
+}
+
+/// What `scan_at` (first strong) tries at token start `i` (of `token_len` alphanumerics) where
+/// no pattern but a grouped value can start: its base64 run, then the grouped value.
+fn grouped_strong_at(
+    b: &[u8],
+    i: usize,
+    token_len: usize,
+    base64_runs: &mut Vec<Range<usize>>,
+) -> bool {
+    base64_run_at(b, i, token_len, base64_runs);
+    if in_decimal(b, i) {
+        return false;
+    }
+    let mut out = Vec::new();
+    grouped_value(b, i, Mode::FirstStrong, &mut out);
     !out.is_empty()
 }
 
@@ -487,34 +543,107 @@ const fn is_group_sep(b: u8) -> bool {
     matches!(b, b' ' | b'-' | b'.' | b'/')
 }
 
-/// Alphanumeric groups separated by single separators, starting at `s[0]`: end of each group.
-fn group_ends(s: &[u8]) -> ([usize; MAX_GROUPS], usize) {
-    let mut ends = [0; MAX_GROUPS];
-    let mut count = 0;
-    let mut pos = usize::from(s.first() == Some(&b'+'));
-    while pos < s.len() && count < MAX_GROUPS && pos < 48 {
-        let len = s.get(pos..).map_or(0, |r| {
-            r.iter()
-                .take(34)
-                .take_while(|x| x.is_ascii_alphanumeric())
-                .count()
-        });
-        if len == 0 {
-            break;
+/// Alphanumeric groups separated by single separators, starting at `s[0]` (after a leading
+/// `+`), with what every prefix of them is made of: one pass, however many prefixes are tried.
+struct Groups {
+    /// End of each group in `s`.
+    ends: [usize; MAX_GROUPS],
+    count: usize,
+    /// The alphanumerics of all groups, as far as they fit: a prefix's compact form is a prefix
+    /// of it.
+    compact: [u8; MAX_COMPACT],
+    /// Length of the compact form up to each group's end (at most [`MAX_COMPACT`]).
+    compact_ends: [usize; MAX_GROUPS],
+    /// Index in `compact` of its first byte that is not a digit.
+    first_non_digit: usize,
+    /// Groups up to which every byte that is not alphanumeric (a leading `+` and the
+    /// separators) is the same one.
+    same_sep_groups: usize,
+    /// Groups after which a `.` or `/` has come.
+    plain_sep_groups: usize,
+}
+
+/// Longest compact form a grouped value is tried with.
+const MAX_COMPACT: usize = 48;
+
+impl Groups {
+    fn of(s: &[u8]) -> Self {
+        let mut groups = Self {
+            ends: [0; MAX_GROUPS],
+            count: 0,
+            compact: [0; MAX_COMPACT],
+            compact_ends: [0; MAX_GROUPS],
+            first_non_digit: MAX_COMPACT,
+            same_sep_groups: MAX_GROUPS,
+            plain_sep_groups: MAX_GROUPS,
+        };
+        let plus = s.first() == Some(&b'+');
+        let mut first_sep = plus.then_some(b'+');
+        let mut filled = 0;
+        let mut pos = usize::from(plus);
+        while pos < s.len() && groups.count < MAX_GROUPS && pos < 48 {
+            let start = pos;
+            for &c in s.get(start..s.len().min(start + 34)).unwrap_or_default() {
+                let class = CLASS[usize::from(c)];
+                if class == 0 {
+                    break;
+                }
+                if let Some(slot) = groups.compact.get_mut(filled) {
+                    *slot = c;
+                    if class != DIGIT {
+                        groups.first_non_digit = groups.first_non_digit.min(filled);
+                    }
+                    filled += 1;
+                }
+                pos += 1;
+            }
+            if pos == start {
+                break;
+            }
+            if let Some(slot) = groups.ends.get_mut(groups.count) {
+                *slot = pos;
+            }
+            if let Some(slot) = groups.compact_ends.get_mut(groups.count) {
+                *slot = filled;
+            }
+            groups.count += 1;
+            let Some(&sep) = s.get(pos).filter(|&&x| is_group_sep(x)) else {
+                break;
+            };
+            if s.get(pos + 1).is_none_or(|&x| CLASS[usize::from(x)] == 0) {
+                break;
+            }
+            // This separator belongs to every prefix with more groups.
+            if *first_sep.get_or_insert(sep) != sep {
+                groups.same_sep_groups = groups.same_sep_groups.min(groups.count);
+            }
+            if matches!(sep, b'.' | b'/') {
+                groups.plain_sep_groups = groups.plain_sep_groups.min(groups.count);
+            }
+            pos += 1;
         }
-        pos += len;
-        if let Some(slot) = ends.get_mut(count) {
-            *slot = pos;
-        }
-        count += 1;
-        if !s.get(pos).is_some_and(|&x| is_group_sep(x))
-            || !s.get(pos + 1).is_some_and(u8::is_ascii_alphanumeric)
-        {
-            break;
-        }
-        pos += 1;
+        groups
     }
-    (ends, count)
+
+    /// The compact form (alphanumerics, at most [`MAX_COMPACT`]) of groups `0..=k`.
+    fn compact(&self, k: usize) -> &[u8] {
+        let len = self.compact_ends.get(k).copied().unwrap_or(0);
+        self.compact.get(..len).unwrap_or_default()
+    }
+
+    fn digits_only(&self, k: usize) -> bool {
+        self.compact_ends.get(k).copied().unwrap_or(0) <= self.first_non_digit
+    }
+
+    /// Whether groups `0..=k` are joined by one separator only (a leading `+` counts as one).
+    fn single_sep(&self, k: usize) -> bool {
+        k < self.same_sep_groups
+    }
+
+    /// Whether groups `0..=k` are joined by a `.` or `/` somewhere.
+    fn dot_or_slash(&self, k: usize) -> bool {
+        k >= self.plain_sep_groups
+    }
 }
 
 /// Most groups a grouped value is made of.
@@ -533,17 +662,15 @@ fn grouped_value(b: &[u8], i: usize, mode: Mode, out: &mut Vec<Candidate>) -> Op
     if !s.iter().take(7).any(u8::is_ascii_digit) {
         return None;
     }
-    let window = s.get(..s.len().min(48)).unwrap_or_default();
-    let run = window
-        .iter()
-        .take_while(|&&c| {
-            c.is_ascii_alphanumeric() || matches!(c, b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'+')
-        })
-        .count();
-    if window
-        .get(..run)
-        .is_none_or(|r| r.iter().filter(|c| c.is_ascii_digit()).count() < 6)
-    {
+    let mut digits = 0;
+    for &c in s.iter().take(48) {
+        match VALUE_CLASS[usize::from(c)] {
+            0 => break,
+            DIGIT => digits += 1,
+            _ => {}
+        }
+    }
+    if digits < 6 {
         return None;
     }
     // Only an international number is a strong phone candidate: the first-strong scan looks at
@@ -581,32 +708,19 @@ fn grouped_value(b: &[u8], i: usize, mode: Mode, out: &mut Vec<Candidate>) -> Op
             }
         }
     }
-    let (ends, count) = group_ends(s);
-    let ends = ends.get(..count).unwrap_or_default();
-    for &end in ends.iter().rev() {
+    let groups = Groups::of(s);
+    for k in (0..groups.count).rev() {
+        let end = groups.ends.get(k).copied().unwrap_or(0);
         if s.get(end).is_some_and(u8::is_ascii_alphanumeric) {
             continue;
         }
         let text = s.get(..end)?;
-        // At most 48 bytes: a fixed buffer, no allocation per token.
-        let mut buffer = [0_u8; 48];
-        let mut filled = 0;
-        for (slot, &c) in buffer
-            .iter_mut()
-            .zip(text.iter().filter(|c| c.is_ascii_alphanumeric()))
-        {
-            *slot = c;
-            filled += 1;
-        }
-        let compact = buffer.get(..filled).unwrap_or_default();
+        let compact = groups.compact(k);
         if compact.len() < 9 {
             break;
         }
-        let digits_only = compact.iter().all(u8::is_ascii_digit);
-        let mut separators = text.iter().filter(|x| !x.is_ascii_alphanumeric());
-        let first_sep = separators.next();
-        let single_sep = separators.all(|x| Some(x) == first_sep);
-        if digits_only && single_sep && !text.contains(&b'.') && !text.contains(&b'/') {
+        let digits_only = groups.digits_only(k);
+        if digits_only && groups.single_sep(k) && !groups.dot_or_slash(k) {
             if compact.len() == 15
                 && financial::valid_imei(compact)
                 && financial::imei_grouping(text)
@@ -640,9 +754,7 @@ fn grouped_value(b: &[u8], i: usize, mode: Mode, out: &mut Vec<Candidate>) -> Op
             return Some(end);
         }
         let separated = compact.len() != text.len();
-        if mode == Mode::FirstStrong
-            && !national_id::may_be_strong(compact.len(), digits_only, separated)
-        {
+        if mode == Mode::FirstStrong && !national_id::may_be_strong(compact, separated) {
             continue;
         }
         if let Some(id) = national_id::identify(text, None) {

@@ -22,22 +22,25 @@
 //!    chunked or compressed HTTP bodies and AMQP body frames give the engine other bytes than
 //!    the wire's, so any of them sends the payload to the full scan.
 //!
-//! The walk classifies each 64-byte block into bit masks (SSE2 on x86-64, a portable loop
-//! elsewhere) and looks only at token starts, word starts and word ends. Most tokens are settled
-//! from the masks or their first bytes (`patterns::strong_at`); ISO 8601 UTC timestamps are
-//! skipped whole (`patterns::iso_timestamp_len`).
+//! The walk classifies each 64-byte block into bit masks (AVX-512BW where the CPU has it, else
+//! SSE2 on x86-64; a portable loop elsewhere) and looks only at token starts, word starts and
+//! word ends. Most tokens are settled from the masks (plain words, short plain numbers) or their
+//! first bytes (`patterns::strong_at`); ISO 8601 UTC timestamps are skipped whole
+//! (`patterns::iso_timestamp_len`). Most words are looked up by their first four bytes read
+//! straight from the buffer.
 //!
 //! When all three hold the payload is quiet and the engine returns no findings without
 //! extracting a single field. The tests beside this module check the promise against the full
 //! scan on generated traffic and structured noise; if the vocabulary or a detector changes, they
 //! fail before a finding can be lost.
 
-use std::sync::LazyLock;
+use std::{hash::BuildHasherDefault, sync::LazyLock};
 
 use crate::{
     decode::{base64, framing},
-    detect::{email, names},
+    detect::{email, financial, names},
     engine::{BodyFraming, http_head_end},
+    fnv::Fnv,
     keywords::{self, Anchor, Need},
     patterns,
 };
@@ -58,8 +61,8 @@ struct Bucket {
 /// The vocabulary, ready for matching at word starts and ends.
 struct Vocabulary {
     /// Entries anchored at a word start (`Word` and `Prefix`), lowercase UTF-8, by their
-    /// first four bytes.
-    starts: std::collections::HashMap<[u8; 4], Bucket>,
+    /// first four bytes (FNV: the keys are the vocabulary's own, and a lookup runs per word).
+    starts: std::collections::HashMap<[u8; 4], Bucket, BuildHasherDefault<Fnv>>,
     /// Bit per [`quad_index`] of the first four bytes of `starts` entries (shorter ones padded
     /// with 0).
     start_quads: Box<[u64; 1024]>,
@@ -78,7 +81,7 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
             .map(|w| (*w, Anchor::Word, Need::Alone)),
     );
     let mut vocabulary = Vocabulary {
-        starts: std::collections::HashMap::new(),
+        starts: std::collections::HashMap::default(),
         start_quads: Box::new([0; 1024]),
         suffixes: Vec::new(),
         suffix_pairs: Box::new([0; 1024]),
@@ -236,9 +239,19 @@ fn quiet_buffer(b: &[u8]) -> bool {
             | hex_guard & u128::from(current.hex_letter)
             | digit7 & u128::from(current.upper)) as u64;
         let plain_words = alpha & !may_start & !current.e;
+        // Numbers too short for a card or IMEI, followed by a stop, with no `:`, `.` or `-` in
+        // their first five bytes (`patterns::plain_number`): settled from the masks.
+        let guard_wide = wide(|m| m.colon | m.dash | m.dot);
         for at in bits(token_starts & !plain_words) {
+            let digits = (!(digit_wide >> at)).trailing_zeros() as usize;
             let at = base + at;
             if at < skip_until {
+                continue;
+            }
+            if digits > 0
+                && digits < financial::MIN_CARD_DIGITS
+                && patterns::plain_number(b, at, digits, guard_wide >> (at - base) & 0x1F == 0)
+            {
                 continue;
             }
             if let Some(len) = patterns::iso_timestamp_len(b, at) {
@@ -249,7 +262,29 @@ fn quiet_buffer(b: &[u8]) -> bool {
                 return false;
             }
         }
-        for at in bits(word_starts) {
+        // Words whose next three bytes are lowercase letters or digits (no case change, all
+        // ASCII): their first four bytes in lowercase are the quad `may_start_entry` looks up.
+        let lower_or_digit_wide = wide(|m| m.lower | m.digit);
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "the low 64 bits: this block"
+        )]
+        let simple_words = word_starts
+            & (lower_or_digit_wide >> 1 & lower_or_digit_wide >> 2 & lower_or_digit_wide >> 3)
+                as u64;
+        for at in bits(simple_words) {
+            let at = base + at;
+            let quad = b
+                .get(at..at + 4)
+                .and_then(|w| <[u8; 4]>::try_from(w).ok())
+                .map_or(0, |w| u32::from_le_bytes(w) | 0x2020_2020);
+            if bit(&vocabulary.start_quads[..], quad_index(quad.to_le_bytes()))
+                && starts_entry(vocabulary, b, at, &mut hits)
+            {
+                return false;
+            }
+        }
+        for at in bits(word_starts & !simple_words) {
             if may_start_entry(vocabulary, b, base + at)
                 && starts_entry(vocabulary, b, base + at, &mut hits)
             {
@@ -327,13 +362,65 @@ impl Masks {
                 &padded
             }
         };
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `classify` needs SSE2 only, which every x86-64 CPU has: the x86-64 targets
-        // enable it in their baseline (checked at compile time below).
-        let masks = unsafe { Self::classify(block) };
-        #[cfg(not(target_arch = "x86_64"))]
-        let masks = Self::classify(block);
-        masks
+        Self::classify_block(block)
+    }
+
+    /// The masks of one block, with the widest vectors this CPU has.
+    #[cfg(target_arch = "x86_64")]
+    fn classify_block(block: &[u8; 64]) -> Self {
+        if std::arch::is_x86_feature_detected!("avx512bw") {
+            // SAFETY: the CPU has AVX-512BW, checked just above (the answer is cached by std).
+            unsafe { Self::classify_avx512(block) }
+        } else {
+            // SAFETY: `classify` needs SSE2 only, which every x86-64 CPU has: the x86-64
+            // targets enable it in their baseline (checked at compile time above).
+            unsafe { Self::classify(block) }
+        }
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn classify_block(block: &[u8; 64]) -> Self {
+        Self::classify(block)
+    }
+
+    /// The masks of one block in one 64-byte register (AVX-512BW: x86-64 CPUs since Intel
+    /// Skylake-SP and AMD Zen 4), each class a compare straight into a bit mask.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512bw")]
+    fn classify_avx512(block: &[u8; 64]) -> Self {
+        use std::arch::x86_64::{
+            __m512i, _mm512_cmpeq_epi8_mask, _mm512_cmple_epu8_mask, _mm512_loadu_si512,
+            _mm512_or_si512, _mm512_set1_epi8, _mm512_sub_epi8,
+        };
+        #[expect(
+            clippy::cast_possible_wrap,
+            reason = "bytes as the signed lanes the intrinsics take"
+        )]
+        let splat = |b: u8| _mm512_set1_epi8(b as i8);
+        // SAFETY: `block` is 64 readable bytes; the load has no alignment requirement.
+        let c = unsafe { _mm512_loadu_si512(block.as_ptr().cast::<__m512i>()) };
+        let folded = _mm512_or_si512(c, splat(0x20));
+        // `lo <= c <= hi`, unsigned: `c - lo <= hi - lo`.
+        let in_range = |v: __m512i, lo: u8, hi: u8| {
+            _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, splat(lo)), splat(hi - lo))
+        };
+        let eq = |b: u8| _mm512_cmpeq_epi8_mask(c, splat(b));
+        let mut suffix_last = 0;
+        for letter in SUFFIX_LAST_LETTERS {
+            suffix_last |= _mm512_cmpeq_epi8_mask(folded, splat(letter));
+        }
+        Self {
+            lower: in_range(c, b'a', b'z'),
+            upper: in_range(c, b'A', b'Z'),
+            digit: in_range(c, b'0', b'9'),
+            sign: eq(b'+') | eq(b'-') | eq(b'('),
+            hex_letter: in_range(folded, b'a', b'f'),
+            colon: eq(b':'),
+            dash: eq(b'-'),
+            dot: eq(b'.'),
+            e: eq(b'e'),
+            suffix_last,
+        }
     }
 
     /// The masks of one block, 16 bytes at a time with SSE2 (part of every x86-64 CPU).
@@ -719,6 +806,17 @@ impl<'b> StreamPrefix<'b> {
     /// Reads up to `upto` bytes in all.
     fn fill(&mut self, upto: usize) {
         while self.len < upto.min(MAX_ENTRY_LEN) {
+            // An ASCII character between ASCII bytes, the common case, without decoding.
+            if let Some((byte, word_end)) = self.stream.next_ascii() {
+                if let (Some(slot), Some(end)) =
+                    (self.text.get_mut(self.len), self.word_end.get_mut(self.len))
+                {
+                    *slot = byte;
+                    *end = word_end;
+                }
+                self.len += 1;
+                continue;
+            }
             let Some(byte) = self.stream.next() else {
                 break;
             };
@@ -821,6 +919,38 @@ impl<'b> Stream<'b> {
         }
         let (next, _, _, _) = char_at(self.b, self.at);
         ends_word(self.current_class, next)
+    }
+
+    /// [`Self::next`] and [`Self::at_word_end`] for an ASCII alphanumeric character followed
+    /// by an ASCII byte (or the end), after any joiners; `None` (nothing consumed but joiners)
+    /// for everything else, which `next` then reads.
+    fn next_ascii(&mut self) -> Option<(u8, bool)> {
+        if self.pending_next < self.pending_len {
+            return None;
+        }
+        let mut at = self.at;
+        while self.b.get(at).copied().is_some_and(joins_words) {
+            at += 1;
+        }
+        let c = *self.b.get(at).filter(|c| c.is_ascii_alphanumeric())?;
+        let next = self.b.get(at + 1).copied().unwrap_or(0);
+        if !next.is_ascii() {
+            return None;
+        }
+        let class = if c.is_ascii_uppercase() {
+            Class::Upper
+        } else {
+            Class::LowerOrDigit
+        };
+        let lower = c.to_ascii_lowercase();
+        self.at = at + 1;
+        self.current_class = class;
+        self.pending = [lower, 0, 0, 0];
+        self.pending_len = 1;
+        self.pending_next = 1;
+        let word_end = !next.is_ascii_alphanumeric()
+            || (next.is_ascii_uppercase() && class == Class::LowerOrDigit);
+        Some((lower, word_end))
     }
 
     fn next(&mut self) -> Option<u8> {
@@ -972,6 +1102,10 @@ mod tests {
             let mut shifted = [0_u8; 64];
             shifted[..64 - start].copy_from_slice(&block[start..]);
             prop_assert_eq!(padded, Masks::classify_portable(&shifted));
+            // Whichever the CPU picks above, the SSE2 version too.
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: SSE2 is part of every x86-64 CPU.
+            prop_assert_eq!(unsafe { Masks::classify(&shifted) }, Masks::classify_portable(&shifted));
         }
     }
 

@@ -111,12 +111,12 @@ pub(crate) fn valid_iban(compact: &[u8]) -> bool {
 /// Card issuer of a digit string, by IIN range and length; `None` for unknown ranges.
 pub(crate) fn card_issuer(digits: &[u8]) -> Option<&'static str> {
     let len = digits.len();
+    // The first `n` digits as a number (0 when there are fewer).
     let prefix = |n: usize| -> u32 {
-        digits
-            .get(..n)
-            .and_then(|p| std::str::from_utf8(p).ok())
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
+        digits.get(..n).map_or(0, |p| {
+            p.iter()
+                .fold(0, |acc, &d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
+        })
     };
     let p2 = prefix(2);
     let p3 = prefix(3);
@@ -154,8 +154,11 @@ pub(crate) fn card_issuer(digits: &[u8]) -> Option<&'static str> {
 
 /// Validates a card number written compact or grouped by single spaces or dashes.
 pub(crate) fn valid_card(digits: &[u8]) -> bool {
-    (13..=19).contains(&digits.len()) && card_issuer(digits).is_some() && luhn(digits)
+    (MIN_CARD_DIGITS..=19).contains(&digits.len()) && card_issuer(digits).is_some() && luhn(digits)
 }
+
+/// Fewest digits of a card number; an IMEI has more (15).
+pub(crate) const MIN_CARD_DIGITS: usize = 13;
 
 /// Reporting-body identifiers (first two TAC digits) that real type allocation codes use.
 const TAC_REPORTING_BODIES: &[&[u8; 2]] = &[

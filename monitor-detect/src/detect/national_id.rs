@@ -14,15 +14,28 @@ pub(crate) struct NationalId {
     pub strong: bool,
 }
 
-/// Whether [`identify`] can call a value strong from its compact form's length, whether that
-/// holds only digits, and whether the written form had separators: strong forms with letters are
-/// 9 (ES DNI/NIE, GB NINO), 13 or 15 (FR NIR with 2A/2B) or 16 (IT) long, digit-only ones are
-/// separated and 9 to 13 or 15 long.
-pub(crate) fn may_be_strong(compact_len: usize, digits_only: bool, separated: bool) -> bool {
-    if digits_only {
-        separated && matches!(compact_len, 9..=13 | 15)
-    } else {
-        matches!(compact_len, 9 | 13 | 15 | 16)
+/// Whether [`identify`] can call a value strong from its compact form (its alphanumerics) and
+/// whether the written form had separators. Digit-only strong forms are separated and 9 to 13
+/// or 15 long. Strong forms with letters are, by the place of their letters:
+/// - 9 long: ES DNI (8 digits, then the letter), ES NIE and GB NINO (a letter first);
+/// - 13 or 15 long: FR NIR born in Corsica (`2A`/`2B` as the department, bytes 5 and 6);
+/// - 16 long: IT codice fiscale (letters first).
+pub(crate) fn may_be_strong(compact: &[u8], separated: bool) -> bool {
+    let digits_only = compact.iter().all(u8::is_ascii_digit);
+    let letter_first = compact.first().is_some_and(u8::is_ascii_alphabetic);
+    match compact.len() {
+        9..=13 | 15 if digits_only => separated,
+        9 => {
+            letter_first
+                || compact
+                    .get(..8)
+                    .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+        }
+        13 | 15 => compact
+            .get(5..7)
+            .is_some_and(|d| d.eq_ignore_ascii_case(b"2A") || d.eq_ignore_ascii_case(b"2B")),
+        16 => letter_first,
+        _ => false,
     }
 }
 
@@ -414,16 +427,25 @@ mod tests {
         assert_eq!(scheme("666-45-6789"), None);
     }
 
-    /// Every strong form with letters (ES DNI and NIE, GB NINO, IT, FR NIR in Corsica), written
-    /// compact, spaced, dashed and in lowercase, passes `may_be_strong`: random strings rarely
-    /// hit one, so they are built here.
+    /// Every strong form with letters (ES DNI and NIE, GB NINO, IT, FR NIR in Corsica) and the
+    /// separated digit-only ones, written as they are, compact, spaced, dashed and in lowercase,
+    /// pass `may_be_strong`: random strings rarely hit one, so they are built here. Each rule of
+    /// `may_be_strong` fails some of them when broken.
     #[test]
-    fn strong_forms_with_letters_pass_the_length_check() {
+    fn strong_forms_pass_the_shape_check() {
         let letter = |n: u32| char::from(DNI_LETTERS[usize::try_from(n % 23).unwrap_or(0)]);
         let mut values = vec![
             "RSSMRA85T10A562S".to_owned(),
             "X1234567L".to_owned(),
             "AB123456C".to_owned(),
+            "123-45-6789".to_owned(),
+            "1112.22.333".to_owned(),
+            "811228-9874".to_owned(),
+            "19811228-9874".to_owned(),
+            "86 095 742 719".to_owned(),
+            "85.07.30-033.28".to_owned(),
+            "1 85 05 78 006 084".to_owned(),
+            "1 85 05 78 006 084 91".to_owned(),
         ];
         for n in (0..100_000_000_u32).step_by(7_654_321) {
             values.push(format!("{n:08}{}", letter(n)));
@@ -451,17 +473,14 @@ mod tests {
                 spaced.clone(),
                 spaced.replace(' ', "-"),
                 value.to_lowercase(),
+                spaced.to_lowercase(),
             ] {
                 if identify(written.as_bytes(), None).is_some_and(|id| id.strong) {
                     strong_forms += 1;
                     let compact: Vec<u8> =
                         written.bytes().filter(u8::is_ascii_alphanumeric).collect();
                     assert!(
-                        may_be_strong(
-                            compact.len(),
-                            compact.iter().all(u8::is_ascii_digit),
-                            compact.len() != written.len(),
-                        ),
+                        may_be_strong(&compact, compact.len() != written.len()),
                         "{written}"
                     );
                 }
@@ -472,14 +491,13 @@ mod tests {
 
     proptest! {
         #[test]
-        fn strong_ids_pass_the_length_check(s in "[0-9A-Z]{2,8}([ .-]?[0-9A-Z]{1,6}){0,4}") {
+        fn strong_ids_pass_the_shape_check(s in "[0-9A-Z]{2,8}([ .-]?[0-9A-Z]{1,6}){0,4}") {
             if let Some(id) = identify(s.as_bytes(), None).filter(|id| id.strong) {
                 let compact: Vec<u8> = s.bytes().filter(u8::is_ascii_alphanumeric).collect();
-                prop_assert!(may_be_strong(
-                    compact.len(),
-                    compact.iter().all(u8::is_ascii_digit),
-                    compact.len() != s.len(),
-                ), "{} {}", id.scheme, s);
+                prop_assert!(
+                    may_be_strong(&compact, compact.len() != s.len()),
+                    "{} {}", id.scheme, s
+                );
             }
         }
 
