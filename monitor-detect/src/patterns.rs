@@ -79,7 +79,7 @@ static VALUE_CLASS: [u8; 256] = {
 };
 
 /// Shortest base64 run handed to the decoder.
-const MIN_BASE64_RUN: usize = 20;
+pub(crate) const MIN_BASE64_RUN: usize = 20;
 
 /// What the tries at one token start collect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,7 +159,7 @@ fn continues_after(s: &[u8], len: usize) -> bool {
 /// Most machine-to-machine tokens are settled from their first bytes, by the same guards that
 /// open each pattern in `scan_at`; the rest get the full try:
 /// - a word, unless it starts `eyJ` (JWT), looks like the start of a MAC or IPv6 address (two
-///   hex digits and `:`/`-`, four and `.`, or a hex letter with `:` within 5), or is capitalised
+///   hex digits and `:`/`-`, four and `.`, or hex digits up to a `:` within 5), or is capitalised
 ///   with a digit within 7 bytes (IBAN, national IDs with letters): only its base64 run is left;
 /// - a plain number followed by a byte no pattern continues with (`,`, a quote, a bracket, a
 ///   line end), with no `:`, `.` or `-` in its first five bytes: too plain for an address,
@@ -168,7 +168,7 @@ fn continues_after(s: &[u8], len: usize) -> bool {
 ///   phone number in `00` form (left to the full try);
 /// - a short decimal number followed by such a byte, or by a space and such a number (a sample
 ///   line's `value timestamp`), and the fraction of a decimal number;
-/// - a sign with no dot after it (no coordinate), and `+` or `(` with no digit soon (no phone).
+/// - a sign with no dot after it (no coordinate), `+` with no digit soon (no phone), and `(`.
 ///
 /// Where only a grouped value can start (a capitalised word with a digit within 7 bytes and no
 /// address shape, a number with no `:`, `.` or `-` in its first five bytes and not in `00`
@@ -190,7 +190,7 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
             || (hex
                 && ((matches!(s.get(2), Some(b':' | b'-')) && hex_at(1))
                     || (s.get(4) == Some(&b'.') && (1..4).all(hex_at))
-                    || s.iter().take(5).any(|&x| x == b':')));
+                    || first_non_hex_within_5(s) == Some(b':')));
         if !jwt_or_address {
             if c.is_ascii_uppercase() && s.iter().take(7).any(u8::is_ascii_digit) {
                 return grouped_strong_at(b, i, len, base64_runs);
@@ -263,13 +263,24 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
         if !s.iter().take(5).skip(1).any(|&x| x == b'.') {
             return false;
         }
-    } else if matches!(c, b'+' | b'(') && !s.iter().take(7).any(u8::is_ascii_digit) {
+    } else if c == b'(' {
+        // Only a phone number opens with a bracket, in national format: never strong (an
+        // international number inside, `(+49) ...`, starts at its `+`).
+        return false;
+    } else if c == b'+' && !s.iter().take(7).any(u8::is_ascii_digit) {
         // A phone number opening: without a digit soon it is none.
         return false;
     }
     let mut out = Vec::new();
     scan_at(b, i, Mode::FirstStrong, &mut out, base64_runs);
     !out.is_empty()
+}
+
+/// The first byte of `s` that is not a hex digit, if it is among the first five: an IPv6
+/// address starting with a hex digit has its first `:` there (a `.` before it would make its
+/// first group an IPv4 address, which only the last groups may be).
+fn first_non_hex_within_5(s: &[u8]) -> Option<u8> {
+    s.iter().take(5).find(|x| !x.is_ascii_hexdigit()).copied()
 }
 
 /// Whether the number of `digits` digits at token start `i` is plain: `unguarded` (no `:`, `.`
@@ -283,7 +294,7 @@ pub(crate) fn plain_number(b: &[u8], i: usize, digits: usize, unguarded: bool) -
 }
 
 /// An international number's `00` opening (not `000`).
-fn is_zero_zero(s: &[u8]) -> bool {
+pub(crate) fn is_zero_zero(s: &[u8]) -> bool {
     s.starts_with(b"00") && s.get(2).is_some_and(|&x| x != b'0')
 }
 
@@ -546,14 +557,14 @@ const fn is_group_sep(b: u8) -> bool {
 /// Alphanumeric groups separated by single separators, starting at `s[0]` (after a leading
 /// `+`), with what every prefix of them is made of: one pass, however many prefixes are tried.
 struct Groups {
-    /// End of each group in `s`.
-    ends: [usize; MAX_GROUPS],
+    /// End of each group in `s` (below 82: groups start before byte 48 and hold at most 34).
+    ends: [u8; MAX_GROUPS],
     count: usize,
     /// The alphanumerics of all groups, as far as they fit: a prefix's compact form is a prefix
     /// of it.
     compact: [u8; MAX_COMPACT],
     /// Length of the compact form up to each group's end (at most [`MAX_COMPACT`]).
-    compact_ends: [usize; MAX_GROUPS],
+    compact_ends: [u8; MAX_GROUPS],
     /// Index in `compact` of its first byte that is not a digit.
     first_non_digit: usize,
     /// Groups up to which every byte that is not alphanumeric (a leading `+` and the
@@ -600,11 +611,12 @@ impl Groups {
             if pos == start {
                 break;
             }
-            if let Some(slot) = groups.ends.get_mut(groups.count) {
-                *slot = pos;
-            }
-            if let Some(slot) = groups.compact_ends.get_mut(groups.count) {
-                *slot = filled;
+            if let (Some(end), Some(compact_end)) = (
+                groups.ends.get_mut(groups.count),
+                groups.compact_ends.get_mut(groups.count),
+            ) {
+                *end = u8::try_from(pos).unwrap_or(u8::MAX);
+                *compact_end = u8::try_from(filled).unwrap_or(u8::MAX);
             }
             groups.count += 1;
             let Some(&sep) = s.get(pos).filter(|&&x| is_group_sep(x)) else {
@@ -628,11 +640,16 @@ impl Groups {
     /// The compact form (alphanumerics, at most [`MAX_COMPACT`]) of groups `0..=k`.
     fn compact(&self, k: usize) -> &[u8] {
         let len = self.compact_ends.get(k).copied().unwrap_or(0);
-        self.compact.get(..len).unwrap_or_default()
+        self.compact.get(..usize::from(len)).unwrap_or_default()
+    }
+
+    /// End of group `k` in `s`.
+    fn end(&self, k: usize) -> usize {
+        usize::from(self.ends.get(k).copied().unwrap_or(0))
     }
 
     fn digits_only(&self, k: usize) -> bool {
-        self.compact_ends.get(k).copied().unwrap_or(0) <= self.first_non_digit
+        usize::from(self.compact_ends.get(k).copied().unwrap_or(0)) <= self.first_non_digit
     }
 
     /// Whether groups `0..=k` are joined by one separator only (a leading `+` counts as one).
@@ -664,11 +681,12 @@ fn grouped_value(b: &[u8], i: usize, mode: Mode, out: &mut Vec<Candidate>) -> Op
     }
     let mut digits = 0;
     for &c in s.iter().take(48) {
-        match VALUE_CLASS[usize::from(c)] {
-            0 => break,
-            DIGIT => digits += 1,
-            _ => {}
+        let class = VALUE_CLASS[usize::from(c)];
+        if class == 0 {
+            break;
         }
+        // Counted without a branch: digits and letters alternate unpredictably.
+        digits += usize::from(class == DIGIT);
     }
     if digits < 6 {
         return None;
@@ -710,7 +728,7 @@ fn grouped_value(b: &[u8], i: usize, mode: Mode, out: &mut Vec<Candidate>) -> Op
     }
     let groups = Groups::of(s);
     for k in (0..groups.count).rev() {
-        let end = groups.ends.get(k).copied().unwrap_or(0);
+        let end = groups.end(k);
         if s.get(end).is_some_and(u8::is_ascii_alphanumeric) {
             continue;
         }

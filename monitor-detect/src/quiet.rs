@@ -197,6 +197,9 @@ fn quiet_buffer(b: &[u8]) -> bool {
     // Bit 0 of the masks shifted in from the previous block.
     let mut carry_alnum = 0;
     let mut carry_lower_or_digit = 0;
+    let mut carry_dot = 0;
+    // The last two bits of the digit mask.
+    let mut carry_digit = 0;
     let mut base = 0;
     // End of a span (a timestamp) in which no strong candidate starts.
     let mut skip_until = 0;
@@ -209,50 +212,77 @@ fn quiet_buffer(b: &[u8]) -> bool {
         let prev_lower_or_digit = lower_or_digit << 1 | carry_lower_or_digit;
         let next_alnum = alnum >> 1 | (next.lower | next.upper | next.digit) << 63;
         let next_upper = current.upper >> 1 | next.upper << 63;
-        // Where `patterns::scan` calls `scan_at`: a value's first byte after a byte that is
-        // not ASCII alphanumeric.
+        // Where `patterns::scan` calls `scan_at` and a strong candidate may start: a value's
+        // first byte after a byte that is not ASCII alphanumeric.
         let token_starts = (alnum | current.sign) & !prev_alnum;
         // Where `keywords::words` may start a word: after a separator (a non-ASCII byte may be
         // one) or at a case change.
         let word_starts = alpha & (!prev_alnum | (current.upper & prev_lower_or_digit));
         let word_ends = alnum & (!next_alnum | (next_upper & lower_or_digit));
         // Words that `patterns::strong_at` would dismiss, decided here for a whole block: no
-        // run of 8 alphanumerics (base64), not `e` (JWT), not a hex letter opening a MAC or
-        // IPv6 address (hex, `:`/`-`; four hex, `.`; `:` within 5), not a capital with a digit
-        // within 7 (IBAN, national IDs with letters).
+        // run of 20 base64 bytes opening with 8 alphanumerics (`patterns::MIN_BASE64_RUN`),
+        // not `e` (JWT), not a hex letter
+        // opening a MAC or IPv6 address (hex, `:`/`-`; four hex, `.`; hex up to a `:` within
+        // 5), not a capital with a digit within 7 (IBAN, national IDs with letters).
         let wide = |f: fn(&Masks) -> u64| u128::from(f(&current)) | u128::from(f(&next)) << 64;
         let alnum_wide = wide(|m| m.lower | m.upper | m.digit);
-        let run8 = (0..8).fold(u128::MAX, |acc, k| acc & alnum_wide >> k);
+        let alnum_run8 = (0..8).fold(u128::MAX, |acc, k| acc & alnum_wide >> k);
+        let base64_wide = alnum_wide | wide(|m| m.base64_punct | m.dash);
+        let base64_run4 = base64_wide & base64_wide >> 1 & base64_wide >> 2 & base64_wide >> 3;
+        let base64_run8 = base64_run4 & base64_run4 >> 4;
+        let base64_run20 = base64_run8 & base64_run8 >> 8 & base64_run4 >> 16;
         let digit_wide = wide(|m| m.digit);
         let digit7 = (0..7).fold(0, |acc, k| acc | digit_wide >> k);
         let colon_wide = wide(|m| m.colon);
-        let colon5 = (0..5).fold(0, |acc, k| acc | colon_wide >> k);
         let hex_wide = wide(|m| m.hex_letter | m.digit);
+        // An IPv6 address's first group: hex digits, then `:` within 5 bytes.
+        let mut hex_run = hex_wide;
+        let mut hex_then_colon = 0;
+        for k in 1..5 {
+            hex_then_colon |= hex_run & colon_wide >> k;
+            hex_run &= hex_wide >> k;
+        }
         let hex_guard = (colon_wide | wide(|m| m.dash)) >> 2 & hex_wide >> 1
             | wide(|m| m.dot) >> 4 & hex_wide >> 1 & hex_wide >> 2 & hex_wide >> 3
-            | colon5;
+            | hex_then_colon;
         #[expect(
             clippy::cast_possible_truncation,
             reason = "the low 64 bits: this block"
         )]
-        let may_start = (run8
+        // `patterns::base64_run_at` needs 8 alphanumerics at the start of the run.
+        let may_start = (alnum_run8 & base64_run20
             | hex_guard & u128::from(current.hex_letter)
             | digit7 & u128::from(current.upper)) as u64;
         let plain_words = alpha & !may_start & !current.e;
-        // Numbers too short for a card or IMEI, followed by a stop, with no `:`, `.` or `-` in
-        // their first five bytes (`patterns::plain_number`): settled from the masks.
-        let guard_wide = wide(|m| m.colon | m.dash | m.dot);
-        for at in bits(token_starts & !plain_words) {
-            let digits = (!(digit_wide >> at)).trailing_zeros() as usize;
-            let at = base + at;
+        // The fraction of a decimal number (after `<digit>.`), shorter than 8 alphanumerics,
+        // with no `:`, `.` or `-` in its first five bytes (`patterns::strong_at`).
+        let numbers = Numbers::of(&current, &next);
+        let guard5 = numbers.guard5;
+        let dot_wide = numbers.dot;
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "the low 64 bits: this block"
+        )]
+        let fractions = current.digit
+            & (current.dot << 1 | carry_dot)
+            & (current.digit << 2 | carry_digit)
+            & !(alnum_run8 | guard5) as u64;
+        // A `-` opens only a coordinate, whose degree has a dot within 5 bytes.
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "the low 64 bits: this block"
+        )]
+        let plain_minus =
+            current.dash & !(dot_wide >> 1 | dot_wide >> 2 | dot_wide >> 3 | dot_wide >> 4) as u64;
+        for k in bits(token_starts & !plain_words & !fractions & !plain_minus) {
+            let at = base + k;
             if at < skip_until {
                 continue;
             }
-            if digits > 0
-                && digits < financial::MIN_CARD_DIGITS
-                && patterns::plain_number(b, at, digits, guard_wide >> (at - base) & 0x1F == 0)
-            {
-                continue;
+            match numbers.settle(b, at, k) {
+                Some(true) => return false,
+                Some(false) => continue,
+                None => {}
             }
             if let Some(len) = patterns::iso_timestamp_len(b, at) {
                 skip_until = at + len;
@@ -298,6 +328,8 @@ fn quiet_buffer(b: &[u8]) -> bool {
         }
         carry_alnum = alnum >> 63;
         carry_lower_or_digit = lower_or_digit >> 63;
+        carry_dot = current.dot >> 63;
+        carry_digit = current.digit >> 62;
         current = next;
         base += 64;
     }
@@ -305,6 +337,105 @@ fn quiet_buffer(b: &[u8]) -> bool {
         base64::decode_text_run(b.get(r.clone()).unwrap_or_default(), usize::MAX).is_some()
     })
 }
+
+/// Masks of a block and the next one (bit `k` = byte `k` of the block) that settle most
+/// numbers without reading them: what `patterns::strong_at` decides from a number's digits,
+/// its separators and the byte after them.
+struct Numbers {
+    digit: u128,
+    dot: u128,
+    space: u128,
+    /// Bytes a pattern may go on with (`patterns::stops_every_pattern` is false).
+    continues: u128,
+    /// A `:`, `.` or `-` within 5 bytes from here.
+    guard5: u128,
+}
+
+impl Numbers {
+    /// The window of block `current` and the `next` one.
+    fn of(current: &Masks, next: &Masks) -> Self {
+        let wide = |f: fn(&Masks) -> u64| u128::from(f(current)) | u128::from(f(next)) << 64;
+        let guard = wide(|m| m.colon | m.dash | m.dot);
+        Self {
+            digit: wide(|m| m.digit),
+            dot: wide(|m| m.dot),
+            space: wide(|m| m.space),
+            continues: wide(|m| {
+                m.lower
+                    | m.upper
+                    | m.digit
+                    | m.sign
+                    | m.dot
+                    | m.colon
+                    | m.base64_punct
+                    | m.space
+                    | m.paren
+            }),
+            guard5: (0..5).fold(0, |acc, k| acc | guard >> k),
+        }
+    }
+
+    /// Length of the digit run at bit `k` (at most to the end of the window).
+    fn digits_at(&self, k: usize) -> usize {
+        (!(self.digit >> k)).trailing_zeros() as usize
+    }
+
+    fn bit(mask: u128, k: usize) -> bool {
+        k < 128 && (mask >> k) & 1 == 1
+    }
+
+    /// `strong_at` for a number at token start `b[at]` (bit `k`), as far as the masks decide
+    /// it: `Some(true)` for a card or IMEI, `Some(false)` for nothing strong, `None` when the
+    /// full check must say.
+    fn settle(&self, b: &[u8], at: usize, k: usize) -> Option<bool> {
+        let len = self.digits_at(k);
+        // Beyond the window the masks do not reach: left to the full check.
+        if len == 0 || k + len >= 128 || patterns::is_zero_zero(b.get(at..).unwrap_or_default()) {
+            return None;
+        }
+        let next = k + len;
+        if !Self::bit(self.continues, next) {
+            // A plain number (`patterns::plain_number`) unless guarded.
+            if Self::bit(self.guard5, k) {
+                return None;
+            }
+            if len < financial::MIN_CARD_DIGITS {
+                return Some(false);
+            }
+            let number = b.get(at..at + len).unwrap_or_default();
+            return Some(financial::valid_card(number) || financial::valid_imei(number));
+        }
+        // A decimal number: `int.frac`, then a stop or a sample line's space and timestamp.
+        if !Self::bit(self.dot, next) || next + 1 >= 128 {
+            return None;
+        }
+        let frac = self.digits_at(next + 1);
+        let after = next + 1 + frac;
+        if after >= 128 {
+            return None;
+        }
+        let short = frac > 0 && len + frac < 9;
+        if !short {
+            return None;
+        }
+        if !Self::bit(self.continues, after) {
+            let plain = len != 4 && !((1..=3).contains(&len) && (5..=7).contains(&frac));
+            return plain.then_some(false);
+        }
+        if Self::bit(self.space, after) && after + 1 < 128 {
+            let tail = self.digits_at(after + 1);
+            let sample = tail > 0
+                && !matches!(len + frac + tail, 9..=13 | 15)
+                && after + 1 + tail < 128
+                && !Self::bit(self.continues, after + 1 + tail);
+            return sample.then_some(false);
+        }
+        None
+    }
+}
+
+// The block walk finds base64 runs of exactly this length from its masks.
+const _: () = assert!(patterns::MIN_BASE64_RUN == 20);
 
 /// Positions of the set bits of `mask`, lowest first.
 fn bits(mut mask: u64) -> impl Iterator<Item = usize> {
@@ -327,8 +458,12 @@ struct Masks {
     lower: u64,
     upper: u64,
     digit: u64,
-    /// `+`, `-`, `(`: bytes a value may start with besides alphanumerics.
+    /// `+`, `-`: bytes a strong candidate may start with besides alphanumerics (a phone
+    /// number opening with `(` is never strong: it needs a field name).
     sign: u64,
+    space: u64,
+    /// `(`, `)`.
+    paren: u64,
     /// `a`-`f`, `A`-`F`: a word starting with one may be a MAC or IPv6 address.
     hex_letter: u64,
     /// `:` and `-`, `.`, `e`: the bytes that make a hex word a MAC, IPv6 or JWT start.
@@ -336,6 +471,8 @@ struct Masks {
     dash: u64,
     dot: u64,
     e: u64,
+    /// `+`, `/`, `_`, `=`: with alphanumerics and `-`, the bytes of a base64 run.
+    base64_punct: u64,
     /// A letter that ends some suffix entry (see [`SUFFIX_LAST_LETTERS`]).
     suffix_last: u64,
 }
@@ -413,12 +550,15 @@ impl Masks {
             lower: in_range(c, b'a', b'z'),
             upper: in_range(c, b'A', b'Z'),
             digit: in_range(c, b'0', b'9'),
-            sign: eq(b'+') | eq(b'-') | eq(b'('),
+            sign: eq(b'+') | eq(b'-'),
+            space: eq(b' '),
+            paren: eq(b'(') | eq(b')'),
             hex_letter: in_range(folded, b'a', b'f'),
             colon: eq(b':'),
             dash: eq(b'-'),
             dot: eq(b'.'),
             e: eq(b'e'),
+            base64_punct: eq(b'+') | eq(b'/') | eq(b'_') | eq(b'='),
             suffix_last,
         }
     }
@@ -470,12 +610,17 @@ impl Masks {
             masks.lower |= bits(in_range(c, b'a', b'z')) << shift;
             masks.upper |= bits(in_range(c, b'A', b'Z')) << shift;
             masks.digit |= bits(in_range(c, b'0', b'9')) << shift;
-            masks.sign |= bits(_mm_or_si128(_mm_or_si128(eq(b'+'), eq(b'-')), eq(b'('))) << shift;
+            masks.sign |= bits(_mm_or_si128(eq(b'+'), eq(b'-'))) << shift;
+            masks.space |= bits(eq(b' ')) << shift;
+            masks.paren |= bits(_mm_or_si128(eq(b'('), eq(b')'))) << shift;
             masks.hex_letter |= bits(in_range(folded, b'a', b'f')) << shift;
             masks.colon |= bits(eq(b':')) << shift;
             masks.dash |= bits(eq(b'-')) << shift;
             masks.dot |= bits(eq(b'.')) << shift;
             masks.e |= bits(eq(b'e')) << shift;
+            let plus_slash = _mm_or_si128(eq(b'+'), eq(b'/'));
+            masks.base64_punct |=
+                bits(_mm_or_si128(plus_slash, _mm_or_si128(eq(b'_'), eq(b'=')))) << shift;
             let mut last = _mm_cmpeq_epi8(folded, splat(SUFFIX_LAST_LETTERS[0]));
             for &letter in SUFFIX_LAST_LETTERS.get(1..).unwrap_or_default() {
                 last = _mm_or_si128(last, _mm_cmpeq_epi8(folded, splat(letter)));
@@ -493,12 +638,15 @@ impl Masks {
             lower: mask(block, |c| c.wrapping_sub(b'a') < 26),
             upper: mask(block, |c| c.wrapping_sub(b'A') < 26),
             digit: mask(block, |c| c.wrapping_sub(b'0') < 10),
-            sign: mask(block, |c| c == b'+' || c == b'-' || c == b'('),
+            sign: mask(block, |c| c == b'+' || c == b'-'),
+            space: mask(block, |c| c == b' '),
+            paren: mask(block, |c| c == b'(' || c == b')'),
             hex_letter: mask(block, |c| (c | 0x20).wrapping_sub(b'a') < 6),
             colon: mask(block, |c| c == b':'),
             dash: mask(block, |c| c == b'-'),
             dot: mask(block, |c| c == b'.'),
             e: mask(block, |c| c == b'e'),
+            base64_punct: mask(block, |c| matches!(c, b'+' | b'/' | b'_' | b'=')),
             suffix_last: mask(block, |c| {
                 let folded = c | 0x20;
                 SUFFIX_LAST_LETTERS.contains(&folded)
@@ -1093,7 +1241,72 @@ mod tests {
         }
     }
 
+    /// `body` with the digit that makes it pass Luhn.
+    fn luhn_completed(body: &str) -> String {
+        (0..10)
+            .map(|d| format!("{body}{d}"))
+            .find(|n| crate::detect::checksum::luhn(n.as_bytes()))
+            .unwrap_or_default()
+    }
+
+    /// Number-shaped text: plain and decimal numbers of every length, sample lines, cards and
+    /// IMEIs that pass Luhn, and the separators patterns go on with.
+    fn numeric_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            "[0-9]{1,20}",
+            ("[0-9]{1,8}", "[0-9]{1,8}").prop_map(|(int, frac)| format!("{int}.{frac}")),
+            ("[0-9]{1,4}", "[0-9]{1,4}", "[0-9]{1,16}")
+                .prop_map(|(int, frac, tail)| format!("{int}.{frac} {tail}")),
+            // Coordinates, NMEA positions, international numbers in `00` form.
+            (
+                "[1-8]?[0-9]\\.[0-9]{4,7}",
+                "1?[0-7]?[0-9]\\.[0-9]{4,7}",
+                any::<bool>()
+            )
+                .prop_map(|(lat, lon, lon_first)| if lon_first {
+                    format!("{lon},{lat}")
+                } else {
+                    format!("{lat},{lon}")
+                }),
+            (
+                "[0-8][0-9][0-5][0-9]\\.[0-9]{2,5}",
+                "0[0-9]{2}[0-5][0-9]\\.[0-9]{2,5}"
+            )
+                .prop_map(|(lat, lon)| format!("{lat},N,{lon},E")),
+            "00(49151|4930|3361|44207)[0-9]{6,8}",
+            ("4|51|34|37|6011|35|36|86|35", "[0-9]{11,17}")
+                .prop_map(|(prefix, rest)| luhn_completed(&format!("{prefix}{rest}"))),
+            Just(".".to_owned()),
+            Just(",".to_owned()),
+            Just(" ".to_owned()),
+            Just("-".to_owned()),
+            Just(":".to_owned()),
+            Just("/".to_owned()),
+            Just("\"".to_owned()),
+            Just(",N,".to_owned()),
+            Just("a".to_owned()),
+            Just("00".to_owned()),
+        ];
+        proptest::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
+    }
+
     proptest! {
+        // Cheap cases, and the shapes that tell the rules apart are a small share of them.
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// Wherever the masks settle a number, `strong_at` says the same.
+        #[test]
+        fn numbers_settle_as_strong_at_does(text in numeric_text()) {
+            let b = text.as_bytes();
+            let numbers = Numbers::of(&Masks::of_block(b, 0), &Masks::of_block(b, 64));
+            for k in 0..b.len().min(64) {
+                let starts = b[k].is_ascii_digit() && (k == 0 || !b[k - 1].is_ascii_alphanumeric());
+                if let (true, Some(settled)) = (starts, numbers.settle(b, k, k)) {
+                    prop_assert_eq!(settled, patterns::strong_at(b, k, &mut Vec::new()), "{} at {}", text, k);
+                }
+            }
+        }
+
         #[test]
         fn block_masks_match_the_portable_ones(block in proptest::collection::vec(any::<u8>(), 64)) {
             let block: [u8; 64] = block.try_into().expect("64 bytes");
