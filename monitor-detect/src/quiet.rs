@@ -37,7 +37,7 @@
 use std::{hash::BuildHasherDefault, sync::LazyLock};
 
 use crate::{
-    decode::{base64, framing},
+    decode::{base64, escapes, framing},
     detect::{email, financial, names},
     engine::{BodyFraming, http_head_end},
     fnv::Fnv,
@@ -161,7 +161,7 @@ fn is_http_with_framed_body(payload: &[u8]) -> bool {
 
 /// Escapes any of the engine's value decoders would act on.
 fn needs_decoding(b: &[u8]) -> bool {
-    if memchr::memchr(b'\\', b).is_some() || memchr::memmem::find(b, b"=?").is_some() {
+    if memchr::memchr(b'\\', b).is_some() || escapes::ENCODED_WORD_OPENING.find(b).is_some() {
         return true;
     }
     let alnum_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphanumeric);

@@ -4,6 +4,11 @@
 use super::{Decoded, hex_value};
 use crate::text::SpanMap;
 
+/// `=?`, the opening of an RFC 2047 encoded word: searched in every payload, so the searcher
+/// is built once.
+pub(crate) static ENCODED_WORD_OPENING: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"=?"));
+
 /// URL/form decoding: `%XX` and `+` for space. `None` when there is nothing to decode.
 pub(crate) fn url_decode(input: &[u8]) -> Option<Decoded> {
     if !input.iter().any(|&b| b == b'%' || b == b'+') {
@@ -184,7 +189,7 @@ fn entity(name: &[u8]) -> Option<char> {
 /// RFC 2047 encoded words in Q encoding (`=?UTF-8?Q?J=C3=BCrgen?=`): `=XX` and `_` for space.
 /// Only the encoded text between the third `?` and `?=` is decoded; the wrapper maps to nothing.
 pub(crate) fn rfc2047_q_decode(input: &[u8]) -> Option<Decoded> {
-    let start = memchr::memmem::find(input, b"=?")?;
+    let start = ENCODED_WORD_OPENING.find(input)?;
     let mut out = Vec::with_capacity(input.len());
     let mut map = SpanMap::with_capacity(input.len());
     for (i, &b) in input.iter().enumerate().take(start) {

@@ -199,14 +199,36 @@ pub(crate) fn greeting_first_words() -> impl Iterator<Item = &'static str> {
         .filter(|w| !w.is_empty())
 }
 
-static GREETING_FINDER: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+/// Greetings by the byte before their final space: every greeting ends in one, so each space
+/// in a buffer is checked against the few greetings its previous byte allows.
+static GREETINGS_BY_LAST_BYTE: std::sync::LazyLock<Vec<Vec<&'static [u8]>>> =
     std::sync::LazyLock::new(|| {
-        // A DFA: this search runs over every buffer, and the automaton is small.
-        aho_corasick::AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(GREETINGS)
-            .ok()
+        let mut table = vec![Vec::new(); 256];
+        for greeting in GREETINGS {
+            let bytes = greeting.as_bytes();
+            if let [.., last, b' '] = bytes
+                && let Some(slot) = table.get_mut(usize::from(*last))
+            {
+                slot.push(bytes);
+            }
+        }
+        table
     });
+
+/// Where a greeting ends (after its space), in order. No greeting overlaps another (each
+/// starts with a capital, and none occurs inside another), so these are all occurrences.
+fn greeting_ends(b: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let table = &*GREETINGS_BY_LAST_BYTE;
+    memchr::memchr_iter(b' ', b).filter_map(move |space| {
+        let last = *b.get(space.checked_sub(1)?)?;
+        let end = space + 1;
+        table
+            .get(usize::from(last))?
+            .iter()
+            .find(|g| b.get(..end).is_some_and(|head| head.ends_with(g)))
+            .map(|g| (end - g.len(), end))
+    })
+}
 
 /// Span of 1–3 capitalised name words starting at `from`, ending before `,`, `!`, `:`, `.`,
 /// `<`, a quote or the end of the line.
@@ -281,27 +303,11 @@ const NOT_ADDRESSEES: &[&str] = &[
 
 /// Names right after a greeting word.
 pub(crate) fn greeted_names(b: &[u8]) -> Vec<std::ops::Range<usize>> {
-    let Some(finder) = GREETING_FINDER.as_ref() else {
-        return Vec::new();
-    };
-    // Every greeting ends in a letter and a space (`Hallo `, `Olá `): compact JSON, RESP and
-    // most telemetry have no such pair, and skip the automaton.
-    let letter_space = memchr::memchr_iter(b' ', b).any(|at| {
-        at > 0
-            && b.get(at - 1)
-                .is_some_and(|&c| c.is_ascii_lowercase() || c >= 0x80)
-    });
-    if !letter_space {
-        return Vec::new();
-    }
-    finder
-        .find_iter(b)
-        .filter(|m| {
-            m.start() == 0
-                || b.get(m.start() - 1)
-                    .is_some_and(|c| !c.is_ascii_alphanumeric())
+    greeting_ends(b)
+        .filter(|&(start, _)| {
+            start == 0 || b.get(start - 1).is_some_and(|c| !c.is_ascii_alphanumeric())
         })
-        .filter_map(|m| name_words_from(b, m.end()))
+        .filter_map(|(_, end)| name_words_from(b, end))
         .filter(|r| {
             let first = b
                 .get(r.clone())
@@ -397,6 +403,16 @@ mod tests {
 
     use super::*;
 
+    /// Every greeting occurrence, found by an Aho-Corasick automaton: the reference for
+    /// `greeting_ends`.
+    fn greeting_ends_by_automaton(b: &[u8]) -> Vec<(usize, usize)> {
+        aho_corasick::AhoCorasick::new(GREETINGS)
+            .expect("greetings build an automaton")
+            .find_iter(b)
+            .map(|m| (m.start(), m.end()))
+            .collect()
+    }
+
     #[test]
     fn names() {
         for s in [
@@ -455,6 +471,26 @@ mod tests {
             let _ = (name_shape(s.as_bytes(), 1, 4), address_shape(s.as_bytes()));
             for i in 0..=s.len() { let _ = name_before(s.as_bytes(), i); }
             let _ = greeted_names(s.as_bytes());
+        }
+
+        /// Greetings, their pieces and look-alikes in any order: the same occurrences as the
+        /// automaton finds.
+        #[test]
+        fn greetings_found_as_the_automaton_finds_them(
+            pieces in proptest::collection::vec(
+                prop_oneof![
+                    proptest::sample::select(GREETINGS).prop_map(str::to_owned),
+                    proptest::sample::select(GREETINGS).prop_map(|g| g.trim_end().to_owned()),
+                    proptest::sample::select(GREETINGS).prop_map(str::to_lowercase),
+                    "[A-Za-z\u{e1}\u{e8}\u{ed}\u{144}\u{107}]{0,6}",
+                    "[ ,.:!\n]",
+                ],
+                0..12,
+            )
+        ) {
+            let text = pieces.concat();
+            let b = text.as_bytes();
+            prop_assert_eq!(greeting_ends(b).collect::<Vec<_>>(), greeting_ends_by_automaton(b));
         }
     }
 }
