@@ -379,7 +379,12 @@ fn stops_every_pattern(next: Option<u8>) -> bool {
 }
 
 /// Pushes the base64 run starting at token start `i` (of `token_len` alphanumerics), if any.
-fn base64_run_at(b: &[u8], i: usize, token_len: usize, base64_runs: &mut Vec<Range<usize>>) {
+pub(crate) fn base64_run_at(
+    b: &[u8],
+    i: usize,
+    token_len: usize,
+    base64_runs: &mut Vec<Range<usize>>,
+) {
     // A base64 run of MIN_BASE64_RUN characters has a long alphanumeric stretch at its start in
     // all but contrived cases; checking that first keeps ordinary words cheap.
     if token_len >= 8

@@ -56,6 +56,25 @@ type Entry = (&'static [u8], Anchor, Need);
 struct Bucket {
     entries: Vec<Entry>,
     max_len: usize,
+    min_len: usize,
+    /// Bit per byte at index 4 of the entries, when all are longer than 4.
+    fifth: [u64; 4],
+}
+
+impl Bucket {
+    /// Whether some entry may match a stream of which `text` (lowercase, `len` bytes) is read:
+    /// none is longer than what the stream holds, and when every entry is longer than four
+    /// bytes, one has the stream's fifth byte. Most words that share an entry's first four
+    /// bytes (`telemetry` with `telefon`) part there.
+    fn may_match(&self, text: &[u8], len: usize) -> bool {
+        if len < 5 {
+            return len >= self.min_len;
+        }
+        self.min_len < 5
+            || text
+                .get(4)
+                .is_some_and(|&c| bit(&self.fifth, usize::from(c)))
+    }
 }
 
 /// The vocabulary, ready for matching at word starts and ends.
@@ -106,8 +125,15 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
                         *slot = byte;
                     }
                     set_bit(&mut vocabulary.start_quads[..], quad_index(quad));
-                    let bucket = vocabulary.starts.entry(quad).or_default();
+                    let bucket = vocabulary.starts.entry(quad).or_insert_with(|| Bucket {
+                        min_len: usize::MAX,
+                        ..Bucket::default()
+                    });
                     bucket.max_len = bucket.max_len.max(lower.len());
+                    bucket.min_len = bucket.min_len.min(lower.len());
+                    if let Some(&fifth) = lower.get(4) {
+                        set_bit(&mut bucket.fifth, usize::from(fifth));
+                    }
                     bucket.entries.push((lower, anchor, need));
                 }
             }
@@ -225,13 +251,8 @@ fn quiet_buffer(b: &[u8]) -> bool {
         // opening a MAC or IPv6 address (hex, `:`/`-`; four hex, `.`; hex up to a `:` within
         // 5), not a capital with a digit within 7 (IBAN, national IDs with letters).
         let wide = |f: fn(&Masks) -> u64| u128::from(f(&current)) | u128::from(f(&next)) << 64;
-        let alnum_wide = wide(|m| m.lower | m.upper | m.digit);
-        let alnum_run8 = (0..8).fold(u128::MAX, |acc, k| acc & alnum_wide >> k);
-        let base64_wide = alnum_wide | wide(|m| m.base64_punct | m.dash);
-        let base64_run4 = base64_wide & base64_wide >> 1 & base64_wide >> 2 & base64_wide >> 3;
-        let base64_run8 = base64_run4 & base64_run4 >> 4;
-        let base64_run20 = base64_run8 & base64_run8 >> 8 & base64_run4 >> 16;
-        let digit_wide = wide(|m| m.digit);
+        let numbers = Numbers::of(&current, &next);
+        let digit_wide = numbers.digit;
         let digit7 = (0..7).fold(0, |acc, k| acc | digit_wide >> k);
         let colon_wide = wide(|m| m.colon);
         let hex_wide = wide(|m| m.hex_letter | m.digit);
@@ -249,14 +270,12 @@ fn quiet_buffer(b: &[u8]) -> bool {
             clippy::cast_possible_truncation,
             reason = "the low 64 bits: this block"
         )]
-        // `patterns::base64_run_at` needs 8 alphanumerics at the start of the run.
-        let may_start = (alnum_run8 & base64_run20
+        let may_start = (numbers.base64_start
             | hex_guard & u128::from(current.hex_letter)
             | digit7 & u128::from(current.upper)) as u64;
         let plain_words = alpha & !may_start & !current.e;
         // The fraction of a decimal number (after `<digit>.`), shorter than 8 alphanumerics,
         // with no `:`, `.` or `-` in its first five bytes (`patterns::strong_at`).
-        let numbers = Numbers::of(&current, &next);
         let guard5 = numbers.guard5;
         let dot_wide = numbers.dot;
         #[expect(
@@ -266,7 +285,7 @@ fn quiet_buffer(b: &[u8]) -> bool {
         let fractions = current.digit
             & (current.dot << 1 | carry_dot)
             & (current.digit << 2 | carry_digit)
-            & !(alnum_run8 | guard5) as u64;
+            & !(numbers.alnum_run8 | guard5) as u64;
         // A `-` opens only a coordinate, whose degree has a dot within 5 bytes.
         #[expect(
             clippy::cast_possible_truncation,
@@ -279,7 +298,7 @@ fn quiet_buffer(b: &[u8]) -> bool {
             if at < skip_until {
                 continue;
             }
-            match numbers.settle(b, at, k) {
+            match numbers.settle(b, at, k, &mut runs) {
                 Some(true) => return false,
                 Some(false) => continue,
                 None => {}
@@ -349,14 +368,37 @@ struct Numbers {
     continues: u128,
     /// A `:`, `.` or `-` within 5 bytes from here.
     guard5: u128,
+    /// Bytes a grouped value is written with: alphanumerics and ` -./()+`.
+    value: u128,
+    /// 8 alphanumerics from here.
+    alnum_run8: u128,
+    /// Where `patterns::base64_run_at` may find a run: 8 alphanumerics opening 20 base64
+    /// bytes (`patterns::MIN_BASE64_RUN`).
+    base64_start: u128,
+    /// Alphanumerics.
+    alnum: u128,
 }
+
+/// Alphanumerics of a first group too long for any strong value with letters (the longest,
+/// the codice fiscale, has 16).
+const LONG_GROUP: usize = 17;
 
 impl Numbers {
     /// The window of block `current` and the `next` one.
     fn of(current: &Masks, next: &Masks) -> Self {
         let wide = |f: fn(&Masks) -> u64| u128::from(f(current)) | u128::from(f(next)) << 64;
         let guard = wide(|m| m.colon | m.dash | m.dot);
+        let alnum = wide(|m| m.lower | m.upper | m.digit);
+        let alnum_run8 = (0..8).fold(u128::MAX, |acc, k| acc & alnum >> k);
+        let base64 = alnum | wide(|m| m.base64_punct | m.dash);
+        let base64_run4 = base64 & base64 >> 1 & base64 >> 2 & base64 >> 3;
+        let base64_run8 = base64_run4 & base64_run4 >> 4;
+        let base64_run20 = base64_run8 & base64_run8 >> 8 & base64_run4 >> 16;
         Self {
+            value: alnum | wide(|m| m.sign | m.dot | m.space | m.paren | m.slash),
+            alnum_run8,
+            base64_start: alnum_run8 & base64_run20,
+            alnum,
             digit: wide(|m| m.digit),
             dot: wide(|m| m.dot),
             space: wide(|m| m.space),
@@ -375,6 +417,12 @@ impl Numbers {
         }
     }
 
+    /// Digits among the bytes a grouped value at bit `k` is written with (at most 48).
+    fn grouped_digits(&self, k: usize) -> u32 {
+        let run = (!(self.value >> k)).trailing_zeros().min(48);
+        ((self.digit >> k) & ((1 << run) - 1)).count_ones()
+    }
+
     /// Length of the digit run at bit `k` (at most to the end of the window).
     fn digits_at(&self, k: usize) -> usize {
         (!(self.digit >> k)).trailing_zeros() as usize
@@ -387,7 +435,13 @@ impl Numbers {
     /// `strong_at` for a number at token start `b[at]` (bit `k`), as far as the masks decide
     /// it: `Some(true)` for a card or IMEI, `Some(false)` for nothing strong, `None` when the
     /// full check must say.
-    fn settle(&self, b: &[u8], at: usize, k: usize) -> Option<bool> {
+    fn settle(
+        &self,
+        b: &[u8],
+        at: usize,
+        k: usize,
+        runs: &mut Vec<std::ops::Range<usize>>,
+    ) -> Option<bool> {
         let len = self.digits_at(k);
         // Beyond the window the masks do not reach: left to the full check.
         if len == 0 || k + len >= 128 || patterns::is_zero_zero(b.get(at..).unwrap_or_default()) {
@@ -405,8 +459,28 @@ impl Numbers {
             let number = b.get(at..at + len).unwrap_or_default();
             return Some(financial::valid_card(number) || financial::valid_imei(number));
         }
+        if !Self::bit(self.dot, next) {
+            // A number going on with something else than a dot: unguarded, only a grouped value
+            // or a base64 run may start there (`patterns::grouped_strong_at`).
+            if Self::bit(self.guard5, k) {
+                return None;
+            }
+            // A grouped value holds 6 digits among the first 48 bytes it is written with.
+            if !Self::bit(self.base64_start, k) && self.grouped_digits(k) < 6 {
+                return Some(false);
+            }
+            // A first group of 17 alphanumerics with a letter (a hex digest, a key) is longer
+            // than every strong value with letters and is no card, IMEI or `00` number: only
+            // its base64 run is left.
+            let token_len = (!(self.alnum >> k)).trailing_zeros() as usize;
+            if len < LONG_GROUP && token_len >= LONG_GROUP && k + token_len < 128 {
+                patterns::base64_run_at(b, at, token_len, runs);
+                return Some(false);
+            }
+            return None;
+        }
         // A decimal number: `int.frac`, then a stop or a sample line's space and timestamp.
-        if !Self::bit(self.dot, next) || next + 1 >= 128 {
+        if next + 1 >= 128 {
             return None;
         }
         let frac = self.digits_at(next + 1);
@@ -473,6 +547,7 @@ struct Masks {
     e: u64,
     /// `+`, `/`, `_`, `=`: with alphanumerics and `-`, the bytes of a base64 run.
     base64_punct: u64,
+    slash: u64,
     /// A letter that ends some suffix entry (see [`SUFFIX_LAST_LETTERS`]).
     suffix_last: u64,
 }
@@ -559,6 +634,7 @@ impl Masks {
             dot: eq(b'.'),
             e: eq(b'e'),
             base64_punct: eq(b'+') | eq(b'/') | eq(b'_') | eq(b'='),
+            slash: eq(b'/'),
             suffix_last,
         }
     }
@@ -618,7 +694,9 @@ impl Masks {
             masks.dash |= bits(eq(b'-')) << shift;
             masks.dot |= bits(eq(b'.')) << shift;
             masks.e |= bits(eq(b'e')) << shift;
-            let plus_slash = _mm_or_si128(eq(b'+'), eq(b'/'));
+            let slash = eq(b'/');
+            masks.slash |= bits(slash) << shift;
+            let plus_slash = _mm_or_si128(eq(b'+'), slash);
             masks.base64_punct |=
                 bits(_mm_or_si128(plus_slash, _mm_or_si128(eq(b'_'), eq(b'=')))) << shift;
             let mut last = _mm_cmpeq_epi8(folded, splat(SUFFIX_LAST_LETTERS[0]));
@@ -647,6 +725,7 @@ impl Masks {
             dot: mask(block, |c| c == b'.'),
             e: mask(block, |c| c == b'e'),
             base64_punct: mask(block, |c| matches!(c, b'+' | b'/' | b'_' | b'=')),
+            slash: mask(block, |c| c == b'/'),
             suffix_last: mask(block, |c| {
                 let folded = c | 0x20;
                 SUFFIX_LAST_LETTERS.contains(&folded)
@@ -917,6 +996,10 @@ fn starts_entry(vocabulary: &Vocabulary, b: &[u8], i: usize, hits: &mut Hits) ->
         let Some(bucket) = vocabulary.starts.get(&quad) else {
             continue;
         };
+        word.fill(5);
+        if !bucket.may_match(&word.text, word.len) {
+            continue;
+        }
         word.fill(bucket.max_len);
         for &(entry, anchor, need) in &bucket.entries {
             let matched = word
@@ -1274,6 +1357,19 @@ mod tests {
             )
                 .prop_map(|(lat, lon)| format!("{lat},N,{lon},E")),
             "00(49151|4930|3361|44207)[0-9]{6,8}",
+            // ES DNI: 8 digits and their letter, compact or after a separator.
+            (0_u32..100_000_000, "[ -]?").prop_map(|(n, sep)| {
+                let letters = b"TRWAGMYFPDXBNJZSQVHLCKE";
+                let letter = char::from(letters[usize::try_from(n % 23).unwrap_or(0)]);
+                format!("{n:08}{sep}{letter}")
+            }),
+            // Base64 runs opening with digits; FR NIR written in groups.
+            "[0-9]{1,8}[A-Za-z]{0,7}[A-Za-z0-9+/]{12,30}={0,2}",
+            "[12] [0-9]{2} [0-9]{2} [0-9]{2} [0-9]{3} [0-9]{3}",
+            // Hex digests and UUIDs, and numbers running into letters.
+            "[0-9a-f]{12,40}",
+            "[12][0-9]{2}(0[1-9]|1[0-2])2[AB][0-9]{6}([0-9]{2})?",
+            "[0-9]{1,20}[A-Za-z][A-Za-z0-9]{0,20}",
             ("4|51|34|37|6011|35|36|86|35", "[0-9]{11,17}")
                 .prop_map(|(prefix, rest)| luhn_completed(&format!("{prefix}{rest}"))),
             Just(".".to_owned()),
@@ -1301,8 +1397,12 @@ mod tests {
             let numbers = Numbers::of(&Masks::of_block(b, 0), &Masks::of_block(b, 64));
             for k in 0..b.len().min(64) {
                 let starts = b[k].is_ascii_digit() && (k == 0 || !b[k - 1].is_ascii_alphanumeric());
-                if let (true, Some(settled)) = (starts, numbers.settle(b, k, k)) {
-                    prop_assert_eq!(settled, patterns::strong_at(b, k, &mut Vec::new()), "{} at {}", text, k);
+                let mut settled_runs = Vec::new();
+                if let (true, Some(settled)) = (starts, numbers.settle(b, k, k, &mut settled_runs)) {
+                    let mut runs = Vec::new();
+                    prop_assert_eq!(settled, patterns::strong_at(b, k, &mut runs), "{} at {}", text, k);
+                    // And the same base64 run is left to decode.
+                    prop_assert_eq!(settled_runs, runs, "{} at {}", text, k);
                 }
             }
         }
