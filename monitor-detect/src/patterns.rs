@@ -69,11 +69,14 @@ static CLASS: [u8; 256] = {
 /// brackets between its groups.
 static VALUE_CLASS: [u8; 256] = {
     let mut t = CLASS;
-    let mut k = 0;
-    let joins = *b" -./()+";
-    while k < joins.len() {
-        t[joins[k] as usize] = 1;
-        k += 1;
+    let mut c = 0;
+    while c < 256 {
+        #[expect(clippy::cast_possible_truncation, reason = "c < 256")]
+        let b = c as u8;
+        if is_group_sep(b) || matches!(b, b'(' | b')' | b'+') {
+            t[c] = 1;
+        }
+        c += 1;
     }
     t
 };
@@ -202,7 +205,7 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
         let len = s.iter().take_while(|x| x.is_ascii_digit()).count();
         let zero_zero = is_zero_zero(s);
         let guarded = s.iter().take(5).any(|&x| matches!(x, b':' | b'.' | b'-'));
-        if plain_number(b, i, len, !guarded) {
+        if stops_every_pattern(s.get(len).copied()) && !guarded && !zero_zero {
             let number = s.get(..len).unwrap_or_default();
             return financial::valid_card(number) || financial::valid_imei(number);
         }
@@ -281,16 +284,6 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
 /// first group an IPv4 address, which only the last groups may be).
 fn first_non_hex_within_5(s: &[u8]) -> Option<u8> {
     s.iter().take(5).find(|x| !x.is_ascii_hexdigit()).copied()
-}
-
-/// Whether the number of `digits` digits at token start `i` is plain: `unguarded` (no `:`, `.`
-/// or `-` in its first five bytes), followed by a byte that stops every pattern, and not a
-/// phone number in `00` form. Only a card or an IMEI can start there, so with fewer than
-/// [`financial::MIN_CARD_DIGITS`] digits nothing strong does.
-pub(crate) fn plain_number(b: &[u8], i: usize, digits: usize, unguarded: bool) -> bool {
-    unguarded
-        && stops_every_pattern(b.get(i + digits).copied())
-        && !is_zero_zero(b.get(i..).unwrap_or_default())
 }
 
 /// An international number's `00` opening (not `000`).

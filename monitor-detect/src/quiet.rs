@@ -247,9 +247,9 @@ fn quiet_buffer(b: &[u8]) -> bool {
         let word_ends = alnum & (!next_alnum | (next_upper & lower_or_digit));
         // Words that `patterns::strong_at` would dismiss, decided here for a whole block: no
         // run of 20 base64 bytes opening with 8 alphanumerics (`patterns::MIN_BASE64_RUN`),
-        // not `e` (JWT), not a hex letter
-        // opening a MAC or IPv6 address (hex, `:`/`-`; four hex, `.`; hex up to a `:` within
-        // 5), not a capital with a digit within 7 (IBAN, national IDs with letters).
+        // not `e` (JWT), not a hex letter opening a MAC or IPv6 address (hex, `:`/`-`; four
+        // hex, `.`; hex up to a `:` within 5), not a capital with a digit within 7 (IBAN,
+        // national IDs with letters).
         let wide = |f: fn(&Masks) -> u64| u128::from(f(&current)) | u128::from(f(&next)) << 64;
         let numbers = Numbers::of(&current, &next);
         let digit_wide = numbers.digit;
@@ -264,7 +264,7 @@ fn quiet_buffer(b: &[u8]) -> bool {
             hex_run &= hex_wide >> k;
         }
         let hex_guard = (colon_wide | wide(|m| m.dash)) >> 2 & hex_wide >> 1
-            | wide(|m| m.dot) >> 4 & hex_wide >> 1 & hex_wide >> 2 & hex_wide >> 3
+            | numbers.dot >> 4 & hex_wide >> 1 & hex_wide >> 2 & hex_wide >> 3
             | hex_then_colon;
         #[expect(
             clippy::cast_possible_truncation,
@@ -274,10 +274,10 @@ fn quiet_buffer(b: &[u8]) -> bool {
             | hex_guard & u128::from(current.hex_letter)
             | digit7 & u128::from(current.upper)) as u64;
         let plain_words = alpha & !may_start & !current.e;
-        // The fraction of a decimal number (after `<digit>.`), shorter than 8 alphanumerics,
-        // with no `:`, `.` or `-` in its first five bytes (`patterns::strong_at`).
         let guard5 = numbers.guard5;
         let dot_wide = numbers.dot;
+        // The fraction of a decimal number (after `<digit>.`), shorter than 8 alphanumerics,
+        // with no `:`, `.` or `-` in its first five bytes (`patterns::strong_at`).
         #[expect(
             clippy::cast_possible_truncation,
             reason = "the low 64 bits: this block"
@@ -449,7 +449,8 @@ impl Numbers {
         }
         let next = k + len;
         if !Self::bit(self.continues, next) {
-            // A plain number (`patterns::plain_number`) unless guarded.
+            // A plain number, unless guarded (`patterns::strong_at`): only a card or an IMEI
+            // can start there, and neither is this short.
             if Self::bit(self.guard5, k) {
                 return None;
             }
@@ -1359,7 +1360,7 @@ mod tests {
             "00(49151|4930|3361|44207)[0-9]{6,8}",
             // ES DNI: 8 digits and their letter, compact or after a separator.
             (0_u32..100_000_000, "[ -]?").prop_map(|(n, sep)| {
-                let letters = b"TRWAGMYFPDXBNJZSQVHLCKE";
+                let letters = crate::detect::national_id::DNI_LETTERS;
                 let letter = char::from(letters[usize::try_from(n % 23).unwrap_or(0)]);
                 format!("{n:08}{sep}{letter}")
             }),

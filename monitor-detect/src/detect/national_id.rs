@@ -238,7 +238,7 @@ fn codice_fiscale(c: &[u8]) -> bool {
         .is_some_and(|&last| u32::from(last - b'A') == sum % 26)
 }
 
-const DNI_LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
+pub(crate) const DNI_LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
 
 fn dni(c: &[u8]) -> bool {
     let (Some(num), Some(&letter)) = (c.get(..8), c.get(8)) else {
