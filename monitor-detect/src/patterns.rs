@@ -220,10 +220,10 @@ pub(crate) fn strong_at(b: &[u8], i: usize, base64_runs: &mut Vec<Range<usize>>)
             let after = s.get(len + 1 + frac).copied();
             // Too few digits for a dotted national ID, no `00` phone.
             let short = frac > 0 && len + frac < 9 && !zero_zero;
-            // Not an NMEA `ddmm.` start, not a decimal degree (1 to 3 and 5 to 7 digits), and
-            // no further dot for an IPv4 address.
+            // Not an NMEA `ddmm.` start (2 to 6 fraction digits), not a decimal degree (1 to 3
+            // and 5 to 7 digits), and no further dot for an IPv4 address.
             let plain = short
-                && len != 4
+                && (len != 4 || frac == 1)
                 && !((1..=3).contains(&len) && (5..=7).contains(&frac))
                 && stops_every_pattern(after);
             if plain {
@@ -355,7 +355,7 @@ pub(crate) fn iso_timestamp_len(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// Whether the token at `i` is the fraction of a decimal number (right after `<digit>.`).
-fn in_decimal(b: &[u8], i: usize) -> bool {
+pub(crate) fn in_decimal(b: &[u8], i: usize) -> bool {
     i >= 2 && b.get(i - 1) == Some(&b'.') && b.get(i - 2).is_some_and(u8::is_ascii_digit)
 }
 

@@ -187,7 +187,12 @@ fn is_http_with_framed_body(payload: &[u8]) -> bool {
 
 /// Escapes any of the engine's value decoders would act on.
 fn needs_decoding(b: &[u8]) -> bool {
-    if memchr::memchr(b'\\', b).is_some() || escapes::ENCODED_WORD_OPENING.find(b).is_some() {
+    let escape = |at: usize| {
+        b.get(at + 1)
+            .is_some_and(|next| escapes::BACKSLASH_ESCAPED.contains(next))
+    };
+    if memchr::memchr_iter(b'\\', b).any(escape) || escapes::ENCODED_WORD_OPENING.find(b).is_some()
+    {
         return true;
     }
     let alnum_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphanumeric);
@@ -254,24 +259,12 @@ fn quiet_buffer(b: &[u8]) -> bool {
         let numbers = Numbers::of(&current, &next);
         let digit_wide = numbers.digit;
         let digit7 = (0..7).fold(0, |acc, k| acc | digit_wide >> k);
-        let colon_wide = wide(|m| m.colon);
-        let hex_wide = wide(|m| m.hex_letter | m.digit);
-        // An IPv6 address's first group: hex digits, then `:` within 5 bytes.
-        let mut hex_run = hex_wide;
-        let mut hex_then_colon = 0;
-        for k in 1..5 {
-            hex_then_colon |= hex_run & colon_wide >> k;
-            hex_run &= hex_wide >> k;
-        }
-        let hex_guard = (colon_wide | wide(|m| m.dash)) >> 2 & hex_wide >> 1
-            | numbers.dot >> 4 & hex_wide >> 1 & hex_wide >> 2 & hex_wide >> 3
-            | hex_then_colon;
         #[expect(
             clippy::cast_possible_truncation,
             reason = "the low 64 bits: this block"
         )]
         let may_start = (numbers.base64_start
-            | hex_guard & u128::from(current.hex_letter)
+            | numbers.hex_guard & u128::from(current.hex_letter)
             | digit7 & u128::from(current.upper)) as u64;
         let plain_words = alpha & !may_start & !current.e;
         let guard5 = numbers.guard5;
@@ -368,6 +361,13 @@ struct Numbers {
     continues: u128,
     /// A `:`, `.` or `-` within 5 bytes from here.
     guard5: u128,
+    colon: u128,
+    dash: u128,
+    /// Hex digits.
+    hex: u128,
+    /// Where a hex letter may open a MAC or IPv6 address (`patterns::strong_at`): hex, then
+    /// `:`/`-`; four hex, then `.`; hex digits up to a `:` within 5 bytes.
+    hex_guard: u128,
     /// Bytes a grouped value is written with: alphanumerics and ` -./()+`.
     value: u128,
     /// 8 alphanumerics from here.
@@ -375,7 +375,6 @@ struct Numbers {
     /// Where `patterns::base64_run_at` may find a run: 8 alphanumerics opening 20 base64
     /// bytes (`patterns::MIN_BASE64_RUN`).
     base64_start: u128,
-    /// Alphanumerics.
     alnum: u128,
 }
 
@@ -383,24 +382,39 @@ struct Numbers {
 /// the codice fiscale, has 16).
 const LONG_GROUP: usize = 17;
 
+/// The low `n` bits.
+const fn low_bits(n: u32) -> u128 {
+    if n >= 128 { u128::MAX } else { (1 << n) - 1 }
+}
+
 impl Numbers {
     /// The window of block `current` and the `next` one.
     fn of(current: &Masks, next: &Masks) -> Self {
         let wide = |f: fn(&Masks) -> u64| u128::from(f(current)) | u128::from(f(next)) << 64;
-        let guard = wide(|m| m.colon | m.dash | m.dot);
+        let colon = wide(|m| m.colon);
+        let dash = wide(|m| m.dash);
+        let dot = wide(|m| m.dot);
         let alnum = wide(|m| m.lower | m.upper | m.digit);
+        let hex = wide(|m| m.hex_letter | m.digit);
         let alnum_run8 = (0..8).fold(u128::MAX, |acc, k| acc & alnum >> k);
         let base64 = alnum | wide(|m| m.base64_punct | m.dash);
         let base64_run4 = base64 & base64 >> 1 & base64 >> 2 & base64 >> 3;
         let base64_run8 = base64_run4 & base64_run4 >> 4;
         let base64_run20 = base64_run8 & base64_run8 >> 8 & base64_run4 >> 16;
+        // An IPv6 address's first group: hex digits, then `:` within 5 bytes.
+        let mut hex_run = hex;
+        let mut hex_then_colon = 0;
+        for k in 1..5 {
+            hex_then_colon |= hex_run & colon >> k;
+            hex_run &= hex >> k;
+        }
         Self {
             value: alnum | wide(|m| m.sign | m.dot | m.space | m.paren | m.slash),
             alnum_run8,
             base64_start: alnum_run8 & base64_run20,
             alnum,
             digit: wide(|m| m.digit),
-            dot: wide(|m| m.dot),
+            dot,
             space: wide(|m| m.space),
             continues: wide(|m| {
                 m.lower
@@ -413,14 +427,20 @@ impl Numbers {
                     | m.space
                     | m.paren
             }),
-            guard5: (0..5).fold(0, |acc, k| acc | guard >> k),
+            guard5: (0..5).fold(0, |acc, k| acc | (colon | dash | dot) >> k),
+            colon,
+            dash,
+            hex,
+            hex_guard: (colon | dash) >> 2 & hex >> 1
+                | dot >> 4 & hex >> 1 & hex >> 2 & hex >> 3
+                | hex_then_colon,
         }
     }
 
     /// Digits among the bytes a grouped value at bit `k` is written with (at most 48).
     fn grouped_digits(&self, k: usize) -> u32 {
         let run = (!(self.value >> k)).trailing_zeros().min(48);
-        ((self.digit >> k) & ((1 << run) - 1)).count_ones()
+        ((self.digit >> k) & low_bits(run)).count_ones()
     }
 
     /// Length of the digit run at bit `k` (at most to the end of the window).
@@ -432,9 +452,87 @@ impl Numbers {
         k < 128 && (mask >> k) & 1 == 1
     }
 
-    /// `strong_at` for a number at token start `b[at]` (bit `k`), as far as the masks decide
-    /// it: `Some(true)` for a card or IMEI, `Some(false)` for nothing strong, `None` when the
-    /// full check must say.
+    /// Whether an address or a coordinate may start at bit `k`, a digit (`patterns::scan_at`):
+    /// - a `.` among the next four bytes: IPv4, a decimal degree, NMEA, a dotted MAC;
+    /// - a `-` two bytes on: a MAC;
+    /// - a `:` among the next four bytes, and 5 colons (a MAC) or `::` or 7 colons (IPv6)
+    ///   among the hex digits, colons and dots from here (`network::mac_len`,
+    ///   `network::ipv6_len`).
+    fn address_guarded(&self, k: usize) -> bool {
+        // The next four bits after bit `k` (k < 64: a token start of the current block).
+        let near = |mask: u128| (mask >> (k + 1)) & 0xf != 0;
+        if near(self.dot) || Self::bit(self.dash, k + 2) {
+            return true;
+        }
+        if !near(self.colon) {
+            return false;
+        }
+        let run = (!((self.hex | self.colon | self.dot) >> k)).trailing_zeros();
+        if k + run as usize >= 128 {
+            return true;
+        }
+        let colons = (self.colon >> k) & low_bits(run);
+        colons.count_ones() >= 5 || colons & colons >> 1 != 0
+    }
+
+    /// Whether a grouped value starting at `b[at]` (bit `k`: a digit run of `first_digits`, or
+    /// a capital when 0) is strong (`patterns::grouped_value`, first strong), as far as the
+    /// masks decide it. Its compact form is a prefix of the alphanumerics of the bytes it may
+    /// be written with, and every strong one has at least 9 of them and 6 digits among its first
+    /// 48 bytes. By where its letters sit (`national_id::may_be_strong`, IBAN and phone rules):
+    /// - opening with digits, 9 digits come before its first letter (a card, an IMEI, a
+    ///   separated national ID), or 8 (ES DNI, whose letter ends it), or 6, the last a `2`
+    ///   before `A`/`B` (FR NIR born in Corsica). When they are all in the first run, no
+    ///   separated ID is left, only a card or an IMEI of that run;
+    /// - opening with a capital, 1 letter comes before its first digit (ES NIE), 2 (IBAN,
+    ///   GB NINO) or 6 (IT codice fiscale).
+    fn grouped_strong(&self, b: &[u8], at: usize, k: usize, first_digits: usize) -> Option<bool> {
+        // The pattern scan tries no grouped value in a decimal number's fraction.
+        if patterns::in_decimal(b, at) || self.grouped_digits(k) < 6 {
+            return Some(false);
+        }
+        let run = (!(self.value >> k)).trailing_zeros();
+        // Beyond the window the masks do not reach.
+        if k + run as usize >= 128 {
+            return None;
+        }
+        let written = low_bits(run);
+        if ((self.alnum >> k) & written).count_ones() < 9 {
+            return Some(false);
+        }
+        if first_digits == 0 {
+            let first_digit = ((self.digit >> k) & written).trailing_zeros();
+            let letters = ((self.alnum >> k) & low_bits(first_digit)).count_ones();
+            return (!matches!(letters, 1 | 2 | 6)).then_some(false);
+        }
+        let first_letter = (((self.alnum ^ self.digit) >> k) & written).trailing_zeros();
+        let digits = ((self.digit >> k) & written & low_bits(first_letter)).count_ones() as usize;
+        if digits < 6 {
+            return Some(false);
+        }
+        if digits != first_digits {
+            return None;
+        }
+        match first_digits {
+            6 => None,
+            // ES DNI: its compact form is 9 long, so its letter stands alone.
+            8 => {
+                let letter_run = (!(self.alnum >> (k + first_letter as usize))).trailing_zeros();
+                (letter_run != 1).then_some(false)
+            }
+            // A card or an IMEI is a group of its own: a letter right after the run joins it.
+            financial::MIN_CARD_DIGITS.. => {
+                let number = b.get(at..at + first_digits).unwrap_or_default();
+                let own_group = !Self::bit(self.alnum, k + first_digits);
+                Some(own_group && (financial::valid_card(number) || financial::valid_imei(number)))
+            }
+            _ => Some(false),
+        }
+    }
+
+    /// `strong_at` at token start `b[at]` (bit `k`) for a number, a letter or a `-`, as far as the
+    /// masks decide it: `Some(true)` for a card or IMEI, `Some(false)` for nothing strong,
+    /// `None` when the full check must say.
     fn settle(
         &self,
         b: &[u8],
@@ -443,15 +541,52 @@ impl Numbers {
         runs: &mut Vec<std::ops::Range<usize>>,
     ) -> Option<bool> {
         let len = self.digits_at(k);
+        let first = b.get(at).copied().unwrap_or(0);
+        if first == b'-' {
+            // Only a coordinate pair starts with a sign: its degree has 1 to 3 integer and 5 to
+            // 7 fraction digits (`gps::degrees`).
+            let int = self.digits_at(k + 1);
+            let dot = k + 1 + int;
+            let frac = if Self::bit(self.dot, dot) && dot + 1 < 128 {
+                self.digits_at(dot + 1)
+            } else {
+                0
+            };
+            let degree = (1..=3).contains(&int) && (5..=7).contains(&frac);
+            return (!degree && dot + 1 + frac < 128).then_some(false);
+        }
+        if len == 0 {
+            // A letter that opens no address, no JWT and no base64 run: only a grouped value
+            // is left, which opens with a capital.
+            let left_to_check = !first.is_ascii_alphabetic()
+                || first.is_ascii_hexdigit() && Self::bit(self.hex_guard, k)
+                || b.get(at..).is_some_and(|s| s.starts_with(b"eyJ"))
+                || Self::bit(self.base64_start, k);
+            if left_to_check {
+                return None;
+            }
+            if first.is_ascii_lowercase() {
+                return Some(false);
+            }
+            return self.grouped_strong(b, at, k, 0);
+        }
         // Beyond the window the masks do not reach: left to the full check.
-        if len == 0 || k + len >= 128 || patterns::is_zero_zero(b.get(at..).unwrap_or_default()) {
+        if k + len >= 128 {
             return None;
+        }
+        let guarded = self.address_guarded(k);
+        if patterns::is_zero_zero(b.get(at..).unwrap_or_default()) {
+            // An international number in `00` form holds 6 digits among its first 48 bytes,
+            // like every grouped value.
+            let settled =
+                !guarded && !Self::bit(self.base64_start, k) && self.grouped_digits(k) < 6;
+            return settled.then_some(false);
         }
         let next = k + len;
         if !Self::bit(self.continues, next) {
             // A plain number, unless guarded (`patterns::strong_at`): only a card or an IMEI
             // can start there, and neither is this short.
-            if Self::bit(self.guard5, k) {
+            if guarded {
                 return None;
             }
             if len < financial::MIN_CARD_DIGITS {
@@ -463,12 +598,13 @@ impl Numbers {
         if !Self::bit(self.dot, next) {
             // A number going on with something else than a dot: unguarded, only a grouped value
             // or a base64 run may start there (`patterns::grouped_strong_at`).
-            if Self::bit(self.guard5, k) {
+            if guarded {
                 return None;
             }
-            // A grouped value holds 6 digits among the first 48 bytes it is written with.
-            if !Self::bit(self.base64_start, k) && self.grouped_digits(k) < 6 {
-                return Some(false);
+            if !Self::bit(self.base64_start, k)
+                && let Some(strong) = self.grouped_strong(b, at, k, len)
+            {
+                return Some(strong);
             }
             // A first group of 17 alphanumerics with a letter (a hex digest, a key) is longer
             // than every strong value with letters and is no card, IMEI or `00` number: only
@@ -490,20 +626,35 @@ impl Numbers {
             return None;
         }
         let short = frac > 0 && len + frac < 9;
-        if !short {
-            return None;
-        }
-        if !Self::bit(self.continues, after) {
-            let plain = len != 4 && !((1..=3).contains(&len) && (5..=7).contains(&frac));
+        if short && !Self::bit(self.continues, after) {
+            // Not an NMEA `ddmm.` start (2 to 6 fraction digits), not a decimal degree (1 to 3
+            // and 5 to 7 digits).
+            let plain =
+                (len != 4 || frac == 1) && !((1..=3).contains(&len) && (5..=7).contains(&frac));
             return plain.then_some(false);
         }
-        if Self::bit(self.space, after) && after + 1 < 128 {
+        if short && Self::bit(self.space, after) && after + 1 < 128 {
             let tail = self.digits_at(after + 1);
             let sample = tail > 0
                 && !matches!(len + frac + tail, 9..=13 | 15)
                 && after + 1 + tail < 128
                 && !Self::bit(self.continues, after + 1 + tail);
-            return sample.then_some(false);
+            if sample {
+                return Some(false);
+            }
+        }
+        // At most 4 fraction digits are no decimal degree. With 4 integer digits, a dotted MAC
+        // has a hex letter or a `.` after its fraction (an NMEA field's `,` stops the number:
+        // decided above). With no dot after the next group there is no IPv4 address (`a.b.c`
+        // is a version), and no MAC or IPv6 address has a `.` in its first group: a grouped
+        // value is left.
+        let after_byte = b.get(at + after - k).copied().unwrap_or(0);
+        let dotted_mac = len == 4 && (after_byte.is_ascii_hexdigit() || after_byte == b'.');
+        let third = after + 1 + self.digits_at((after + 1).min(127));
+        let ipv4 = Self::bit(self.dot, after) && (third >= 128 || Self::bit(self.dot, third));
+        let only_grouped = frac <= 4 && !dotted_mac && !ipv4 && !Self::bit(self.base64_start, k);
+        if only_grouped {
+            return self.grouped_strong(b, at, k, len);
         }
         None
     }
@@ -898,22 +1049,52 @@ fn ends_word(last: Class, next: Class) -> bool {
     next == Class::Separator || (next == Class::Upper && last == Class::LowerOrDigit)
 }
 
+/// Pair rules of [`keywords::personal_vocabulary`] the quiet check tracks.
+const PAIR_RULES: usize = 2;
+
 /// Which entries have matched so far: an entry needed alone, or sides of pair rules.
-#[derive(Default)]
+///
+/// A pair's first side is an enclosing object's name and its second a field inside it, and
+/// every parent the engine gives a field (a JSON object's key, a query string's path segment,
+/// a Redis key) comes before the field's name in the payload. So a pair counts only when some
+/// first side starts before some second side: a `line` label before a `billing` value is none.
+/// Hits may be recorded in any order.
 struct Hits {
-    /// Bit `2 * rule + side` per pair side seen.
-    sides: u32,
+    /// Per rule, where its first side was seen first.
+    first_parent: [usize; PAIR_RULES],
+    /// Per rule, where its second side was seen last (plus one; 0 for never).
+    last_child_end: [usize; PAIR_RULES],
+}
+
+impl Default for Hits {
+    fn default() -> Self {
+        Self {
+            first_parent: [usize::MAX; PAIR_RULES],
+            last_child_end: [0; PAIR_RULES],
+        }
+    }
 }
 
 impl Hits {
-    /// Records a hit; true when it settles the question.
-    fn hit(&mut self, need: Need) -> bool {
+    /// Records a hit of an entry starting at `at`; true when it settles the question.
+    fn hit(&mut self, need: Need, at: usize) -> bool {
         match need {
             Need::Alone => true,
             Need::Pair { rule, side } => {
-                self.sides |= 1 << (2 * u32::from(rule) + u32::from(side));
-                let both = 0b11 << (2 * u32::from(rule));
-                self.sides & both == both
+                let rule = usize::from(rule);
+                // A rule the walk does not know is taken as met: the cautious answer.
+                let (Some(parent), Some(child_end)) = (
+                    self.first_parent.get_mut(rule),
+                    self.last_child_end.get_mut(rule),
+                ) else {
+                    return true;
+                };
+                if side == 0 {
+                    *parent = (*parent).min(at);
+                } else {
+                    *child_end = (*child_end).max(at + 1);
+                }
+                *parent < *child_end
             }
         }
     }
@@ -1010,7 +1191,7 @@ fn starts_entry(vocabulary: &Vocabulary, b: &[u8], i: usize, hits: &mut Hits) ->
                 && (anchor != Anchor::Word
                     || entry.len().checked_sub(1).is_some_and(|k| word.ends(k)));
             if matched {
-                settled |= hits.hit(need);
+                settled |= hits.hit(need, i);
             }
         }
     }
@@ -1098,7 +1279,7 @@ fn suffix_ends_before(vocabulary: &Vocabulary, b: &[u8], end: usize, hits: &mut 
             .and_then(|start| b.get(start..end))
             .is_some_and(|word_end| eq_folded(word_end, suffix));
         if matched {
-            settled |= hits.hit(need);
+            settled |= hits.hit(need, end);
         }
     }
     settled
@@ -1333,6 +1514,15 @@ mod tests {
             .unwrap_or_default()
     }
 
+    /// A German IBAN with `bban` (18 digits) and the check digits that make it valid.
+    fn iban_completed(bban: &str) -> String {
+        let rearranged = format!("{bban}131400");
+        let rest = rearranged
+            .bytes()
+            .fold(0_u32, |acc, d| (acc * 10 + u32::from(d - b'0')) % 97);
+        format!("DE{:02}{bban}", 98 - rest)
+    }
+
     /// Number-shaped text: plain and decimal numbers of every length, sample lines, cards and
     /// IMEIs that pass Luhn, and the separators patterns go on with.
     fn numeric_text() -> impl Strategy<Value = String> {
@@ -1343,14 +1533,15 @@ mod tests {
                 .prop_map(|(int, frac, tail)| format!("{int}.{frac} {tail}")),
             // Coordinates, NMEA positions, international numbers in `00` form.
             (
-                "[1-8]?[0-9]\\.[0-9]{4,7}",
-                "1?[0-7]?[0-9]\\.[0-9]{4,7}",
-                any::<bool>()
+                "-?[1-8]?[0-9]\\.[0-9]{4,7}",
+                "-?1?[0-7]?[0-9]\\.[0-9]{4,7}",
+                any::<bool>(),
+                "(,|, | )"
             )
-                .prop_map(|(lat, lon, lon_first)| if lon_first {
-                    format!("{lon},{lat}")
+                .prop_map(|(lat, lon, lon_first, sep)| if lon_first {
+                    format!("{lon}{sep}{lat}")
                 } else {
-                    format!("{lat},{lon}")
+                    format!("{lat}{sep}{lon}")
                 }),
             (
                 "[0-8][0-9][0-5][0-9]\\.[0-9]{2,5}",
@@ -1371,8 +1562,25 @@ mod tests {
             "[0-9a-f]{12,40}",
             "[12][0-9]{2}(0[1-9]|1[0-2])2[AB][0-9]{6}([0-9]{2})?",
             "[0-9]{1,20}[A-Za-z][A-Za-z0-9]{0,20}",
-            ("4|51|34|37|6011|35|36|86|35", "[0-9]{11,17}")
-                .prop_map(|(prefix, rest)| luhn_completed(&format!("{prefix}{rest}"))),
+            // Numbers before words and topic levels; FR NIR of Corsica in groups.
+            "[0-9]{1,16} [A-Za-z]{1,8}",
+            "[0-9]{1,3}/[a-z]{2}-[0-9]{4}/[a-z]{4}",
+            "[12] [0-9]{2} [0-9]{2} 2[AB] [0-9]{3} [0-9]{3}( [0-9]{2})?",
+            // Addresses opening with digits: MAC (both separators and dotted), IPv4, IPv6.
+            "[0-9]{2}([:-][0-9a-f]{2}){5}",
+            "[0-9][0-9a-f]{3}\\.[0-9a-f]{4}\\.[0-9a-f]{4}",
+            "[0-9]{4}\\.[0-9]{0,4}[a-f]{0,4}\\.[0-9a-f]{4}",
+            "[0-9]{1,3}(\\.[0-9]{1,3}){3}",
+            "[0-9][0-9a-f]{0,3}(:[0-9a-f]{0,4}){2,7}",
+            (
+                "4|51|34|37|6011|35|36|86|35",
+                "[0-9]{11,17}",
+                "( [a-z]{1,6})?"
+            )
+                .prop_map(|(prefix, rest, word)| format!(
+                    "{}{word}",
+                    luhn_completed(&format!("{prefix}{rest}"))
+                )),
             Just(".".to_owned()),
             Just(",".to_owned()),
             Just(" ".to_owned()),
@@ -1381,7 +1589,43 @@ mod tests {
             Just("/".to_owned()),
             Just("\"".to_owned()),
             Just(",N,".to_owned()),
+            // Values opening with a capital: IBANs, ES NIE, GB NINO, IT codice fiscale, in
+            // groups or not; capitals before numbers; addresses with hex capitals.
+            ("[0-9]{18}", "( ?)").prop_map(|(bban, sep)| {
+                let iban = iban_completed(&bban);
+                iban.as_bytes()
+                    .chunks(4)
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(&sep)
+            }),
+            (0_u32..10_000_000, 0_u32..3, "[ -]?").prop_map(|(n, prefix, sep)| {
+                let letters = crate::detect::national_id::DNI_LETTERS;
+                let value = prefix * 10_000_000 + n;
+                let letter = char::from(letters[usize::try_from(value % 23).unwrap_or(0)]);
+                let first = ["X", "Y", "Z"][usize::try_from(prefix).unwrap_or(0)];
+                format!("{first}{n:07}{sep}{letter}")
+            }),
+            "[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]",
+            Just("RSSMRA85T10A562S".to_owned()),
+            Just("RSS MRA 85T10 A562S".to_owned()),
+            "[A-Z]{1,7}[-/ ][0-9]{1,10}",
+            "[A-Z]{1,4}/[0-9]\\.[0-9] [0-9]{3} [A-Z]{2}",
+            "[A-F]{2}(:[0-9A-F]{2}){5}",
+            "[A-F][0-9A-F]{0,3}::[0-9a-f]{1,4}",
+            "[0-9]{1,4}::[0-9a-f]{1,4}",
+            "[0-9]{2}:[0-9]{2}(:[0-9]{2})?",
+            "[A-Z][A-Za-z0-9+/]{19,30}",
+            // Words: JWT openings, hex addresses, a DNI's digits before other letters.
+            "e[a-z]{0,8}",
+            "eyJ[A-Za-z0-9]{10,20}\\.[A-Za-z0-9]{10,20}\\.[A-Za-z0-9]{5,10}",
+            "[a-f]{2}([:-][0-9a-f]{2}){5}",
+            "[a-f][0-9a-f]{0,3}::[0-9a-f]{1,4}",
+            "[a-f]{4}\\.[0-9a-f]{4}\\.[0-9a-f]{4}",
+            "[0-9]{8}[ -]?[A-Za-z]{1,3}",
             Just("a".to_owned()),
+            Just("Z".to_owned()),
+            Just("2A".to_owned()),
             Just("00".to_owned()),
         ];
         proptest::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
@@ -1391,13 +1635,14 @@ mod tests {
         // Cheap cases, and the shapes that tell the rules apart are a small share of them.
         #![proptest_config(ProptestConfig::with_cases(4000))]
 
-        /// Wherever the masks settle a number, `strong_at` says the same.
+        /// Wherever the masks settle a token, `strong_at` says the same.
         #[test]
         fn numbers_settle_as_strong_at_does(text in numeric_text()) {
             let b = text.as_bytes();
             let numbers = Numbers::of(&Masks::of_block(b, 0), &Masks::of_block(b, 64));
             for k in 0..b.len().min(64) {
-                let starts = b[k].is_ascii_digit() && (k == 0 || !b[k - 1].is_ascii_alphanumeric());
+                let starts = (b[k].is_ascii_alphanumeric() || b[k] == b'-')
+                    && (k == 0 || !b[k - 1].is_ascii_alphanumeric());
                 let mut settled_runs = Vec::new();
                 if let (true, Some(settled)) = (starts, numbers.settle(b, k, k, &mut settled_runs)) {
                     let mut runs = Vec::new();
@@ -1430,6 +1675,10 @@ mod tests {
         assert!(needs_decoding(b"card=4111+1111"));
         assert!(needs_decoding(b"<a>&#64;</a>"));
         assert!(!needs_decoding(b"a=1&b=2 and 100% done"));
+        assert!(needs_decoding(br#"{"a":"x\"y"}"#));
+        assert!(needs_decoding(br"CONNECT login:a\cb"));
+        // Binary bytes and Windows paths: nothing any decoder would change.
+        assert!(!needs_decoding(b"\x01\\\xff C:\\data\\logs"));
     }
 
     #[test]

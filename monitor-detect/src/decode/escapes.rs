@@ -36,6 +36,10 @@ pub(crate) fn url_decode(input: &[u8]) -> Option<Decoded> {
     Some((out, map))
 }
 
+/// The bytes a backslash escapes in at least one decoder here (JSON, MySQL/Redis quotes,
+/// STOMP). Before any other byte, every decoder keeps the backslash as it is.
+pub(crate) const BACKSLASH_ESCAPED: &[u8] = b"ntrbfuc\"'\\/";
+
 /// JSON string unescaping (`\uXXXX` including surrogate pairs, `\/`, `\n`...).
 pub(crate) fn json_unescape(input: &[u8]) -> Option<Decoded> {
     memchr::memchr(b'\\', input)?;
@@ -283,6 +287,26 @@ mod tests {
 
     fn text((bytes, _): Decoded) -> String {
         String::from_utf8(bytes).unwrap()
+    }
+
+    proptest! {
+        /// A backslash before a byte outside `BACKSLASH_ESCAPED` changes nothing.
+        #[test]
+        fn other_backslashes_are_kept(
+            before in "[a-z0-9 ]{0,8}",
+            next in any::<u8>().prop_filter("not escaped", |b| !BACKSLASH_ESCAPED.contains(b)),
+            after in "[a-z0-9 ]{0,8}",
+        ) {
+            let mut input = before.into_bytes();
+            input.push(b'\\');
+            input.push(next);
+            input.extend(after.into_bytes());
+            let kept = |decoded: Option<Decoded>| decoded.is_none_or(|(out, _)| out == input);
+            prop_assert!(kept(json_unescape(&input)));
+            prop_assert!(kept(unquote(&input, b'\'')));
+            prop_assert!(kept(unquote(&input, b'"')));
+            prop_assert!(kept(stomp_unescape(&input)));
+        }
     }
 
     #[test]
