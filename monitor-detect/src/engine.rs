@@ -901,25 +901,37 @@ pub(crate) struct BodyFraming {
 }
 
 impl BodyFraming {
+    /// From the first `Transfer-Encoding` and `Content-Encoding` headers (case-insensitive
+    /// names), read in one pass over the head's lines.
     pub(crate) fn of_head(head: &[u8]) -> Self {
+        let mut transfer_encoding = None;
+        let mut content_encoding = None;
+        for line in head.split(|&b| b == b'\n') {
+            let Some(colon) = memchr::memchr(b':', line) else {
+                continue;
+            };
+            let (Some(name), Some(value)) = (line.get(..colon), line.get(colon + 1..)) else {
+                continue;
+            };
+            let name = name.trim_ascii();
+            let slot = if name.eq_ignore_ascii_case(b"transfer-encoding") {
+                &mut transfer_encoding
+            } else if name.eq_ignore_ascii_case(b"content-encoding") {
+                &mut content_encoding
+            } else {
+                continue;
+            };
+            slot.get_or_insert(value.trim_ascii());
+            if transfer_encoding.is_some() && content_encoding.is_some() {
+                break;
+            }
+        }
         Self {
-            chunked: header_value(head, b"transfer-encoding")
-                .is_some_and(|v| contains_ci(v, b"chunked")),
-            compressed: header_value(head, b"content-encoding")
+            chunked: transfer_encoding.is_some_and(|v| contains_ci(v, b"chunked")),
+            compressed: content_encoding
                 .is_some_and(|v| contains_ci(v, b"gzip") || contains_ci(v, b"deflate")),
         }
     }
-}
-
-/// Value of a header in an HTTP head (case-insensitive name).
-fn header_value<'p>(head: &'p [u8], name: &[u8]) -> Option<&'p [u8]> {
-    head.split(|&b| b == b'\n').find_map(|line| {
-        let colon = memchr::memchr(b':', line)?;
-        let (n, v) = (line.get(..colon)?, line.get(colon + 1..)?);
-        n.trim_ascii()
-            .eq_ignore_ascii_case(name)
-            .then(|| v.trim_ascii())
-    })
 }
 
 fn contains_ci(haystack: &[u8], needle: &[u8]) -> bool {
@@ -964,6 +976,19 @@ mod tests {
         );
         assert!(got.contains(&(DataType::Email, "livia.j%40lindahl.com".into())));
         assert!(got.contains(&(DataType::PersonName, "Livia".into())));
+    }
+
+    #[test]
+    fn body_framing_reads_the_first_of_each_header() {
+        let framing = BodyFraming::of_head(
+            b"HTTP/1.1 200 OK\r\ncontent-ENCODING:  GZIP \r\nX: y\r\nTransfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n\r\n",
+        );
+        assert!(framing.compressed);
+        assert!(!framing.chunked);
+        let framing =
+            BodyFraming::of_head(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
+        assert!(framing.chunked);
+        assert!(!framing.compressed);
     }
 
     #[test]
