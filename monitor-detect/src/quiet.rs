@@ -1461,6 +1461,32 @@ mod tests {
     }
 
     #[test]
+    fn entries_split_early_by_a_joiner_are_found() {
+        // A short first word is read on across a joiner: `id_number`, `tel-efon`, `nr.x`.
+        let mut checked = 0;
+        for (entry, _, _) in keywords::personal_vocabulary() {
+            for split in
+                (1..=3.min(entry.len().saturating_sub(1))).filter(|&k| entry.is_char_boundary(k))
+            {
+                let (head, tail) = entry.split_at(split);
+                for joiner in ["_", "-", ".", " "] {
+                    for spelled in [
+                        format!("{head}{joiner}{tail}"),
+                        format!("{head}{joiner}{tail}").to_uppercase(),
+                    ] {
+                        let payload = format!("{{\"{spelled}\":1}}");
+                        if has_vocabulary(payload.as_bytes()) {
+                            assert!(!quiet_buffer(payload.as_bytes()), "{payload}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
+
+    #[test]
     fn a_table_needs_real_addresses() {
         // A headerless table is read as person records only with a column of addresses: `@`
         // alone (`a@`, `@timestamp`) makes none.
@@ -1765,9 +1791,13 @@ mod tests {
             .into_iter()
             .map(str::to_owned)
             .collect();
+        let shouted: Vec<String> = vocabulary.iter().map(|w| w.to_uppercase()).collect();
         prop_oneof![
             proptest::sample::select(vocabulary),
+            proptest::sample::select(shouted),
             "[a-z]{1,9}",
+            "[A-Z]{1,6}",
+            "[a-zA-Z][a-zA-Z0-9]{0,3}",
             "[A-Z][a-z]{2,8}",
             "[0-9]{1,20}",
             "[0-9]{1,3}\\.[0-9]{1,8}",
