@@ -3,7 +3,7 @@
 //! Every extractor is tolerant (binary framing around JSON is fine), bounded and never panics.
 //! Ranges index the scanned buffer.
 
-use std::ops::Range;
+use std::{ops::Range, sync::LazyLock};
 
 use memchr::memchr2;
 
@@ -838,12 +838,9 @@ fn redis_inline(b: &[u8], out: &mut Vec<Field>) {
             continue;
         };
         // MONITOR lines: the command follows "] ".
-        let offset =
-            match memchr::memmem::find(text.get(..text.len().min(80)).unwrap_or_default(), b"] \"")
-            {
-                Some(p) => p + 2,
-                None => 0,
-            };
+        let offset = MONITOR_COMMAND_OPENING
+            .find(text.get(..text.len().min(80)).unwrap_or_default())
+            .map_or(0, |p| p + 2);
         let mut items = Vec::new();
         let mut i = offset;
         let mut quoted_args = false;
@@ -851,24 +848,23 @@ fn redis_inline(b: &[u8], out: &mut Vec<Field>) {
             while text.get(i) == Some(&b' ') {
                 i += 1;
             }
-            match text.get(i) {
-                None | Some(b'\r') => break,
-                Some(b'"') => {
-                    let Some(end) = quoted_end(text, i + 1, b'"') else {
-                        break;
-                    };
-                    items.push(line.start + i + 1..line.start + end);
-                    quoted_args = true;
-                    i = end + 1;
-                }
-                Some(_) => {
-                    let len = text.get(i..).map_or(0, |r| {
-                        r.iter().take_while(|&&c| c != b' ' && c != b'\r').count()
-                    });
-                    items.push(line.start + i..line.start + i + len);
-                    i += len;
-                }
+            // A line is read on only when it opens with a command whose arguments are fields:
+            // most lines of a payload are no Redis command at all, and their first word is
+            // read no further than the longest command name.
+            let longest = if items.is_empty() {
+                RedisCommand::LONGEST_NAME + 1
+            } else {
+                usize::MAX
+            };
+            let Some((item, next, quoted)) = inline_item(text, i, longest) else {
+                break;
+            };
+            if items.is_empty() && text.get(item.clone()).and_then(RedisCommand::of).is_none() {
+                break;
             }
+            items.push(line.start + item.start..line.start + item.end);
+            quoted_args |= quoted;
+            i = next;
         }
         if items.len() >= 3 {
             let syntax = if quoted_args {
@@ -884,16 +880,96 @@ fn redis_inline(b: &[u8], out: &mut Vec<Field>) {
     }
 }
 
+/// `"] "` before the command of a `MONITOR` line.
+static MONITOR_COMMAND_OPENING: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(b"] \""));
+
+/// The inline item of a Redis command line starting at `text[i]` (a quoted argument or a word
+/// of at most `limit` bytes): its range in `text`, where the next one may start, and whether it
+/// was quoted.
+fn inline_item(text: &[u8], i: usize, limit: usize) -> Option<(Range<usize>, usize, bool)> {
+    match text.get(i) {
+        None | Some(b'\r') => None,
+        Some(b'"') => {
+            let end = quoted_end(text, i + 1, b'"')?;
+            Some((i + 1..end, end + 1, true))
+        }
+        Some(_) => {
+            let len = text.get(i..).map_or(0, |r| {
+                r.iter()
+                    .take(limit)
+                    .take_while(|&&c| c != b' ' && c != b'\r')
+                    .count()
+            });
+            Some((i..i + len, i + len, false))
+        }
+    }
+}
+
+/// The Redis commands whose arguments are fields, by what their arguments hold.
+#[derive(Clone, Copy)]
+enum RedisCommand {
+    /// `HSET key field value...`: fields under the key.
+    Hash,
+    /// `XADD key id field value...`: fields under the key, after the entry ID.
+    Stream,
+    /// `GEOADD key lon lat member...`: coordinates by position.
+    Geo,
+    /// `SET key value` and the like: the value under the key.
+    Value,
+}
+
+/// The commands by name.
+const REDIS_COMMANDS: [(&[u8], RedisCommand); 14] = [
+    (b"HSET", RedisCommand::Hash),
+    (b"HMSET", RedisCommand::Hash),
+    (b"HSETNX", RedisCommand::Hash),
+    (b"XADD", RedisCommand::Stream),
+    (b"GEOADD", RedisCommand::Geo),
+    (b"SET", RedisCommand::Value),
+    (b"SETEX", RedisCommand::Value),
+    (b"SETNX", RedisCommand::Value),
+    (b"PUBLISH", RedisCommand::Value),
+    (b"LPUSH", RedisCommand::Value),
+    (b"RPUSH", RedisCommand::Value),
+    (b"SADD", RedisCommand::Value),
+    (b"APPEND", RedisCommand::Value),
+    (b"GETSET", RedisCommand::Value),
+];
+
+impl RedisCommand {
+    /// Length of the longest command name.
+    const LONGEST_NAME: usize = {
+        let mut longest = 0;
+        let mut k = 0;
+        while k < REDIS_COMMANDS.len() {
+            if REDIS_COMMANDS[k].0.len() > longest {
+                longest = REDIS_COMMANDS[k].0.len();
+            }
+            k += 1;
+        }
+        longest
+    };
+
+    /// The command named `name` (any case), if its arguments are fields.
+    fn of(name: &[u8]) -> Option<Self> {
+        REDIS_COMMANDS
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+            .map(|&(_, command)| command)
+    }
+}
+
 /// Fields of one Redis command given its argument ranges.
 fn redis_command(b: &[u8], items: &[Range<usize>], syntax: Syntax, out: &mut Vec<Field>) {
     let command = items
         .first()
         .and_then(|r| b.get(r.clone()))
-        .map(<[u8]>::to_ascii_uppercase);
+        .and_then(RedisCommand::of);
     let Some(command) = command else { return };
     let key = items.get(1).cloned();
-    match command.as_slice() {
-        b"HSET" | b"HMSET" | b"HSETNX" => {
+    match command {
+        RedisCommand::Hash => {
             for pair in items.get(2..).unwrap_or_default().chunks(2) {
                 if let [f, v] = pair {
                     out.push(Field {
@@ -906,7 +982,7 @@ fn redis_command(b: &[u8], items: &[Range<usize>], syntax: Syntax, out: &mut Vec
                 }
             }
         }
-        b"XADD" => {
+        RedisCommand::Stream => {
             let start = items
                 .iter()
                 .skip(2)
@@ -927,7 +1003,7 @@ fn redis_command(b: &[u8], items: &[Range<usize>], syntax: Syntax, out: &mut Vec
                 }
             }
         }
-        b"GEOADD" => {
+        RedisCommand::Geo => {
             let coords: Vec<&Range<usize>> = items
                 .iter()
                 .skip(2)
@@ -950,8 +1026,7 @@ fn redis_command(b: &[u8], items: &[Range<usize>], syntax: Syntax, out: &mut Vec
                 }
             }
         }
-        b"SET" | b"SETEX" | b"SETNX" | b"PUBLISH" | b"LPUSH" | b"RPUSH" | b"SADD" | b"APPEND"
-        | b"GETSET" => {
+        RedisCommand::Value => {
             if let (Some(key), Some(value)) = (key, items.last()) {
                 out.push(Field {
                     kind_hint: None,
@@ -962,7 +1037,6 @@ fn redis_command(b: &[u8], items: &[Range<usize>], syntax: Syntax, out: &mut Vec
                 });
             }
         }
-        _ => {}
     }
 }
 
@@ -1194,6 +1268,9 @@ mod tests {
         let got = pairs(b"1700000000.1 [0 10.0.0.7:5123] \"HSET\" \"u:1\" \"name\" \"Anna B\"\r\nHSET u:2 dob 1980-01-02\r\n");
         assert!(got.contains(&("name".into(), "Anna B".into())));
         assert!(got.contains(&("dob".into(), "1980-01-02".into())));
+        // Commands in any case; other first words (however long) are no command.
+        let got = pairs(b"hset u:3 email a@b.de\r\nGETSETX k v w\r\nHSETNXXXXX u:4 phone 1\r\nx HSET u:5 dob 1\r\n");
+        assert_eq!(got, vec![("email".to_owned(), "a@b.de".to_owned())]);
         let got = pairs(b"<person><name>Anna</name></person>");
         assert!(got.contains(&("name".into(), "Anna".into())));
     }
