@@ -16,17 +16,20 @@
 //!    [`keywords::personal_vocabulary`] in the buffer, at a word boundary as its anchor says.
 //!    Words are found as `keywords::words` splits them (case changes, separators, Unicode
 //!    letters), and entries match across the separators that join compound names (`_ - .` and
-//!    space), as joined names do. Greetings (a name
-//!    after `Hallo`) and `GEOADD` (coordinates by position) are looked for the same way.
-//! 3. **Nothing to decode.** Escapes (`\`, `%XX`, `+` inside a value, XML entities, RFC 2047),
-//!    chunked or compressed HTTP bodies and AMQP body frames give the engine other bytes than
-//!    the wire's, so any of them sends the payload to the full scan.
+//!    space), as joined names do. A pair rule (`billing` with `line`) needs its parent entry
+//!    before its child entry, as every parent the engine assigns comes before the field.
+//!    Greetings (a name after `Hallo`) and `GEOADD` (coordinates by position) are looked for
+//!    the same way.
+//! 3. **Nothing to decode.** Escapes (`\` before a byte a decoder unescapes, `%XX`, `+` inside a
+//!    value, XML entities, RFC 2047), chunked or compressed HTTP bodies and AMQP body frames
+//!    give the engine other bytes than the wire's, so any of them sends the payload to the full
+//!    scan.
 //!
 //! The walk classifies each 64-byte block into bit masks (AVX-512BW where the CPU has it, else
 //! SSE2 on x86-64; a portable loop elsewhere) and looks only at token starts, word starts and
-//! word ends. Most tokens are settled from the masks (plain words, short plain numbers) or their
-//! first bytes (`patterns::strong_at`); ISO 8601 UTC timestamps are skipped whole
-//! (`patterns::iso_timestamp_len`). Most words are looked up by their first four bytes read
+//! word ends. Most tokens are settled from the masks (words, numbers, grouped values by where
+//! their digits and letters sit) or their first bytes (`patterns::strong_at`); ISO 8601 UTC
+//! timestamps are skipped whole (`patterns::iso_timestamp_len`). Most words are looked up by their first four bytes read
 //! straight from the buffer.
 //!
 //! When all three hold the payload is quiet and the engine returns no findings without
