@@ -29,8 +29,8 @@
 //! SSE2 on x86-64; a portable loop elsewhere) and looks only at token starts, word starts and
 //! word ends. Most tokens are settled from the masks (words, numbers, grouped values by where
 //! their digits and letters sit) or their first bytes (`patterns::strong_at`); ISO 8601 UTC
-//! timestamps are skipped whole (`patterns::iso_timestamp_len`). Most words are looked up by their first four bytes read
-//! straight from the buffer.
+//! timestamps are skipped whole (`patterns::iso_timestamp_len`). Most words are looked up by
+//! their first four bytes read straight from the buffer.
 //!
 //! When all three hold the payload is quiet and the engine returns no findings without
 //! extracting a single field. The tests beside this module check the promise against the full
@@ -259,19 +259,19 @@ fn quiet_buffer(b: &[u8]) -> bool {
         // hex, `.`; hex up to a `:` within 5), not a capital with a digit within 7 (IBAN,
         // national IDs with letters).
         let wide = |f: fn(&Masks) -> u64| u128::from(f(&current)) | u128::from(f(&next)) << 64;
-        let numbers = Numbers::of(&current, &next);
-        let digit_wide = numbers.digit;
+        let window = Window::of(&current, &next);
+        let digit_wide = window.digit;
         let digit7 = (0..7).fold(0, |acc, k| acc | digit_wide >> k);
         #[expect(
             clippy::cast_possible_truncation,
             reason = "the low 64 bits: this block"
         )]
-        let may_start = (numbers.base64_start
-            | numbers.hex_guard & u128::from(current.hex_letter)
+        let may_start = (window.base64_start
+            | window.hex_guard & u128::from(current.hex_letter)
             | digit7 & u128::from(current.upper)) as u64;
         let plain_words = alpha & !may_start & !current.e;
-        let guard5 = numbers.guard5;
-        let dot_wide = numbers.dot;
+        let guard5 = window.guard5;
+        let dot_wide = window.dot;
         // The fraction of a decimal number (after `<digit>.`), shorter than 8 alphanumerics,
         // with no `:`, `.` or `-` in its first five bytes (`patterns::strong_at`).
         #[expect(
@@ -281,7 +281,7 @@ fn quiet_buffer(b: &[u8]) -> bool {
         let fractions = current.digit
             & (current.dot << 1 | carry_dot)
             & (current.digit << 2 | carry_digit)
-            & !(numbers.alnum_run8 | guard5) as u64;
+            & !(window.alnum_run8 | guard5) as u64;
         // A `-` opens only a coordinate, whose degree has a dot within 5 bytes.
         #[expect(
             clippy::cast_possible_truncation,
@@ -294,7 +294,7 @@ fn quiet_buffer(b: &[u8]) -> bool {
             if at < skip_until {
                 continue;
             }
-            match numbers.settle(b, at, k, &mut runs) {
+            match window.settle(b, at, k, &mut runs) {
                 Some(true) => return false,
                 Some(false) => continue,
                 None => {}
@@ -354,9 +354,9 @@ fn quiet_buffer(b: &[u8]) -> bool {
 }
 
 /// Masks of a block and the next one (bit `k` = byte `k` of the block) that settle most
-/// numbers without reading them: what `patterns::strong_at` decides from a number's digits,
-/// its separators and the byte after them.
-struct Numbers {
+/// tokens without reading them: what `patterns::strong_at` decides from where a token's digits,
+/// letters and separators sit and from the byte after them.
+struct Window {
     digit: u128,
     dot: u128,
     space: u128,
@@ -390,7 +390,7 @@ const fn low_bits(n: u32) -> u128 {
     if n >= 128 { u128::MAX } else { (1 << n) - 1 }
 }
 
-impl Numbers {
+impl Window {
     /// The window of block `current` and the `next` one.
     fn of(current: &Masks, next: &Masks) -> Self {
         let wide = |f: fn(&Masks) -> u64| u128::from(f(current)) | u128::from(f(next)) << 64;
@@ -1552,9 +1552,10 @@ mod tests {
         format!("DE{:02}{bban}", 98 - rest)
     }
 
-    /// Number-shaped text: plain and decimal numbers of every length, sample lines, cards and
-    /// IMEIs that pass Luhn, and the separators patterns go on with.
-    fn numeric_text() -> impl Strategy<Value = String> {
+    /// Token-shaped text: plain and decimal numbers of every length, sample lines, cards and
+    /// IMEIs that pass Luhn, values with letters (IBANs, national IDs), addresses, words, and
+    /// the separators patterns go on with.
+    fn token_text() -> impl Strategy<Value = String> {
         let piece = prop_oneof![
             "[0-9]{1,20}",
             ("[0-9]{1,8}", "[0-9]{1,8}").prop_map(|(int, frac)| format!("{int}.{frac}")),
@@ -1666,14 +1667,14 @@ mod tests {
 
         /// Wherever the masks settle a token, `strong_at` says the same.
         #[test]
-        fn numbers_settle_as_strong_at_does(text in numeric_text()) {
+        fn tokens_settle_as_strong_at_does(text in token_text()) {
             let b = text.as_bytes();
-            let numbers = Numbers::of(&Masks::of_block(b, 0), &Masks::of_block(b, 64));
+            let window = Window::of(&Masks::of_block(b, 0), &Masks::of_block(b, 64));
             for k in 0..b.len().min(64) {
                 let starts = (b[k].is_ascii_alphanumeric() || b[k] == b'-')
                     && (k == 0 || !b[k - 1].is_ascii_alphanumeric());
                 let mut settled_runs = Vec::new();
-                if let (true, Some(settled)) = (starts, numbers.settle(b, k, k, &mut settled_runs)) {
+                if let (true, Some(settled)) = (starts, window.settle(b, k, k, &mut settled_runs)) {
                     let mut runs = Vec::new();
                     prop_assert_eq!(settled, patterns::strong_at(b, k, &mut runs), "{} at {}", text, k);
                     // And the same base64 run is left to decode.
