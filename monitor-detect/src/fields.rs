@@ -582,6 +582,11 @@ const COLUMN_QUORUM: f64 = 0.6;
 /// A delimited table without a header row (a flow sampled mid-stream): infers each column's kind
 /// from its cells, but only in tables of person records (a column of e-mail addresses).
 fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
+    // A table is read only with a column of e-mail addresses (below): with no `@` in the
+    // payload there is none, and no line needs splitting.
+    if memchr::memchr(b'@', b).is_none() {
+        return;
+    }
     let mut rows: Vec<Vec<(Range<usize>, bool)>> = Vec::new();
     let mut line_start = 0;
     while line_start < b.len() && rows.len() < 1024 {
