@@ -271,7 +271,6 @@ fn quiet_buffer(b: &[u8]) -> bool {
             | digit7 & u128::from(current.upper)) as u64;
         let plain_words = alpha & !may_start & !current.e;
         let guard5 = window.guard5;
-        let dot_wide = window.dot;
         // The fraction of a decimal number (after `<digit>.`), shorter than 8 alphanumerics,
         // with no `:`, `.` or `-` in its first five bytes (`patterns::strong_at`).
         #[expect(
@@ -282,14 +281,7 @@ fn quiet_buffer(b: &[u8]) -> bool {
             & (current.dot << 1 | carry_dot)
             & (current.digit << 2 | carry_digit)
             & !(window.alnum_run8 | guard5) as u64;
-        // A `-` opens only a coordinate, whose degree has a dot within 5 bytes.
-        #[expect(
-            clippy::cast_possible_truncation,
-            reason = "the low 64 bits: this block"
-        )]
-        let plain_minus =
-            current.dash & !(dot_wide >> 1 | dot_wide >> 2 | dot_wide >> 3 | dot_wide >> 4) as u64;
-        for k in bits(token_starts & !plain_words & !fractions & !plain_minus) {
+        for k in bits(token_starts & !plain_words & !fractions) {
             let at = base + k;
             if at < skip_until {
                 continue;
