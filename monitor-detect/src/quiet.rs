@@ -170,7 +170,7 @@ fn bit(bits: &[u64], index: usize) -> bool {
 pub(crate) fn is_quiet(payload: &[u8]) -> bool {
     // Whether the engine joins AMQP body frames depends on the frames alone, not on the
     // limit: with 0 the walk decides it without copying a byte.
-    if framing::amqp_bodies(payload, 0).is_some() || needs_decoding(payload) {
+    if framing::amqp_bodies(payload, 0).is_some() {
         return false;
     }
     if is_http_with_framed_body(payload) {
@@ -188,7 +188,30 @@ fn is_http_with_framed_body(payload: &[u8]) -> bool {
     framing.chunked || framing.compressed
 }
 
-/// Escapes any of the engine's value decoders would act on.
+/// Whether the byte at `at`, one the block masks flag (`\\`, `@`, `%`, `+`, `&`, `=`), opens an
+/// escape some value decoder acts on or an e-mail address: the checks [`needs_decoding`] and
+/// the pattern scan make there, after the masks' own (`%` with two hex digits, `+` between
+/// alphanumerics, `=` before `?`).
+fn escape_or_email_at(b: &[u8], at: usize) -> bool {
+    match b.get(at) {
+        Some(b'\\') => b
+            .get(at + 1)
+            .is_some_and(|next| escapes::BACKSLASH_ESCAPED.contains(next)),
+        Some(b'@') => email::email_at(b, at).is_some(),
+        // An entity: `&amp;`, `&#64;`, `&#x40;`, with its `;` close by.
+        Some(b'&') => {
+            b.get(at + 1)
+                .is_some_and(|&c| c == b'#' || c.is_ascii_alphabetic())
+                && b.get(at + 2..)
+                    .is_some_and(|rest| rest.iter().take(11).any(|&c| c == b';'))
+        }
+        _ => true,
+    }
+}
+
+/// Escapes any of the engine's value decoders would act on: the reference the block walk's
+/// escape masks are tested against.
+#[cfg(test)]
 fn needs_decoding(b: &[u8]) -> bool {
     let escape = |at: usize| {
         b.get(at + 1)
@@ -220,10 +243,6 @@ fn needs_decoding(b: &[u8]) -> bool {
 /// the word starts where a vocabulary entry may begin and the word ends where a suffix may end;
 /// only those positions are looked at.
 fn quiet_buffer(b: &[u8]) -> bool {
-    // The pattern scan tries every `@` first.
-    if memchr::memchr_iter(b'@', b).any(|at| email::email_at(b, at).is_some()) {
-        return false;
-    }
     let vocabulary = &*VOCABULARY;
     let mut hits = Hits::default();
     let mut runs = Vec::new();
@@ -244,6 +263,7 @@ fn quiet_buffer(b: &[u8]) -> bool {
         let lower_or_digit = current.lower | current.digit;
         let prev_alnum = alnum << 1 | carry_alnum;
         let prev_lower_or_digit = lower_or_digit << 1 | carry_lower_or_digit;
+        let wide = |f: fn(&Masks) -> u64| u128::from(f(&current)) | u128::from(f(&next)) << 64;
         let next_alnum = alnum >> 1 | (next.lower | next.upper | next.digit) << 63;
         let next_upper = current.upper >> 1 | next.upper << 63;
         // Where `patterns::scan` calls `scan_at` and a strong candidate may start: a value's
@@ -253,34 +273,36 @@ fn quiet_buffer(b: &[u8]) -> bool {
         // one) or at a case change.
         let word_starts = alpha & (!prev_alnum | (current.upper & prev_lower_or_digit));
         let word_ends = alnum & (!next_alnum | (next_upper & lower_or_digit));
+        let window = Window::of(&current, &next);
+        // Escapes (`%XX`, a form value's `+` between alphanumerics, `=?` of RFC 2047, `\\`,
+        // `&`) and e-mail addresses: rare, each checked where the masks flag it.
+        let plus = current.sign & !current.dash;
+        let flagged = current.backslash
+            | current.at
+            | current.amp
+            | current.percent & ahead(window.hex, 1) & ahead(window.hex, 2)
+            | plus & prev_alnum & next_alnum
+            | current.equals & ahead(wide(|m| m.question), 1);
+        if bits(flagged).any(|k| escape_or_email_at(b, base + k)) {
+            return false;
+        }
         // Words that `patterns::strong_at` would dismiss, decided here for a whole block: no
         // run of 20 base64 bytes opening with 8 alphanumerics (`patterns::MIN_BASE64_RUN`),
         // not `e` (JWT), not a hex letter opening a MAC or IPv6 address (hex, `:`/`-`; four
         // hex, `.`; hex up to a `:` within 5), not a capital with a digit within 7 (IBAN,
         // national IDs with letters).
-        let wide = |f: fn(&Masks) -> u64| u128::from(f(&current)) | u128::from(f(&next)) << 64;
-        let window = Window::of(&current, &next);
         let digit_wide = window.digit;
-        let digit7 = (0..7).fold(0, |acc, k| acc | digit_wide >> k);
-        #[expect(
-            clippy::cast_possible_truncation,
-            reason = "the low 64 bits: this block"
-        )]
-        let may_start = (window.base64_start
-            | window.hex_guard & u128::from(current.hex_letter)
-            | digit7 & u128::from(current.upper)) as u64;
+        let digit7 = (0..7).fold(0, |acc, k| acc | ahead(digit_wide, k));
+        let may_start =
+            window.base64_start | window.hex_guard & current.hex_letter | digit7 & current.upper;
         let plain_words = alpha & !may_start & !current.e;
         let guard5 = window.guard5;
         // The fraction of a decimal number (after `<digit>.`), shorter than 8 alphanumerics,
         // with no `:`, `.` or `-` in its first five bytes (`patterns::strong_at`).
-        #[expect(
-            clippy::cast_possible_truncation,
-            reason = "the low 64 bits: this block"
-        )]
         let fractions = current.digit
             & (current.dot << 1 | carry_dot)
             & (current.digit << 2 | carry_digit)
-            & !(window.alnum_run8 | guard5) as u64;
+            & !(window.alnum_run8 | guard5);
         for k in bits(token_starts & !plain_words & !fractions) {
             let at = base + k;
             if at < skip_until {
@@ -302,13 +324,10 @@ fn quiet_buffer(b: &[u8]) -> bool {
         // Words whose next three bytes are lowercase letters or digits (no case change, all
         // ASCII): their first four bytes in lowercase are the quad `may_start_entry` looks up.
         let lower_or_digit_wide = wide(|m| m.lower | m.digit);
-        #[expect(
-            clippy::cast_possible_truncation,
-            reason = "the low 64 bits: this block"
-        )]
         let simple_words = word_starts
-            & (lower_or_digit_wide >> 1 & lower_or_digit_wide >> 2 & lower_or_digit_wide >> 3)
-                as u64;
+            & ahead(lower_or_digit_wide, 1)
+            & ahead(lower_or_digit_wide, 2)
+            & ahead(lower_or_digit_wide, 3);
         for at in bits(simple_words) {
             let at = base + at;
             let quad = b
@@ -355,27 +374,37 @@ struct Window {
     /// Bytes a pattern may go on with (`patterns::stops_every_pattern` is false).
     continues: u128,
     /// A `:`, `.` or `-` within 5 bytes from here.
-    guard5: u128,
+    guard5: u64,
     colon: u128,
     dash: u128,
     /// Hex digits.
     hex: u128,
     /// Where a hex letter may open a MAC or IPv6 address (`patterns::strong_at`): hex, then
     /// `:`/`-`; four hex, then `.`; hex digits up to a `:` within 5 bytes.
-    hex_guard: u128,
+    hex_guard: u64,
     /// Bytes a grouped value is written with: alphanumerics and ` -./()+`.
     value: u128,
     /// 8 alphanumerics from here.
-    alnum_run8: u128,
+    alnum_run8: u64,
     /// Where `patterns::base64_run_at` may find a run: 8 alphanumerics opening 20 base64
     /// bytes (`patterns::MIN_BASE64_RUN`).
-    base64_start: u128,
+    base64_start: u64,
     alnum: u128,
 }
 
 /// Alphanumerics of a first group too long for any strong value with letters (the longest,
 /// the codice fiscale, has 16).
 const LONG_GROUP: usize = 17;
+
+/// What each byte of a block sees `k` bytes ahead in a window mask (bits `k..k + 64`): the masks
+/// only token starts of the block read are computed this narrow.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "the low 64 bits: this block"
+)]
+const fn ahead(mask: u128, k: u32) -> u64 {
+    (mask >> k) as u64
+}
 
 /// The low `n` bits.
 const fn low_bits(n: u32) -> u128 {
@@ -391,18 +420,19 @@ impl Window {
         let dot = wide(|m| m.dot);
         let alnum = wide(|m| m.lower | m.upper | m.digit);
         let hex = wide(|m| m.hex_letter | m.digit);
-        let alnum_run8 = (0..8).fold(u128::MAX, |acc, k| acc & alnum >> k);
+        let alnum_run8 = (0..8).fold(u64::MAX, |acc, k| acc & ahead(alnum, k));
         let base64 = alnum | wide(|m| m.base64_punct | m.dash);
         let base64_run4 = base64 & base64 >> 1 & base64 >> 2 & base64 >> 3;
         let base64_run8 = base64_run4 & base64_run4 >> 4;
-        let base64_run20 = base64_run8 & base64_run8 >> 8 & base64_run4 >> 16;
+        let base64_run20 = ahead(base64_run8, 0) & ahead(base64_run8, 8) & ahead(base64_run4, 16);
         // An IPv6 address's first group: hex digits, then `:` within 5 bytes.
-        let mut hex_run = hex;
+        let mut hex_run = ahead(hex, 0);
         let mut hex_then_colon = 0;
         for k in 1..5 {
-            hex_then_colon |= hex_run & colon >> k;
-            hex_run &= hex >> k;
+            hex_then_colon |= hex_run & ahead(colon, k);
+            hex_run &= ahead(hex, k);
         }
+        let guards = colon | dash | dot;
         Self {
             value: alnum | wide(|m| m.sign | m.dot | m.space | m.paren | m.slash),
             alnum_run8,
@@ -422,12 +452,12 @@ impl Window {
                     | m.space
                     | m.paren
             }),
-            guard5: (0..5).fold(0, |acc, k| acc | (colon | dash | dot) >> k),
+            guard5: (0..5).fold(0, |acc, k| acc | ahead(guards, k)),
             colon,
             dash,
             hex,
-            hex_guard: (colon | dash) >> 2 & hex >> 1
-                | dot >> 4 & hex >> 1 & hex >> 2 & hex >> 3
+            hex_guard: ahead(colon | dash, 2) & ahead(hex, 1)
+                | ahead(dot, 4) & ahead(hex, 1) & ahead(hex, 2) & ahead(hex, 3)
                 | hex_then_colon,
         }
     }
@@ -554,9 +584,9 @@ impl Window {
             // A letter that opens no address, no JWT and no base64 run: only a grouped value
             // is left, which opens with a capital.
             let left_to_check = !first.is_ascii_alphabetic()
-                || first.is_ascii_hexdigit() && Self::bit(self.hex_guard, k)
+                || first.is_ascii_hexdigit() && Self::bit(u128::from(self.hex_guard), k)
                 || b.get(at..).is_some_and(|s| s.starts_with(b"eyJ"))
-                || Self::bit(self.base64_start, k);
+                || Self::bit(u128::from(self.base64_start), k);
             if left_to_check {
                 return None;
             }
@@ -573,8 +603,9 @@ impl Window {
         if patterns::is_zero_zero(b.get(at..).unwrap_or_default()) {
             // An international number in `00` form holds 6 digits among its first 48 bytes,
             // like every grouped value.
-            let settled =
-                !guarded && !Self::bit(self.base64_start, k) && self.grouped_digits(k) < 6;
+            let settled = !guarded
+                && !Self::bit(u128::from(self.base64_start), k)
+                && self.grouped_digits(k) < 6;
             return settled.then_some(false);
         }
         let next = k + len;
@@ -596,7 +627,7 @@ impl Window {
             if guarded {
                 return None;
             }
-            if !Self::bit(self.base64_start, k)
+            if !Self::bit(u128::from(self.base64_start), k)
                 && let Some(strong) = self.grouped_strong(b, at, k, len)
             {
                 return Some(strong);
@@ -647,7 +678,8 @@ impl Window {
         let dotted_mac = len == 4 && (after_byte.is_ascii_hexdigit() || after_byte == b'.');
         let third = after + 1 + self.digits_at((after + 1).min(127));
         let ipv4 = Self::bit(self.dot, after) && (third >= 128 || Self::bit(self.dot, third));
-        let only_grouped = frac <= 4 && !dotted_mac && !ipv4 && !Self::bit(self.base64_start, k);
+        let only_grouped =
+            frac <= 4 && !dotted_mac && !ipv4 && !Self::bit(u128::from(self.base64_start), k);
         if only_grouped {
             return self.grouped_strong(b, at, k, len);
         }
@@ -697,6 +729,13 @@ struct Masks {
     slash: u64,
     /// A letter that ends some suffix entry (see [`SUFFIX_LAST_LETTERS`]).
     suffix_last: u64,
+    /// `\\`, `@`, `%`, `&`, `=`, `?`: where an escape or an e-mail address may be.
+    backslash: u64,
+    at: u64,
+    percent: u64,
+    amp: u64,
+    equals: u64,
+    question: u64,
 }
 
 /// Every suffix entry ends in one of these letters (checked by a test); word ends elsewhere
@@ -783,6 +822,12 @@ impl Masks {
             base64_punct: eq(b'+') | eq(b'/') | eq(b'_') | eq(b'='),
             slash: eq(b'/'),
             suffix_last,
+            backslash: eq(b'\\'),
+            at: eq(b'@'),
+            percent: eq(b'%'),
+            amp: eq(b'&'),
+            equals: eq(b'='),
+            question: eq(b'?'),
         }
     }
 
@@ -851,6 +896,12 @@ impl Masks {
                 last = _mm_or_si128(last, _mm_cmpeq_epi8(folded, splat(letter)));
             }
             masks.suffix_last |= bits(last) << shift;
+            masks.backslash |= bits(eq(b'\\')) << shift;
+            masks.at |= bits(eq(b'@')) << shift;
+            masks.percent |= bits(eq(b'%')) << shift;
+            masks.amp |= bits(eq(b'&')) << shift;
+            masks.equals |= bits(eq(b'=')) << shift;
+            masks.question |= bits(eq(b'?')) << shift;
         }
         masks
     }
@@ -877,6 +928,12 @@ impl Masks {
                 let folded = c | 0x20;
                 SUFFIX_LAST_LETTERS.contains(&folded)
             }),
+            backslash: mask(block, |c| c == b'\\'),
+            at: mask(block, |c| c == b'@'),
+            percent: mask(block, |c| c == b'%'),
+            amp: mask(block, |c| c == b'&'),
+            equals: mask(block, |c| c == b'='),
+            question: mask(block, |c| c == b'?'),
         }
     }
 
@@ -1675,6 +1732,15 @@ mod tests {
             }
         }
 
+        /// Every escape a decoder acts on, wherever it sits in the blocks, keeps the payload
+        /// from being quiet.
+        #[test]
+        fn escapes_keep_payloads_loud(text in "[a-fA-F0-9 %+&=?;#x.\\\\-]{0,150}") {
+            if needs_decoding(text.as_bytes()) {
+                prop_assert!(!quiet_buffer(text.as_bytes()), "{}", text);
+            }
+        }
+
         #[test]
         fn block_masks_match_the_portable_ones(block in proptest::collection::vec(any::<u8>(), 64)) {
             let block: [u8; 64] = block.try_into().expect("64 bytes");
@@ -1692,6 +1758,23 @@ mod tests {
 
     #[test]
     fn escapes_need_decoding() {
+        for escaped in [
+            &br#"{"a":"\u0040"}"#[..],
+            b"q=anna%40example.com",
+            b"card=4111+1111",
+            b"<a>&#64;</a>",
+            br#"{"a":"x\"y"}"#,
+            br"CONNECT login:a\cb",
+            b"Subject: =?utf-8?q?Anna?=",
+        ] {
+            assert!(
+                !quiet_buffer(escaped),
+                "{}",
+                String::from_utf8_lossy(escaped)
+            );
+        }
+        assert!(quiet_buffer(b"a=1&b=2 and 100% done"));
+        assert!(quiet_buffer(b"\x01\\\xff C:\\data\\logs"));
         assert!(needs_decoding(br#"{"a":"\u0040"}"#));
         assert!(needs_decoding(b"q=anna%40example.com"));
         assert!(needs_decoding(b"card=4111+1111"));
