@@ -114,9 +114,9 @@ impl Engine {
 struct Scan<'e> {
     engine: &'e Engine,
     found: Vec<Finding>,
-    /// Wire spans already reported, so that a value found twice (pattern scan and field) is
-    /// validated once.
-    seen: std::collections::HashSet<(usize, usize, DataType)>,
+    /// Wire spans of phone numbers already reported, so that a number found twice (pattern
+    /// scan and field) is validated once.
+    seen_phones: std::collections::HashSet<(usize, usize)>,
     /// Names under a bare `name` key, kept when the payload is about a person.
     needs_person: Vec<Finding>,
     /// National IDs under a bare `id` key, kept when a person's name or birth date is near.
@@ -138,7 +138,7 @@ impl<'e> Scan<'e> {
             opaque: Vec::new(),
             pending_ids: Vec::new(),
             needs_person: Vec::new(),
-            seen: std::collections::HashSet::new(),
+            seen_phones: std::collections::HashSet::new(),
             budget: engine.config.max_decoded_bytes,
             regions: Vec::new(),
         }
@@ -363,7 +363,9 @@ impl<'e> Scan<'e> {
         if wire.is_empty() {
             return;
         }
-        self.seen.insert((wire.start, wire.end, data_type));
+        if data_type == DataType::Phone {
+            self.seen_phones.insert((wire.start, wire.end));
+        }
         let finding = Finding {
             data_type,
             start: wire.start,
@@ -451,7 +453,7 @@ impl<'e> Scan<'e> {
             DataType::Phone => match (c.strength, kind) {
                 (_, FieldKind::Phone) => {
                     let wire = text.to_payload(c.span.clone());
-                    if self.seen.contains(&(wire.start, wire.end, DataType::Phone)) {
+                    if self.seen_phones.contains(&(wire.start, wire.end)) {
                         return;
                     }
                     let value = text.get(c.span.clone());
@@ -652,7 +654,7 @@ impl<'e> Scan<'e> {
             FieldKind::Phone => {
                 // The pattern scan may have validated this very number already.
                 let wire = text.to_payload(span.clone());
-                if self.seen.contains(&(wire.start, wire.end, DataType::Phone)) {
+                if self.seen_phones.contains(&(wire.start, wire.end)) {
                     return;
                 }
                 let regions = self.region_list();

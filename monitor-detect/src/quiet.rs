@@ -188,16 +188,14 @@ fn is_http_with_framed_body(payload: &[u8]) -> bool {
     framing.chunked || framing.compressed
 }
 
-/// Whether the byte at `at`, one the block masks flag (`\\`, `@`, `%`, `+`, `&`, `=`), opens an
-/// escape some value decoder acts on or an e-mail address: the checks [`needs_decoding`] and
-/// the pattern scan make there, after the masks' own (`%` with two hex digits, `+` between
-/// alphanumerics, `=` before `?`).
-fn escape_or_email_at(b: &[u8], at: usize) -> bool {
+/// Whether the byte at `at`, one the block masks flag (`\\`, `%`, `+`, `&`, `=`), opens an
+/// escape some value decoder acts on: the checks [`needs_decoding`] makes there, after the
+/// masks' own (`%` with two hex digits, `+` between alphanumerics, `=` before `?`).
+fn escape_at(b: &[u8], at: usize) -> bool {
     match b.get(at) {
         Some(b'\\') => b
             .get(at + 1)
             .is_some_and(|next| escapes::BACKSLASH_ESCAPED.contains(next)),
-        Some(b'@') => email::email_at(b, at).is_some(),
         // An entity: `&amp;`, `&#64;`, `&#x40;`, with its `;` close by.
         Some(b'&') => {
             b.get(at + 1)
@@ -243,6 +241,11 @@ fn needs_decoding(b: &[u8]) -> bool {
 /// the word starts where a vocabulary entry may begin and the word ends where a suffix may end;
 /// only those positions are looked at.
 fn quiet_buffer(b: &[u8]) -> bool {
+    // The pattern scan tries every `@` first; a payload with an e-mail address ends here, before
+    // the walk.
+    if memchr::memchr_iter(b'@', b).any(|at| email::email_at(b, at).is_some()) {
+        return false;
+    }
     let vocabulary = &*VOCABULARY;
     let mut hits = Hits::default();
     let mut runs = Vec::new();
@@ -275,15 +278,14 @@ fn quiet_buffer(b: &[u8]) -> bool {
         let word_ends = alnum & (!next_alnum | (next_upper & lower_or_digit));
         let window = Window::of(&current, &next);
         // Escapes (`%XX`, a form value's `+` between alphanumerics, `=?` of RFC 2047, `\\`,
-        // `&`) and e-mail addresses: rare, each checked where the masks flag it.
+        // `&`): rare, each checked where the masks flag it.
         let plus = current.sign & !current.dash;
         let flagged = current.backslash
-            | current.at
             | current.amp
             | current.percent & ahead(window.hex, 1) & ahead(window.hex, 2)
             | plus & prev_alnum & next_alnum
             | current.equals & ahead(wide(|m| m.question), 1);
-        if bits(flagged).any(|k| escape_or_email_at(b, base + k)) {
+        if bits(flagged).any(|k| escape_at(b, base + k)) {
             return false;
         }
         // Words that `patterns::strong_at` would dismiss, decided here for a whole block: no
@@ -729,9 +731,8 @@ struct Masks {
     slash: u64,
     /// A letter that ends some suffix entry (see [`SUFFIX_LAST_LETTERS`]).
     suffix_last: u64,
-    /// `\\`, `@`, `%`, `&`, `=`, `?`: where an escape or an e-mail address may be.
+    /// `\\`, `%`, `&`, `=`, `?`: where an escape may be.
     backslash: u64,
-    at: u64,
     percent: u64,
     amp: u64,
     equals: u64,
@@ -823,7 +824,6 @@ impl Masks {
             slash: eq(b'/'),
             suffix_last,
             backslash: eq(b'\\'),
-            at: eq(b'@'),
             percent: eq(b'%'),
             amp: eq(b'&'),
             equals: eq(b'='),
@@ -897,7 +897,6 @@ impl Masks {
             }
             masks.suffix_last |= bits(last) << shift;
             masks.backslash |= bits(eq(b'\\')) << shift;
-            masks.at |= bits(eq(b'@')) << shift;
             masks.percent |= bits(eq(b'%')) << shift;
             masks.amp |= bits(eq(b'&')) << shift;
             masks.equals |= bits(eq(b'=')) << shift;
@@ -929,7 +928,6 @@ impl Masks {
                 SUFFIX_LAST_LETTERS.contains(&folded)
             }),
             backslash: mask(block, |c| c == b'\\'),
-            at: mask(block, |c| c == b'@'),
             percent: mask(block, |c| c == b'%'),
             amp: mask(block, |c| c == b'&'),
             equals: mask(block, |c| c == b'='),
