@@ -93,10 +93,13 @@ struct Container {
 }
 
 fn json_fields(b: &[u8], out: &mut Vec<Field>) {
+    // One stack for all top-level values.
+    let mut stack = Vec::new();
     let mut i = 0;
     while let Some(p) = b.get(i..).and_then(|rest| memchr2(b'{', b'[', rest)) {
         let start = i + p;
-        let end = json_walk(b, start, out);
+        stack.clear();
+        let end = json_walk(b, start, &mut stack, out);
         i = end.max(start + 1);
         if out.len() >= MAX_FIELDS {
             return;
@@ -111,13 +114,12 @@ fn parent_key(stack: &[Container]) -> Option<Range<usize>> {
         .find_map(|c| if c.is_object { c.key.clone() } else { None })
 }
 
-/// Walks one JSON value starting at `start`; returns where it stopped.
+/// Walks one JSON value starting at `start` with an empty `stack`; returns where it stopped.
 #[expect(
     clippy::too_many_lines,
     reason = "a single tolerant state machine over JSON tokens"
 )]
-fn json_walk(b: &[u8], start: usize, out: &mut Vec<Field>) -> usize {
-    let mut stack: Vec<Container> = Vec::new();
+fn json_walk(b: &[u8], start: usize, stack: &mut Vec<Container>, out: &mut Vec<Field>) -> usize {
     let mut pending: Option<Range<usize>> = None;
     let mut i = start;
     while let Some(&c) = b.get(i) {
@@ -158,7 +160,7 @@ fn json_walk(b: &[u8], start: usize, out: &mut Vec<Field>) -> usize {
                     out.push(Field {
                         kind_hint: None,
                         key,
-                        parent: parent_key(&stack),
+                        parent: parent_key(stack),
                         value: top.start..i,
                         syntax: Syntax::JsonNumberArray,
                     });
@@ -188,7 +190,7 @@ fn json_walk(b: &[u8], start: usize, out: &mut Vec<Field>) -> usize {
                         .take()
                         .or_else(|| (!top.is_object).then(|| top.key.clone()).flatten());
                     if let Some(key) = key {
-                        let parent = parent_key(&stack);
+                        let parent = parent_key(stack);
                         out.push(Field {
                             kind_hint: None,
                             key,
@@ -217,7 +219,7 @@ fn json_walk(b: &[u8], start: usize, out: &mut Vec<Field>) -> usize {
                     .take()
                     .or_else(|| (!top.is_object).then(|| top.key.clone()).flatten());
                 if let Some(key) = key {
-                    let parent = parent_key(&stack);
+                    let parent = parent_key(stack);
                     out.push(Field {
                         kind_hint: None,
                         key,
@@ -551,6 +553,7 @@ fn csv_fields(b: &[u8], out: &mut Vec<Field>) {
         return;
     }
     let mut line_start = first_nl + 1;
+    let mut cells = Vec::new();
     while line_start < b.len() && out.len() < MAX_FIELDS {
         let nl = b
             .get(line_start..)
@@ -558,9 +561,9 @@ fn csv_fields(b: &[u8], out: &mut Vec<Field>) {
             .map_or(b.len(), |p| line_start + p);
         let line = b.get(line_start..nl).unwrap_or_default();
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let cells = split_csv(line, delim, line_start);
-        if cells.len() == header_cells.len() {
-            for ((key, _), (value, quoted)) in header_cells.iter().zip(cells) {
+        cells.clear();
+        if split_csv_into(line, delim, line_start, &mut cells) == header_cells.len() {
+            for ((key, _), (value, quoted)) in header_cells.iter().zip(cells.drain(..)) {
                 if !value.is_empty() {
                     out.push(Field {
                         kind_hint: None,
@@ -587,7 +590,9 @@ fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
     if memchr::memchr(b'@', b).is_none() {
         return;
     }
-    let mut rows: Vec<Vec<(Range<usize>, bool)>> = Vec::new();
+    // The cells of all lines in one buffer; each row is a range of it.
+    let mut cells: Vec<Cell> = Vec::new();
+    let mut rows: Vec<Range<usize>> = Vec::new();
     let mut line_start = 0;
     while line_start < b.len() && rows.len() < 1024 {
         let nl = b
@@ -596,13 +601,15 @@ fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
             .map_or(b.len(), |p| line_start + p);
         let line = b.get(line_start..nl).unwrap_or_default();
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let cells = split_csv(line, delim, line_start);
-        if cells.len() >= 3 {
-            rows.push(cells);
+        let first = cells.len();
+        if split_csv_into(line, delim, line_start, &mut cells) >= 3 {
+            rows.push(first..cells.len());
+        } else {
+            cells.truncate(first);
         }
         line_start = nl + 1;
     }
-    let Some(width) = rows.first().map(Vec::len) else {
+    let Some(width) = rows.first().map(ExactSizeIterator::len) else {
         return;
     };
     rows.retain(|r| r.len() == width);
@@ -610,9 +617,10 @@ fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
         return;
     }
     let cell = |r: &Range<usize>| b.get(r.clone()).unwrap_or_default();
+    let row_cells = |row: &Range<usize>| cells.get(row.clone()).unwrap_or_default();
     // Column kinds are inferred from the first rows (each check may run a phone validation).
     let sample = rows.get(..rows.len().min(64)).unwrap_or_default();
-    let column = |j: usize| sample.iter().filter_map(move |row| row.get(j));
+    let column = |j: usize| sample.iter().filter_map(move |row| row_cells(row).get(j));
     let share = |j: usize, check: &dyn Fn(&[u8]) -> bool| {
         let pass = column(j).filter(|(r, _)| check(cell(r))).count();
         #[expect(clippy::cast_precision_loss, reason = "row counts are small")]
@@ -667,7 +675,7 @@ fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
         *k = Some(FieldKind::DateOfBirth);
     }
     for row in &rows {
-        for ((value, quoted), kind) in row.iter().zip(&kinds) {
+        for ((value, quoted), kind) in row_cells(row).iter().zip(&kinds) {
             if let Some(kind) = kind
                 && !value.is_empty()
             {
@@ -683,19 +691,32 @@ fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
     }
 }
 
-/// Cells of one CSV line: (range of the cell content without quotes, quoted).
-fn split_csv(line: &[u8], delim: u8, base: usize) -> Vec<(Range<usize>, bool)> {
+/// One CSV cell: the range of its content without quotes, and whether it was quoted.
+type Cell = (Range<usize>, bool);
+
+/// Cells of one CSV line.
+fn split_csv(line: &[u8], delim: u8, base: usize) -> Vec<Cell> {
     let mut cells = Vec::new();
+    split_csv_into(line, delim, base, &mut cells);
+    cells
+}
+
+/// Appends the cells of one CSV line to `cells` (at most 256); returns how many, 0 (and
+/// nothing appended) for a malformed line. Lets a table's lines share one buffer.
+fn split_csv_into(line: &[u8], delim: u8, base: usize, cells: &mut Vec<Cell>) -> usize {
+    let first = cells.len();
     let mut i = 0;
-    while i <= line.len() && cells.len() < 256 {
+    while i <= line.len() && cells.len() - first < 256 {
         if line.get(i) == Some(&b'"') {
             let Some(end) = quoted_end(line, i + 1, b'"') else {
-                return Vec::new();
+                cells.truncate(first);
+                return 0;
             };
             cells.push((base + i + 1..base + end, true));
             i = end + 1;
             if i < line.len() && line.get(i) != Some(&delim) {
-                return Vec::new();
+                cells.truncate(first);
+                return 0;
             }
             i += 1;
         } else {
@@ -706,7 +727,7 @@ fn split_csv(line: &[u8], delim: u8, base: usize) -> Vec<(Range<usize>, bool)> {
             i += len + 1;
         }
     }
-    cells
+    cells.len() - first
 }
 
 // ---------------------------------------------------------------- SQL
