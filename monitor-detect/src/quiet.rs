@@ -326,10 +326,39 @@ fn quiet_buffer(b: &[u8]) -> bool {
         // Words whose next three bytes are lowercase letters or digits (no case change, all
         // ASCII): their first four bytes in lowercase are the quad `may_start_entry` looks up.
         let lower_or_digit_wide = wide(|m| m.lower | m.digit);
+        // Words that begin no entry: one letter before a byte after which no word goes on
+        // (ASCII, not alphanumeric, not a joiner), or a letter before a digit (no entry has a
+        // digit second).
+        let stop = wide(|m| {
+            !(m.lower | m.upper | m.digit | m.high | m.underscore | m.dash | m.dot | m.space)
+        });
+        let never = word_starts & (ahead(stop, 1) | ahead(digit_wide, 1));
         let simple_words = word_starts
+            & !never
             & ahead(lower_or_digit_wide, 1)
             & ahead(lower_or_digit_wide, 2)
             & ahead(lower_or_digit_wide, 3);
+        // Whole words of two or three bytes (lowercase letters or digits after the first) before
+        // such a byte: what `may_start_entry` reads of them is their bytes alone.
+        let short2 = word_starts & !never & ahead(lower_or_digit_wide, 1) & ahead(stop, 2);
+        let short3 = word_starts
+            & !never
+            & ahead(lower_or_digit_wide, 1)
+            & ahead(lower_or_digit_wide, 2)
+            & ahead(stop, 3);
+        for k in bits(short2 | short3) {
+            let at = base + k;
+            let len = if short2 >> k & 1 == 1 { 2 } else { 3 };
+            let mut quad = [0_u8; 4];
+            for (slot, &c) in quad.iter_mut().zip(b.get(at..at + len).unwrap_or_default()) {
+                *slot = c.to_ascii_lowercase();
+            }
+            if bit(&vocabulary.start_quads[..], quad_index(quad))
+                && starts_entry(vocabulary, b, at, &mut hits)
+            {
+                return false;
+            }
+        }
         for at in bits(simple_words) {
             let at = base + at;
             let quad = b
@@ -342,7 +371,7 @@ fn quiet_buffer(b: &[u8]) -> bool {
                 return false;
             }
         }
-        for at in bits(word_starts & !simple_words) {
+        for at in bits(word_starts & !never & !simple_words & !short2 & !short3) {
             if may_start_entry(vocabulary, b, base + at)
                 && starts_entry(vocabulary, b, base + at, &mut hits)
             {
@@ -753,6 +782,10 @@ struct Masks {
     slash: u64,
     /// A letter that ends some suffix entry (see [`SUFFIX_LAST_LETTERS`]).
     suffix_last: u64,
+    /// Bytes of 0x80 and above (UTF-8 beyond ASCII), and `_`: with `-`, `.` and space, the
+    /// bytes after which a word may go on.
+    high: u64,
+    underscore: u64,
     /// `\\`, `%`, `&`, `=`, `?`: where an escape may be.
     backslash: u64,
     percent: u64,
@@ -811,7 +844,7 @@ impl Masks {
     fn classify_avx512(block: &[u8; 64]) -> Self {
         use std::arch::x86_64::{
             __m512i, _mm512_cmpeq_epi8_mask, _mm512_cmple_epu8_mask, _mm512_loadu_si512,
-            _mm512_or_si512, _mm512_set1_epi8, _mm512_sub_epi8,
+            _mm512_movepi8_mask, _mm512_or_si512, _mm512_set1_epi8, _mm512_sub_epi8,
         };
         #[expect(
             clippy::cast_possible_wrap,
@@ -845,6 +878,8 @@ impl Masks {
             base64_punct: eq(b'+') | eq(b'/') | eq(b'_') | eq(b'='),
             slash: eq(b'/'),
             suffix_last,
+            high: _mm512_movepi8_mask(c),
+            underscore: eq(b'_'),
             backslash: eq(b'\\'),
             percent: eq(b'%'),
             amp: eq(b'&'),
@@ -918,6 +953,8 @@ impl Masks {
                 last = _mm_or_si128(last, _mm_cmpeq_epi8(folded, splat(letter)));
             }
             masks.suffix_last |= bits(last) << shift;
+            masks.high |= bits(c) << shift;
+            masks.underscore |= bits(eq(b'_')) << shift;
             masks.backslash |= bits(eq(b'\\')) << shift;
             masks.percent |= bits(eq(b'%')) << shift;
             masks.amp |= bits(eq(b'&')) << shift;
@@ -949,6 +986,8 @@ impl Masks {
                 let folded = c | 0x20;
                 SUFFIX_LAST_LETTERS.contains(&folded)
             }),
+            high: mask(block, |c| c >= 0x80),
+            underscore: mask(block, |c| c == b'_'),
             backslash: mask(block, |c| c == b'\\'),
             percent: mask(block, |c| c == b'%'),
             amp: mask(block, |c| c == b'&'),
@@ -1586,6 +1625,17 @@ mod tests {
                     "{entry}"
                 );
             }
+        }
+    }
+
+    /// The block walk passes over words whose second byte is a digit.
+    #[test]
+    fn no_entry_has_a_digit_second() {
+        for (entry, _, _) in keywords::personal_vocabulary() {
+            assert!(
+                !entry.as_bytes().get(1).is_some_and(u8::is_ascii_digit),
+                "{entry}"
+            );
         }
     }
 
