@@ -339,13 +339,16 @@ fn quiet_buffer(b: &[u8]) -> bool {
             & ahead(lower_or_digit_wide, 2)
             & ahead(lower_or_digit_wide, 3);
         // Whole words of two or three bytes (lowercase letters or digits after the first) before
-        // such a byte: what `may_start_entry` reads of them is their bytes alone.
-        let short2 = word_starts & !never & ahead(lower_or_digit_wide, 1) & ahead(stop, 2);
+        // such a byte, or before a joiner and a digit (`th-2829`: no entry has a digit in its
+        // first four bytes): what `may_start_entry` reads of them is their bytes alone.
+        let joiner = wide(|m| m.underscore | m.dash | m.dot | m.space);
+        let ends_at = |n: u32| ahead(stop, n) | ahead(joiner, n) & ahead(digit_wide, n + 1);
+        let short2 = word_starts & !never & ahead(lower_or_digit_wide, 1) & ends_at(2);
         let short3 = word_starts
             & !never
             & ahead(lower_or_digit_wide, 1)
             & ahead(lower_or_digit_wide, 2)
-            & ahead(stop, 3);
+            & ends_at(3);
         for k in bits(short2 | short3) {
             let at = base + k;
             let len = if short2 >> k & 1 == 1 { 2 } else { 3 };
@@ -1628,12 +1631,13 @@ mod tests {
         }
     }
 
-    /// The block walk passes over words whose second byte is a digit.
+    /// The block walk passes over words whose second byte is a digit, and reads short words
+    /// before a digit by their own bytes.
     #[test]
-    fn no_entry_has_a_digit_second() {
+    fn no_entry_has_a_digit_in_its_first_four_bytes() {
         for (entry, _, _) in keywords::personal_vocabulary() {
             assert!(
-                !entry.as_bytes().get(1).is_some_and(u8::is_ascii_digit),
+                !entry.bytes().take(4).any(|c| c.is_ascii_digit()),
                 "{entry}"
             );
         }
