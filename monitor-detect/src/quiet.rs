@@ -310,6 +310,15 @@ fn quiet_buffer(b: &[u8]) -> bool {
             if at < skip_until {
                 continue;
             }
+            // An ISO 8601 timestamp opens with four digits and a `-`: skipped whole, before the
+            // masks try its first group.
+            if window.digits_at(k) == 4
+                && Window::bit(window.dash, k + 4)
+                && let Some(len) = patterns::iso_timestamp_len(b, at)
+            {
+                skip_until = at + len;
+                continue;
+            }
             match window.settle(b, at, k, &mut runs) {
                 Some(true) => return false,
                 Some(false) => continue,
