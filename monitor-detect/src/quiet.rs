@@ -390,7 +390,7 @@ fn quiet_buffer(b: &[u8]) -> bool {
                 return false;
             }
         }
-        for at in bits(word_ends & current.suffix_last) {
+        for at in bits(word_ends & current.suffix_end) {
             if suffix_ends_before(vocabulary, b, base + at + 1, &mut hits) {
                 return false;
             }
@@ -792,8 +792,8 @@ struct Masks {
     /// `+`, `/`, `_`, `=`: with alphanumerics and `-`, the bytes of a base64 run.
     base64_punct: u64,
     slash: u64,
-    /// A letter that ends some suffix entry (see [`SUFFIX_LAST_LETTERS`]).
-    suffix_last: u64,
+    /// Where the last two bytes of some suffix entry may end (see [`suffix_pair_ends`]).
+    suffix_end: u64,
     /// Bytes of 0x80 and above (UTF-8 beyond ASCII), and `_`: with `-`, `.` and space, the
     /// bytes after which a word may go on.
     high: u64,
@@ -806,9 +806,15 @@ struct Masks {
     question: u64,
 }
 
-/// Every suffix entry ends in one of these letters (checked by a test); word ends elsewhere
-/// are skipped without a lookup.
-const SUFFIX_LAST_LETTERS: [u8; 5] = *b"enost";
+/// Where a suffix entry's last two bytes may end, from folded-byte masks: `e`, `s` or `n` after
+/// `s`, `e`, `o` or a UTF-8 tail (`ß`, `ó`); `t` or `o` after `a`, `f` or `z` (`adresse`,
+/// `adres`, `straße`, `straat`, `anschrift`, `indirizzo`, `dirección`). Bit 0, whose byte before
+/// lies in the previous block, counts as one. Every suffix entry's pair is among these (checked
+/// by a test); word ends elsewhere are skipped without a lookup.
+#[inline(always)]
+const fn suffix_pair_ends(last1: u64, last2: u64, before1: u64, before2: u64) -> u64 {
+    last1 & (before1 << 1 | 1) | last2 & (before2 << 1 | 1)
+}
 
 impl Masks {
     /// Masks of `b[start..start + 64]`; bytes past the end read as 0 (a separator).
@@ -871,10 +877,13 @@ impl Masks {
             _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, splat(lo)), splat(hi - lo))
         };
         let eq = |b: u8| _mm512_cmpeq_epi8_mask(c, splat(b));
-        let mut suffix_last = 0;
-        for letter in SUFFIX_LAST_LETTERS {
-            suffix_last |= _mm512_cmpeq_epi8_mask(folded, splat(letter));
-        }
+        let folded_eq = |b: u8| _mm512_cmpeq_epi8_mask(folded, splat(b));
+        let suffix_end = suffix_pair_ends(
+            folded_eq(b'e') | folded_eq(b's') | folded_eq(b'n'),
+            folded_eq(b't') | folded_eq(b'o'),
+            folded_eq(b's') | folded_eq(b'e') | folded_eq(b'o') | folded_eq(0xBF) | folded_eq(0xB3),
+            folded_eq(b'a') | folded_eq(b'f') | folded_eq(b'z'),
+        );
         Self {
             lower: in_range(c, b'a', b'z'),
             upper: in_range(c, b'A', b'Z'),
@@ -889,7 +898,7 @@ impl Masks {
             e: eq(b'e'),
             base64_punct: eq(b'+') | eq(b'/') | eq(b'_') | eq(b'='),
             slash: eq(b'/'),
-            suffix_last,
+            suffix_end,
             high: _mm512_movepi8_mask(c),
             underscore: eq(b'_'),
             backslash: eq(b'\\'),
@@ -928,6 +937,7 @@ impl Masks {
         #[expect(clippy::cast_sign_loss, reason = "movemask sets the low 16 bits only")]
         let bits = |v: __m128i| u64::from(_mm_movemask_epi8(v) as u16);
         let mut masks = Self::default();
+        let mut suffix = [0; 4];
         for (k, chunk) in block.chunks_exact(16).enumerate() {
             let mut low = [0_u8; 8];
             let mut high = [0_u8; 8];
@@ -960,11 +970,16 @@ impl Masks {
             let plus_slash = _mm_or_si128(eq(b'+'), slash);
             masks.base64_punct |=
                 bits(_mm_or_si128(plus_slash, _mm_or_si128(eq(b'_'), eq(b'=')))) << shift;
-            let mut last = _mm_cmpeq_epi8(folded, splat(SUFFIX_LAST_LETTERS[0]));
-            for &letter in SUFFIX_LAST_LETTERS.get(1..).unwrap_or_default() {
-                last = _mm_or_si128(last, _mm_cmpeq_epi8(folded, splat(letter)));
-            }
-            masks.suffix_last |= bits(last) << shift;
+            let folded_eq = |b: u8| bits(_mm_cmpeq_epi8(folded, splat(b)));
+            suffix[0] |= (folded_eq(b'e') | folded_eq(b's') | folded_eq(b'n')) << shift;
+            suffix[1] |= (folded_eq(b't') | folded_eq(b'o')) << shift;
+            suffix[2] |= (folded_eq(b's')
+                | folded_eq(b'e')
+                | folded_eq(b'o')
+                | folded_eq(0xBF)
+                | folded_eq(0xB3))
+                << shift;
+            suffix[3] |= (folded_eq(b'a') | folded_eq(b'f') | folded_eq(b'z')) << shift;
             masks.high |= bits(c) << shift;
             masks.underscore |= bits(eq(b'_')) << shift;
             masks.backslash |= bits(eq(b'\\')) << shift;
@@ -973,6 +988,8 @@ impl Masks {
             masks.equals |= bits(eq(b'=')) << shift;
             masks.question |= bits(eq(b'?')) << shift;
         }
+        let [last1, last2, before1, before2] = suffix;
+        masks.suffix_end = suffix_pair_ends(last1, last2, before1, before2);
         masks
     }
 
@@ -994,10 +1011,16 @@ impl Masks {
             e: mask(block, |c| c == b'e'),
             base64_punct: mask(block, |c| matches!(c, b'+' | b'/' | b'_' | b'=')),
             slash: mask(block, |c| c == b'/'),
-            suffix_last: mask(block, |c| {
-                let folded = c | 0x20;
-                SUFFIX_LAST_LETTERS.contains(&folded)
-            }),
+            suffix_end: {
+                let folded_in =
+                    |set: &'static [u8]| mask(block, move |c| set.contains(&(c | 0x20)));
+                suffix_pair_ends(
+                    folded_in(b"esn"),
+                    folded_in(b"to"),
+                    folded_in(b"seo\xBF\xB3"),
+                    folded_in(b"afz"),
+                )
+            },
             high: mask(block, |c| c >= 0x80),
             underscore: mask(block, |c| c == b'_'),
             backslash: mask(block, |c| c == b'\\'),
@@ -1653,16 +1676,15 @@ mod tests {
     }
 
     #[test]
-    fn every_suffix_ends_in_a_listed_letter() {
+    fn every_suffix_ends_in_a_listed_pair() {
         for (entry, anchor, _) in keywords::personal_vocabulary() {
             if anchor == Anchor::Suffix {
-                assert!(
-                    entry
-                        .bytes()
-                        .last()
-                        .is_some_and(|b| SUFFIX_LAST_LETTERS.contains(&b)),
-                    "{entry}"
-                );
+                for entry in [entry.to_owned(), entry.to_uppercase()] {
+                    let mut block = [b' '; 64];
+                    block[20 - entry.len()..20].copy_from_slice(entry.as_bytes());
+                    let masks = Masks::classify_portable(&block);
+                    assert!(masks.suffix_end >> 19 & 1 == 1, "{entry}");
+                }
             }
         }
     }

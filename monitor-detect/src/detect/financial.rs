@@ -110,6 +110,10 @@ pub(crate) fn valid_iban(compact: &[u8]) -> bool {
 
 /// Card issuer of a digit string, by IIN range and length; `None` for unknown ranges.
 pub(crate) fn card_issuer(digits: &[u8]) -> Option<&'static str> {
+    // Every range below opens with 2 to 6 (epoch timestamps, which open with 1, end here).
+    if !matches!(digits.first(), Some(b'2'..=b'6')) {
+        return None;
+    }
     let len = digits.len();
     // The first `n` digits as a number (0 when there are fewer).
     let prefix = |n: usize| -> u32 {
