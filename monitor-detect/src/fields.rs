@@ -67,18 +67,22 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     out
 }
 
-/// The innermost field whose value contains `span`.
+/// The innermost field whose value contains `span`: the shortest among the 256 fields starting
+/// last at or before it (the latest of equals).
 pub(crate) fn field_around(fields: &[Field], span: &Range<usize>) -> Option<usize> {
     let upto = fields.partition_point(|f| f.value.start <= span.start);
-    fields
-        .get(..upto)?
-        .iter()
-        .enumerate()
-        .rev()
-        .take(256)
-        .filter(|(_, f)| f.value.end >= span.end)
-        .min_by_key(|(_, f)| f.value.len())
-        .map(|(i, _)| i)
+    let mut best: Option<(usize, usize)> = None;
+    for (i, f) in fields.get(..upto)?.iter().enumerate().rev().take(256) {
+        // Fields are sorted by start: one starting here or earlier that contains `span` is at
+        // least this long, so none further back can be shorter than the best.
+        if best.is_some_and(|(_, len)| span.end.saturating_sub(f.value.start) >= len) {
+            break;
+        }
+        if f.value.end >= span.end && best.is_none_or(|(_, len)| f.value.len() < len) {
+            best = Some((i, f.value.len()));
+        }
+    }
+    best.map(|(i, _)| i)
 }
 
 // ---------------------------------------------------------------- JSON
@@ -1313,6 +1317,36 @@ mod tests {
         #[test]
         fn never_panics_on_jsonish(input in "[{}\\[\\]\":,a-z0-9 =&;\n*$\r\\\\-]{0,200}") {
             let _ = extract(input.as_bytes());
+        }
+
+        /// The early stop of `field_around` gives what the full search over its 256 fields gives.
+        #[test]
+        fn field_around_is_the_shortest_containing_field(
+            values in proptest::collection::vec((0_usize..60, 0_usize..40), 0..300),
+            span in (0_usize..70, 0_usize..10),
+        ) {
+            let mut fields: Vec<Field> = values
+                .into_iter()
+                .map(|(start, len)| Field {
+                    key: 0..0,
+                    kind_hint: None,
+                    parent: None,
+                    value: start..start + len,
+                    syntax: Syntax::Resp,
+                })
+                .collect();
+            fields.sort_by_key(|f| (f.value.start, std::cmp::Reverse(f.value.end)));
+            let span = span.0..span.0 + span.1;
+            let upto = fields.partition_point(|f| f.value.start <= span.start);
+            let reference = fields[..upto]
+                .iter()
+                .enumerate()
+                .rev()
+                .take(256)
+                .filter(|(_, f)| f.value.end >= span.end)
+                .min_by_key(|(_, f)| f.value.len())
+                .map(|(i, _)| i);
+            prop_assert_eq!(field_around(&fields, &span), reference);
         }
     }
 }
