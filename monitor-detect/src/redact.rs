@@ -11,19 +11,23 @@ pub fn redact(data_type: DataType, value: &[u8]) -> String {
     let text = text.trim();
     match data_type {
         DataType::Email => redact_email(text),
-        DataType::CreditCard => format!("****-****-****-{}", last_digits(text, 4)),
+        DataType::CreditCard => rendered("****-****-****-", last_digits(text, 4), ""),
         DataType::Iban => {
             let prefix: String = text
                 .chars()
                 .filter(char::is_ascii_alphabetic)
                 .take(2)
                 .collect();
-            format!("{prefix}** **** **** **{}", last_digits(text, 2))
+            rendered(
+                &prefix,
+                "** **** **** **".chars().chain(last_digits(text, 2)),
+                "",
+            )
         }
-        DataType::Phone => format!("+** *** ***{}", last_digits(text, 2)),
+        DataType::Phone => rendered("+** *** ***", last_digits(text, 2), ""),
         DataType::Ipv4 => {
             let first = text.split('.').next().unwrap_or_default();
-            format!("{}.*.*.*", digits_only(first, 3))
+            rendered("", digits(first).take(3), ".*.*.*")
         }
         DataType::Ipv6 => {
             let first = text.split(':').next().unwrap_or_default();
@@ -52,12 +56,12 @@ pub fn redact(data_type: DataType, value: &[u8]) -> String {
             out
         }
         // The type allocation code (first 8 digits) names the device model, not the device.
-        DataType::Imei => format!("{}*******", first_digits(text, 8)),
+        DataType::Imei => rendered("", digits(text).take(8), "*******"),
         DataType::GpsCoordinates => "**.*****,**.*****".to_owned(),
         DataType::PersonName => redact_name(text),
         DataType::DateOfBirth => "****-**-**".to_owned(),
         DataType::NationalId | DataType::PassportNumber => {
-            format!("{}{}", "*".repeat(6), last_chars(text, 2))
+            rendered("******", last_chars(text, 2), "")
         }
         DataType::Jwt => format!("eyJ***.***.*** ({} bytes)", value.len()),
         DataType::PostalAddress => format!("*** ({} chars)", text.chars().count()),
@@ -70,53 +74,58 @@ fn redact_email(text: &str) -> String {
     };
     let initial = |s: &str| s.chars().find(char::is_ascii_alphanumeric).unwrap_or('*');
     let tld = domain.rsplit_once('.').map_or("", |(_, tld)| tld);
+    let mut out = String::with_capacity(10 + tld.len());
+    out.push(initial(local));
+    out.push_str("***@");
+    out.push(initial(domain));
+    out.push_str("***.");
     // A top-level domain identifies nobody; keep it whole (the longest in use have 24 letters).
-    let tld: String = tld
-        .chars()
-        .filter(char::is_ascii_alphabetic)
-        .take(24)
-        .collect();
-    format!("{}***@{}***.{tld}", initial(local), initial(domain))
+    out.extend(tld.chars().filter(char::is_ascii_alphabetic).take(24));
+    out
 }
 
 fn redact_name(text: &str) -> String {
-    let words: Vec<String> = text
+    let mut out = String::new();
+    for word in text
         .split(|c: char| c.is_whitespace() || c == ',' || c == '+')
         .filter(|w| !w.is_empty())
-        .map(|w| {
-            let first = w.chars().next().unwrap_or('*');
-            format!("{first}***")
-        })
-        .collect();
-    if words.is_empty() {
-        "***".to_owned()
-    } else {
-        words.join(" ")
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push(word.chars().next().unwrap_or('*'));
+        out.push_str("***");
     }
-}
-
-fn digits_only(text: &str, max: usize) -> String {
-    text.chars()
-        .filter(char::is_ascii_digit)
-        .take(max)
-        .collect()
-}
-
-fn first_digits(text: &str, n: usize) -> String {
-    digits_only(text, n)
-}
-
-fn last_digits(text: &str, n: usize) -> String {
-    let digits: Vec<char> = text.chars().filter(char::is_ascii_digit).collect();
-    digits[digits.len().saturating_sub(n)..].iter().collect()
-}
-
-fn last_chars(text: &str, n: usize) -> String {
-    let chars: Vec<char> = text.chars().filter(char::is_ascii_alphanumeric).collect();
-    if chars.len() <= n * 3 {
-        return String::new();
+    if out.is_empty() {
+        out.push_str("***");
     }
-    chars[chars.len() - n..].iter().collect()
+    out
+}
+
+/// `prefix`, the kept characters, then `suffix`, in one allocation.
+fn rendered(prefix: &str, kept: impl Iterator<Item = char>, suffix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + suffix.len() + 8);
+    out.push_str(prefix);
+    out.extend(kept);
+    out.push_str(suffix);
+    out
+}
+
+fn digits(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().filter(char::is_ascii_digit)
+}
+
+/// The last `n` digits of `text`.
+fn last_digits(text: &str, n: usize) -> impl Iterator<Item = char> + '_ {
+    digits(text).skip(digits(text).count().saturating_sub(n))
+}
+
+/// The last `n` alphanumerics of `text`, none when it has at most `3 * n`.
+fn last_chars(text: &str, n: usize) -> impl Iterator<Item = char> + '_ {
+    let alphanumerics = || text.chars().filter(char::is_ascii_alphanumeric);
+    let count = alphanumerics().count();
+    let skip = if count <= n * 3 { count } else { count - n };
+    alphanumerics().skip(skip)
 }
 
 #[cfg(test)]
