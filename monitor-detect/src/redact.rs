@@ -164,4 +164,32 @@ mod tests {
     fn short_ids_reveal_nothing() {
         assert_eq!(redact(DataType::NationalId, b"1234"), "******");
     }
+
+    proptest::proptest! {
+        /// Each rendering keeps what its type allows and nothing more, whatever the separators.
+        #[test]
+        fn renderings_keep_only_their_allowance(value in "[0-9A-Za-z .@,+-]{0,40}") {
+            let kept = |filter: fn(&char) -> bool| -> Vec<char> {
+                value.trim().chars().filter(filter).collect()
+            };
+            let digits = kept(char::is_ascii_digit);
+            let last = |chars: &[char], n: usize| -> String {
+                chars[chars.len().saturating_sub(n)..].iter().collect()
+            };
+            let bytes = value.as_bytes();
+            proptest::prop_assert_eq!(
+                redact(DataType::CreditCard, bytes),
+                format!("****-****-****-{}", last(&digits, 4))
+            );
+            proptest::prop_assert_eq!(
+                redact(DataType::Phone, bytes),
+                format!("+** *** ***{}", last(&digits, 2))
+            );
+            let first: String = digits.iter().take(8).collect();
+            proptest::prop_assert_eq!(redact(DataType::Imei, bytes), format!("{first}*******"));
+            let alphanumerics = kept(char::is_ascii_alphanumeric);
+            let tail = if alphanumerics.len() <= 6 { String::new() } else { last(&alphanumerics, 2) };
+            proptest::prop_assert_eq!(redact(DataType::NationalId, bytes), format!("******{tail}"));
+        }
+    }
 }
