@@ -29,8 +29,10 @@
 //! SSE2 on x86-64; a portable loop elsewhere) and looks only at token starts, word starts and
 //! word ends. Most tokens are settled from the masks (words, numbers, grouped values by where
 //! their digits and letters sit) or their first bytes (`patterns::strong_at`); ISO 8601 UTC
-//! timestamps are skipped whole (`patterns::iso_timestamp_len`). Most words are looked up by
-//! their first four bytes read straight from the buffer.
+//! timestamps are skipped whole (`patterns::iso_timestamp_len`). A base64 run without letters of
+//! both cases cannot decode to text, so hex digests need none. Most words are looked up by
+//! their first four bytes read straight from the buffer, short ones by their own bytes; escapes
+//! and word ends that may close a suffix entry are flagged by the masks too.
 //!
 //! When all three hold the payload is quiet and the engine returns no findings without
 //! extracting a single field. The tests beside this module check the promise against the full
@@ -188,9 +190,10 @@ fn is_http_with_framed_body(payload: &[u8]) -> bool {
     framing.chunked || framing.compressed
 }
 
-/// Whether the byte at `at`, one the block masks flag (`\\`, `%`, `+`, `&`, `=`), opens an
-/// escape some value decoder acts on: the checks [`needs_decoding`] makes there, after the
-/// masks' own (`%` with two hex digits, `+` between alphanumerics, `=` before `?`).
+/// Whether the byte at `at`, one the block masks flag (`\`, `%`, `+`, `&`, `=`), opens an
+/// escape some value decoder acts on: the checks `needs_decoding` (the test reference) makes
+/// there, after the masks' own (`%` with two hex digits, `+` between alphanumerics, `=` before
+/// `?`).
 fn escape_at(b: &[u8], at: usize) -> bool {
     match b.get(at) {
         Some(b'\\') => b
@@ -277,7 +280,7 @@ fn quiet_buffer(b: &[u8]) -> bool {
         let word_starts = alpha & (!prev_alnum | (current.upper & prev_lower_or_digit));
         let word_ends = alnum & (!next_alnum | (next_upper & lower_or_digit));
         let window = Window::of(&current, &next);
-        // Escapes (`%XX`, a form value's `+` between alphanumerics, `=?` of RFC 2047, `\\`,
+        // Escapes (`%XX`, a form value's `+` between alphanumerics, `=?` of RFC 2047, `\`,
         // `&`): rare, each checked where the masks flag it.
         let plus = current.sign & !current.dash;
         let flagged = current.backslash
@@ -798,7 +801,7 @@ struct Masks {
     /// bytes after which a word may go on.
     high: u64,
     underscore: u64,
-    /// `\\`, `%`, `&`, `=`, `?`: where an escape may be.
+    /// `\`, `%`, `&`, `=`, `?`: where an escape may be.
     backslash: u64,
     percent: u64,
     amp: u64,
