@@ -967,6 +967,15 @@ const REDIS_COMMANDS: [(&[u8], RedisCommand); 14] = [
     (b"GETSET", RedisCommand::Value),
 ];
 
+/// Redis commands whose arguments get a field kind by position, without a field name: the quiet
+/// check looks for their names as it looks for field names.
+pub(crate) fn kind_by_position_commands() -> impl Iterator<Item = &'static [u8]> {
+    REDIS_COMMANDS
+        .iter()
+        .filter(|(_, command)| matches!(command, RedisCommand::Geo))
+        .map(|&(name, _)| name)
+}
+
 impl RedisCommand {
     /// Length of the longest command name.
     const LONGEST_NAME: usize = {

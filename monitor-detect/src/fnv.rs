@@ -1,9 +1,8 @@
-//! FNV-1a hashing for the engine's small per-thread memo tables, where keys are short field
-//! names and numbers: far cheaper than `SipHash`. A sender can craft keys whose hashes collide,
-//! so a memo keeps each key and compares it ([`Memo`]): a collision costs a miss, never another
-//! key's answer, and a memo is bounded (cleared when full).
+//! FNV-1a hashing for the quiet check's vocabulary table, whose keys are the vocabulary's own
+//! (far cheaper than `SipHash`, and nobody else chooses them), and the map of already-hashed
+//! keys the per-thread memos use (`crate::memo`).
 
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// 64-bit FNV-1a.
 #[derive(Clone, Copy, Debug)]
@@ -27,7 +26,7 @@ impl Hasher for Fnv {
     }
 }
 
-/// Hasher for maps keyed by an FNV hash already: the key is its own hash (no second pass).
+/// Hasher for maps keyed by a hash already: the key is its own hash (no second pass).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Prehashed(u64);
 
@@ -47,69 +46,5 @@ impl Hasher for Prehashed {
     }
 }
 
-/// A map keyed by [`hash_one`] values.
+/// A map keyed by hashes computed already.
 pub(crate) type PrehashedMap<V> = std::collections::HashMap<u64, V, BuildHasherDefault<Prehashed>>;
-
-/// Hash of one value.
-pub(crate) fn hash_one(value: impl std::hash::Hash) -> u64 {
-    BuildHasherDefault::<Fnv>::default().hash_one(value)
-}
-
-/// A memo of at most `limit` entries keyed by a [`hash_one`] value that keeps each entry's key
-/// and compares it on a hit: a key with a colliding hash (which a sender can craft for a 64-bit
-/// FNV hash, to have a field name read as another) is a miss, never another key's answer.
-pub(crate) struct Memo<K, V> {
-    entries: PrehashedMap<(K, V)>,
-    limit: usize,
-}
-
-impl<K, V: Clone> Memo<K, V> {
-    pub(crate) fn new(limit: usize) -> Self {
-        Self {
-            entries: PrehashedMap::default(),
-            limit,
-        }
-    }
-
-    /// The value remembered under `hash`, if its key is the one `is_key` accepts.
-    pub(crate) fn get(&self, hash: u64, is_key: impl FnOnce(&K) -> bool) -> Option<V> {
-        self.entries
-            .get(&hash)
-            .filter(|(key, _)| is_key(key))
-            .map(|(_, value)| value.clone())
-    }
-
-    /// Remembers `value` for `key` (hashed to `hash`); forgets everything when full.
-    pub(crate) fn insert(&mut self, hash: u64, key: K, value: V) {
-        if self.entries.len() >= self.limit {
-            self.entries.clear();
-        }
-        self.entries.insert(hash, (key, value));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_memo_answers_only_for_its_own_key() {
-        let mut memo: Memo<String, u8> = Memo::new(2);
-        memo.insert(7, "phone".to_owned(), 1);
-        assert_eq!(memo.get(7, |k| k == "phone"), Some(1));
-        // Another key under the same hash (a crafted collision) is a miss.
-        assert_eq!(memo.get(7, |k| k == "zzz"), None);
-        memo.insert(8, "a".to_owned(), 2);
-        memo.insert(9, "b".to_owned(), 3);
-        assert_eq!(memo.get(7, |k| k == "phone"), None, "cleared when full");
-    }
-
-    #[test]
-    fn distinguishes_names() {
-        assert_ne!(
-            hash_one(("name", None::<&str>)),
-            hash_one(("nome", None::<&str>))
-        );
-        assert_eq!(hash_one(("a", Some("b"))), hash_one(("a", Some("b"))));
-    }
-}

@@ -1035,21 +1035,16 @@ pub(crate) fn is_bare_id_key(name: &str) -> bool {
 pub(crate) fn classify(name: &str, parent: Option<&str>) -> FieldKind {
     /// Distinct field names per thread remembered; payloads repeat the same few names.
     const CACHE_LIMIT: usize = 4096;
-    type Key = (Box<str>, Option<Box<str>>);
     thread_local! {
-        static CACHE: std::cell::RefCell<crate::fnv::Memo<Key, FieldKind>> =
-            std::cell::RefCell::new(crate::fnv::Memo::new(CACHE_LIMIT));
+        static CACHE: std::cell::RefCell<crate::memo::Memo<FieldKind>> =
+            std::cell::RefCell::new(crate::memo::Memo::new(CACHE_LIMIT));
     }
-    let hash = crate::fnv::hash_one((name, parent));
-    let is_key = |(n, p): &Key| **n == *name && p.as_deref() == parent;
-    if let Some(kind) = CACHE.with(|c| c.borrow().get(hash, is_key)) {
+    let hash = CACHE.with(|c| c.borrow().hash((name, parent)));
+    if let Some(kind) = CACHE.with(|c| c.borrow().get(hash)) {
         return kind;
     }
     let kind = classify_uncached(name, parent);
-    CACHE.with(|c| {
-        c.borrow_mut()
-            .insert(hash, (name.into(), parent.map(Into::into)), kind);
-    });
+    CACHE.with(|c| c.borrow_mut().insert(hash, kind));
     kind
 }
 

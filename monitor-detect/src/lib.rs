@@ -47,6 +47,7 @@ pub mod eval;
 mod fields;
 mod fnv;
 mod keywords;
+mod memo;
 mod patterns;
 mod quiet;
 mod redact;

@@ -13,16 +13,9 @@ pub fn redact(data_type: DataType, value: &[u8]) -> String {
         DataType::Email => redact_email(text),
         DataType::CreditCard => rendered("****-****-****-", last_digits(text, 4), ""),
         DataType::Iban => {
-            let prefix: String = text
-                .chars()
-                .filter(char::is_ascii_alphabetic)
-                .take(2)
-                .collect();
-            rendered(
-                &prefix,
-                "** **** **** **".chars().chain(last_digits(text, 2)),
-                "",
-            )
+            let country = text.chars().filter(char::is_ascii_alphabetic).take(2);
+            let masked = "** **** **** **".chars();
+            rendered("", country.chain(masked).chain(last_digits(text, 2)), "")
         }
         DataType::Phone => rendered("+** *** ***", last_digits(text, 2), ""),
         DataType::Ipv4 => {

@@ -86,21 +86,16 @@ pub(crate) fn valid_phone(text: &[u8], regions: &[&str]) -> Option<String> {
     /// Numbers remembered per thread: the same subscribers recur in a flow's traffic, and a
     /// numbering-plan check costs microseconds.
     const MEMO_LIMIT: usize = 4096;
-    type Key = (Box<[u8]>, Box<[Box<str>]>);
     thread_local! {
-        static MEMO: std::cell::RefCell<crate::fnv::Memo<Key, Option<String>>> =
-            std::cell::RefCell::new(crate::fnv::Memo::new(MEMO_LIMIT));
+        static MEMO: std::cell::RefCell<crate::memo::Memo<Option<String>>> =
+            std::cell::RefCell::new(crate::memo::Memo::new(MEMO_LIMIT));
     }
-    let hash = crate::fnv::hash_one((text, regions));
-    let is_key = |(t, r): &Key| **t == *text && r.iter().map(|r| &**r).eq(regions.iter().copied());
-    if let Some(known) = MEMO.with(|m| m.borrow().get(hash, is_key)) {
+    let hash = MEMO.with(|m| m.borrow().hash((text, regions)));
+    if let Some(known) = MEMO.with(|m| m.borrow().get(hash)) {
         return known;
     }
     let result = validate(text, regions);
-    MEMO.with(|m| {
-        let key: Key = (text.into(), regions.iter().map(|&r| r.into()).collect());
-        m.borrow_mut().insert(hash, key, result.clone());
-    });
+    MEMO.with(|m| m.borrow_mut().insert(hash, result.clone()));
     result
 }
 
