@@ -424,7 +424,6 @@ const ADDRESS_WORDS: &[&str] = &[
     "ulica",
     "adress",
     "osoite",
-    "line1",
     "wohnadresse",
     "postanschrift",
     "postaladdress",
@@ -1039,7 +1038,8 @@ pub(crate) fn classify(name: &str, parent: Option<&str>) -> FieldKind {
         static CACHE: std::cell::RefCell<crate::memo::Memo<FieldKind>> =
             std::cell::RefCell::new(crate::memo::Memo::new(CACHE_LIMIT));
     }
-    let hash = CACHE.with(|c| c.borrow().hash((name, parent)));
+    let question = std::iter::once(name).chain(parent).map(str::as_bytes);
+    let hash = CACHE.with(|c| c.borrow().hash(question));
     if let Some(kind) = CACHE.with(|c| c.borrow().get(hash)) {
         return kind;
     }
@@ -1326,5 +1326,11 @@ mod tests {
             classify("line1", Some("billingAddress")),
             FieldKind::Address
         );
+        // Alone, a first line is as often a production line or a phone line as an address.
+        for name in ["line1", "line-1", "Line_1"] {
+            assert_ne!(classify(name, None), FieldKind::Address, "{name}");
+            assert_ne!(classify(name, Some("plants")), FieldKind::Address, "{name}");
+        }
+        assert_eq!(classify("Line_1", Some("shipping")), FieldKind::Address);
     }
 }

@@ -1573,6 +1573,7 @@ mod tests {
             b"pipeline stopped",
             br#"{"svc":"billing","latency_ms":3}"#,
             b"line-11/telemetry",
+            b"plants/site-9/line-1/gw-2829/telemetry",
         ] {
             assert!(!has_vocabulary(text), "{}", String::from_utf8_lossy(text));
             assert!(quiet_buffer(text), "{}", String::from_utf8_lossy(text));

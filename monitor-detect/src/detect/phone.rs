@@ -90,7 +90,8 @@ pub(crate) fn valid_phone(text: &[u8], regions: &[&str]) -> Option<String> {
         static MEMO: std::cell::RefCell<crate::memo::Memo<Option<String>>> =
             std::cell::RefCell::new(crate::memo::Memo::new(MEMO_LIMIT));
     }
-    let hash = MEMO.with(|m| m.borrow().hash((text, regions)));
+    let question = std::iter::once(text).chain(regions.iter().map(|r| r.as_bytes()));
+    let hash = MEMO.with(|m| m.borrow().hash(question));
     if let Some(known) = MEMO.with(|m| m.borrow().get(hash)) {
         return known;
     }
