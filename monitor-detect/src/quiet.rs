@@ -31,8 +31,11 @@
 //! their digits and letters sit) or their first bytes (`patterns::strong_at`); ISO 8601 UTC
 //! timestamps are skipped whole (`patterns::iso_timestamp_len`). A base64 run without letters of
 //! both cases cannot decode to text, so hex digests need none. Most words are looked up by
-//! their first four bytes read straight from the buffer, short ones by their own bytes; escapes
-//! and word ends that may close a suffix entry are flagged by the masks too.
+//! their first four bytes read straight from the buffer, short ones by their own bytes; a word
+//! of lowercase letters and digits that ends before a byte no word goes on with is matched
+//! against its entries in place, and a longer one is parted from them by its fifth byte, before
+//! any stream is decoded. Escapes and word ends that may close a suffix entry are flagged by the
+//! masks too.
 //!
 //! When all three hold the payload is quiet and the engine returns no findings without
 //! extracting a single field. The tests beside this module check the promise against the full
@@ -347,6 +350,13 @@ fn quiet_buffer(b: &[u8]) -> bool {
             & ahead(lower_or_digit_wide, 1)
             & ahead(lower_or_digit_wide, 2)
             & ends_at(3);
+        // The first byte of a word and the lowercase letters and digits after it. A plain word
+        // (`plain_word_starts_entry`) ends there, before a byte after which no word goes on.
+        let run_len = |k: usize| 1 + (!(lower_or_digit_wide >> (k + 1))).trailing_zeros() as usize;
+        let plain_len = |k: usize| {
+            let len = run_len(k);
+            (k + len < 128 && Window::bit(stop, k + len)).then_some(len)
+        };
         for k in bits(short2 | short3) {
             let at = base + k;
             let len = if short2 >> k & 1 == 1 { 2 } else { 3 };
@@ -355,19 +365,35 @@ fn quiet_buffer(b: &[u8]) -> bool {
                 *slot = c.to_ascii_lowercase();
             }
             if bit(&vocabulary.start_quads[..], quad_index(quad))
-                && starts_entry(vocabulary, b, at, &mut hits)
+                && match plain_len(k) {
+                    Some(len) => plain_word_starts_entry(vocabulary, b, at, len, quad, &mut hits),
+                    None => starts_entry(vocabulary, b, at, &mut hits),
+                }
             {
                 return false;
             }
         }
-        for at in bits(simple_words) {
-            let at = base + at;
+        for k in bits(simple_words) {
+            let at = base + k;
             let quad = b
                 .get(at..at + 4)
                 .and_then(|w| <[u8; 4]>::try_from(w).ok())
-                .map_or(0, |w| u32::from_le_bytes(w) | 0x2020_2020);
-            if bit(&vocabulary.start_quads[..], quad_index(quad.to_le_bytes()))
-                && starts_entry(vocabulary, b, at, &mut hits)
+                .map_or(0, |w| u32::from_le_bytes(w) | 0x2020_2020)
+                .to_le_bytes();
+            if bit(&vocabulary.start_quads[..], quad_index(quad))
+                && match plain_len(k) {
+                    Some(len) => plain_word_starts_entry(vocabulary, b, at, len, quad, &mut hits),
+                    // A run of five or more is the start of the stream whatever follows: its
+                    // fifth byte parts most words from the entries sharing their first four
+                    // (`Content-Type` from `contact`) without decoding the stream.
+                    None if run_len(k) >= 5 => {
+                        vocabulary.starts.get(&quad).is_some_and(|bucket| {
+                            let fifth = b.get(at + 4).copied().unwrap_or(0);
+                            bucket.may_match(&[quad[0], quad[1], quad[2], quad[3], fifth], 5)
+                        }) && starts_entry(vocabulary, b, at, &mut hits)
+                    }
+                    None => starts_entry(vocabulary, b, at, &mut hits),
+                }
             {
                 return false;
             }
@@ -1329,6 +1355,38 @@ fn starts_entry(vocabulary: &Vocabulary, b: &[u8], i: usize, hits: &mut Hits) ->
     settled
 }
 
+/// [`starts_entry`] for a plain word at `i`: `len` ASCII letters and digits, lowercase after
+/// the first, before a byte after which no word goes on (ASCII, not alphanumeric, not a joiner).
+/// Its stream is its own bytes in lowercase with one word end, at its last byte, so an entry
+/// matches when it is a prefix of the word, and for [`Anchor::Word`] the whole word; `quad` is
+/// its first four bytes in lowercase (padded with 0). Most words the quad table lets through
+/// (`telemetry` for `telefon`, a `line` label) are settled here without decoding a stream.
+fn plain_word_starts_entry(
+    vocabulary: &Vocabulary,
+    b: &[u8],
+    i: usize,
+    len: usize,
+    quad: [u8; 4],
+    hits: &mut Hits,
+) -> bool {
+    let Some(bucket) = vocabulary.starts.get(&quad) else {
+        return false;
+    };
+    let rest = b.get(i + 1..i + len).unwrap_or_default();
+    let mut settled = false;
+    for &(entry, anchor, need) in &bucket.entries {
+        let matched = entry.len() <= len
+            && (anchor != Anchor::Word || entry.len() == len)
+            && entry
+                .split_first()
+                .is_some_and(|(&first, tail)| first == quad[0] && rest.starts_with(tail));
+        if matched {
+            settled |= hits.hit(need, i);
+        }
+    }
+    settled
+}
+
 /// The first bytes of a [`Stream`], with where its words end.
 struct StreamPrefix<'b> {
     stream: Stream<'b>,
@@ -1954,6 +2012,13 @@ mod tests {
                 word.to_uppercase(),
                 format!("contact{camel}"),
                 format!("billing.{word}"),
+                // A stem with more letters (`telnr`, `mobilnummer`), read as a plain word.
+                format!("{word}nr"),
+                // Joined after its fourth byte (`date_of_birth`): the walk reads four bytes
+                // straight from the buffer before it decodes a stream.
+                word.get(..4)
+                    .zip(word.get(4..))
+                    .map_or_else(|| word.clone(), |(head, tail)| format!("{head}_{tail}")),
             ] {
                 for value in values {
                     for payload in [
