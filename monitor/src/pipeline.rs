@@ -63,7 +63,7 @@ pub async fn run(
                 let n = batch?;
                 stage.flush(n);
             }
-            _ = poll.tick() => stage.on_poll(&mut capture, &config),
+            _ = poll.tick() => stage.on_poll(&mut capture, &config, &engine),
             forwarded = forward_log(kernel_log.as_mut()) => {
                 if let Err(err) = forwarded {
                     warn!(error = %err, "kernel log reader failed; kernel log lines are no longer read");
@@ -91,6 +91,7 @@ struct Stage {
     pending: Vec<crate::model::DetectionEvent>,
     previous: KernelCounterValues,
     previous_parse_errors: BTreeMap<&'static str, u64>,
+    previous_budget_releases: u64,
 }
 
 impl Stage {
@@ -102,6 +103,7 @@ impl Stage {
             pending: Vec::new(),
             previous: KernelCounterValues::default(),
             previous_parse_errors: BTreeMap::new(),
+            previous_budget_releases: 0,
         }
     }
 
@@ -128,7 +130,7 @@ impl Stage {
         }
     }
 
-    fn on_poll(&mut self, capture: &mut Capture, config: &PipelineConfig) {
+    fn on_poll(&mut self, capture: &mut Capture, config: &PipelineConfig, engine: &Engine) {
         match capture.counters() {
             Ok(c) => {
                 self.sinks.on_kernel_counters(&KernelCounters {
@@ -165,15 +167,17 @@ impl Stage {
                         socket_cookie: Some(s.socket_cookie),
                         cgroup_id: Some(s.cgroup_id),
                     });
-                    if let Some(view) = self.table.update_counters(
+                    let updated = self.table.update_counters(
                         key,
-                        stats.packets,
-                        stats.bytes,
+                        (stats.packets, stats.bytes),
                         attribution,
                         last_seen,
-                    ) {
+                        engine,
+                    );
+                    if let Some(view) = updated.new_flow {
                         self.sinks.on_new_flow(&view);
                     }
+                    self.pending.extend(updated.detections);
                 }
                 if let Err(err) = capture.forget_flows(&stale) {
                     warn!(error = %err, "removing idle flows from the kernel map failed");
@@ -181,17 +185,33 @@ impl Stage {
             }
             Err(err) => warn!(error = %err, "reading the kernel flow map failed"),
         }
-        let expired = self.table.expire(now);
-        if !expired.is_empty() {
-            debug!(expired = expired.len(), "flow directions expired");
+        let expired = self.table.expire(now, engine);
+        if !expired.views.is_empty() {
+            debug!(expired = expired.views.len(), "flow directions expired");
             // The kernel forgets them too, so the next connection on the same 5-tuple is sampled
             // from its head again and is not re-created here from stale counters.
-            let keys: Vec<_> = expired.iter().map(|v| sample::kernel_key(&v.key)).collect();
+            let keys: Vec<_> = expired
+                .views
+                .iter()
+                .map(|v| sample::kernel_key(&v.key))
+                .collect();
             if let Err(err) = capture.forget_flows(&keys) {
                 warn!(error = %err, "removing expired flows from the kernel map failed");
             }
         }
+        // What expiry and eviction released goes out with this poll, not with the next batch.
+        self.pending.extend(expired.detections);
+        if !self.pending.is_empty() {
+            self.sinks.on_detections(std::mem::take(&mut self.pending));
+        }
         let stats = self.table.stats();
+        self.sinks.on_reassembly(
+            stats.held_bytes,
+            stats
+                .budget_releases
+                .saturating_sub(self.previous_budget_releases),
+        );
+        self.previous_budget_releases = stats.budget_releases;
         for (kind, total) in &stats.parse_errors {
             let before = self.previous_parse_errors.insert(kind, *total).unwrap_or(0);
             for _ in before..*total {

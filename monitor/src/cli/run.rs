@@ -59,6 +59,10 @@ pub struct Args {
     /// Seconds without a packet after which a flow direction expires.
     #[arg(long, env = "MONITOR_FLOW_IDLE_SECS", default_value_t = 120)]
     pub flow_idle_secs: u64,
+    /// MiB of out-of-order payload all flow directions together may hold back for reassembly;
+    /// beyond it the least recently updated release theirs first (scanned, not dropped).
+    #[arg(long, env = "MONITOR_MAX_HELD_MIB", default_value_t = 64)]
+    pub max_held_mib: usize,
     /// Log format on stderr.
     #[arg(long, env = "MONITOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -86,6 +90,11 @@ impl Args {
         anyhow::ensure!(
             self.flow_idle_secs > 0,
             "--flow-idle-secs must be at least 1"
+        );
+        anyhow::ensure!(
+            (1..=1 << 20).contains(&self.max_held_mib),
+            "--max-held-mib must be between 1 and 1048576, not {}",
+            self.max_held_mib
         );
         for iface in &self.ifaces {
             anyhow::ensure!(
@@ -192,6 +201,7 @@ async fn daemon(args: Args) -> anyhow::Result<()> {
     let config = PipelineConfig {
         flow_table: crate::flow::FlowTableConfig {
             idle_timeout: Duration::from_secs(args.flow_idle_secs),
+            max_held_bytes: args.max_held_mib << 20,
             ..crate::flow::FlowTableConfig::default()
         },
         ..PipelineConfig::default()

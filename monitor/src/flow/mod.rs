@@ -9,4 +9,4 @@ mod role;
 pub mod table;
 
 pub use reassembly::{Chunk, Reassembler, ReassemblyConfig, ReassemblyStats, TcpReassembler};
-pub use table::{FlowTable, FlowTableConfig, FlowTableStats, Ingested};
+pub use table::{Expired, FlowTable, FlowTableConfig, FlowTableStats, Ingested};

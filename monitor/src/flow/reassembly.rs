@@ -131,6 +131,16 @@ impl Reassembler {
         }
     }
 
+    /// Releases what has waited longer than `max_hold` by `now`, when no new sample came to
+    /// release it: the hole before it is a lost sample.
+    pub fn release_stale(&mut self, now: SystemTime) -> Vec<Chunk> {
+        let mut out = Vec::new();
+        if let Self::Tcp(tcp) = self {
+            tcp.release_stale(now, &mut out);
+        }
+        out
+    }
+
     #[must_use]
     pub const fn stats(&self) -> ReassemblyStats {
         match self {

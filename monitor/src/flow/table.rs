@@ -33,7 +33,13 @@ pub struct FlowTableConfig {
     pub idle_timeout: Duration,
     /// Shorter timeout once a direction sent FIN or the connection was reset.
     pub closed_timeout: Duration,
+    /// Bounds on what one direction holds back for reassembly.
     pub reassembly: ReassemblyConfig,
+    /// Most payload bytes all directions together hold back for reassembly. Each direction is
+    /// bounded by `reassembly` too, but `max_entries` of them could hold gigabytes; beyond this
+    /// budget the directions updated least recently release theirs first (scanned as after a
+    /// gap, so nothing goes unscanned).
+    pub max_held_bytes: usize,
 }
 
 impl Default for FlowTableConfig {
@@ -43,6 +49,7 @@ impl Default for FlowTableConfig {
             idle_timeout: Duration::from_mins(2),
             closed_timeout: Duration::from_secs(10),
             reassembly: ReassemblyConfig::default(),
+            max_held_bytes: 64 << 20,
         }
     }
 }
@@ -62,14 +69,29 @@ pub struct FlowTableStats {
     pub duplicate_bytes: u64,
     /// Protocol decoding failures by [`ProtocolError::kind`](crate::protocol::ProtocolError::kind).
     pub parse_errors: BTreeMap<&'static str, u64>,
+    /// Payload bytes all directions hold back for reassembly now.
+    pub held_bytes: usize,
+    /// Directions made to release what they held before their time, to keep the table within
+    /// [`FlowTableConfig::max_held_bytes`].
+    pub budget_releases: u64,
 }
 
-/// What ingesting one sample produced.
+/// What ingesting one sample (or one direction's kernel counters) produced.
 #[derive(Debug, Default)]
 pub struct Ingested {
     /// The sample's direction was not tracked before: its view after this sample.
     pub new_flow: Option<FlowView>,
-    /// Findings in the clear text the sample completed; spans and redacted evidence only.
+    /// Findings in the clear text the sample completed, and in what other directions released
+    /// (evicted, or over the table's budget); spans and redacted evidence only.
+    pub detections: Vec<DetectionEvent>,
+}
+
+/// What expiry produced.
+#[derive(Debug, Default)]
+pub struct Expired {
+    /// The last views of the directions removed, ordered by key.
+    pub views: Vec<FlowView>,
+    /// Findings in the bytes they and the directions whose holes waited too long held back.
     pub detections: Vec<DetectionEvent>,
 }
 
@@ -148,6 +170,29 @@ impl Direction {
         absorbed
     }
 
+    /// Payload bytes reassembly holds back.
+    fn held(&self) -> usize {
+        self.reassembler.pending_bytes()
+    }
+
+    /// Releases what reassembly holds back, decoded and scanned: everything, or with
+    /// `stale_at` only what has waited too long by then.
+    fn release(&mut self, stale_at: Option<SystemTime>, engine: &Engine) -> Absorbed {
+        let mut absorbed = Absorbed::default();
+        let before = self.reassembler.stats();
+        let chunks = match stale_at {
+            Some(now) => self.reassembler.release_stale(now),
+            None => self.reassembler.flush(),
+        };
+        for chunk in &chunks {
+            self.decode_and_scan(chunk, engine, &mut absorbed);
+        }
+        let after = self.reassembler.stats();
+        absorbed.gaps = after.gaps.saturating_sub(before.gaps);
+        absorbed.duplicate_bytes = after.duplicate_bytes.saturating_sub(before.duplicate_bytes);
+        absorbed
+    }
+
     fn decode_and_scan(&mut self, chunk: &Chunk, engine: &Engine, absorbed: &mut Absorbed) {
         let decoded = self
             .decoder
@@ -206,6 +251,8 @@ pub struct FlowTable {
     flows: HashMap<FlowKey, Direction>,
     /// Keys by last update, oldest first.
     recency: BTreeMap<u64, FlowKey>,
+    /// The directions holding bytes back for reassembly, by last update, oldest first.
+    holders: BTreeMap<u64, FlowKey>,
     next_recency: u64,
     stats: FlowTableStats,
 }
@@ -232,6 +279,7 @@ impl FlowTable {
             config,
             flows: HashMap::new(),
             recency: BTreeMap::new(),
+            holders: BTreeMap::new(),
             next_recency: 0,
             stats: FlowTableStats::default(),
         }
@@ -245,32 +293,23 @@ impl FlowTable {
     )]
     pub fn ingest(&mut self, sample: PacketSample, engine: &Engine) -> Ingested {
         let key = sample.key;
-        let created = self.ensure(key, sample.at).is_some();
+        let mut detections = Vec::new();
+        let created = self
+            .ensure(key, sample.at, engine, &mut detections)
+            .is_some();
         self.touch(key);
         let Some(dir) = self.flows.get_mut(&key) else {
-            return Ingested::default();
+            return Ingested {
+                new_flow: None,
+                detections,
+            };
         };
+        let held_before = dir.held();
         let absorbed = dir.absorb(&sample, engine);
         let view = dir.view(key);
-        self.stats.gaps = self.stats.gaps.saturating_add(absorbed.gaps);
-        self.stats.duplicate_bytes = self
-            .stats
-            .duplicate_bytes
-            .saturating_add(absorbed.duplicate_bytes);
-        for error in absorbed.errors {
-            let count = self.stats.parse_errors.entry(error.kind()).or_default();
-            *count = count.saturating_add(1);
-        }
-        self.apply_to_reverse(key, absorbed.update);
-        let detections = absorbed
-            .findings
-            .into_iter()
-            .map(|finding| DetectionEvent {
-                flow: view.clone(),
-                finding,
-                at: sample.at,
-            })
-            .collect();
+        self.held_changed(key, held_before);
+        detections.extend(self.account(&view, absorbed, sample.at));
+        self.keep_within_budget(sample.at, engine, &mut detections);
         Ingested {
             new_flow: created.then_some(view),
             detections,
@@ -281,16 +320,25 @@ impl FlowTable {
     /// bytes, which from then on replace sample counting) and merges its socket attribution.
     /// Creates the entry if missing, so flows without payload samples show too; returns its
     /// view when it was created.
+    ///
+    /// A direction evicted to make room releases what it held, scanned with `engine`.
     pub fn update_counters(
         &mut self,
         key: FlowKey,
-        packets: u64,
-        bytes: u64,
+        counters: (u64, u64),
         attribution: Option<Attribution>,
         now: SystemTime,
-    ) -> Option<FlowView> {
-        let created = self.ensure(key, now);
-        let dir = self.flows.get_mut(&key)?;
+        engine: &Engine,
+    ) -> Ingested {
+        let (packets, bytes) = counters;
+        let mut detections = Vec::new();
+        let created = self.ensure(key, now, engine, &mut detections);
+        let Some(dir) = self.flows.get_mut(&key) else {
+            return Ingested {
+                new_flow: None,
+                detections,
+            };
+        };
         let changed = !dir.kernel_counters || dir.packets != packets || dir.bytes != bytes;
         dir.kernel_counters = true;
         dir.packets = packets;
@@ -305,12 +353,15 @@ impl FlowTable {
             dir.touch_time(now);
             self.touch(key);
         }
-        created.map(|view| FlowView {
-            packets,
-            bytes,
-            attribution,
-            ..view
-        })
+        Ingested {
+            new_flow: created.map(|view| FlowView {
+                packets,
+                bytes,
+                attribution,
+                ..view
+            }),
+            detections,
+        }
     }
 
     /// Views of every tracked direction, ordered by key.
@@ -321,8 +372,21 @@ impl FlowTable {
         views
     }
 
-    /// Removes directions idle for their timeout at `now`; returns their last views.
-    pub fn expire(&mut self, now: SystemTime) -> Vec<FlowView> {
+    /// Removes directions idle for their timeout at `now`, and releases what directions have
+    /// held back for longer than reassembly waits when no sample came to release it. Both are
+    /// scanned with `engine` first: nothing held back is dropped unscanned.
+    pub fn expire(&mut self, now: SystemTime, engine: &Engine) -> Expired {
+        let mut detections = Vec::new();
+        let waiting: Vec<FlowKey> = self.holders.values().copied().collect();
+        for key in waiting {
+            if let Some(dir) = self.flows.get_mut(&key) {
+                let held_before = dir.held();
+                let absorbed = dir.release(Some(now), engine);
+                let view = dir.view(key);
+                self.held_changed(key, held_before);
+                detections.extend(self.account(&view, absorbed, now));
+            }
+        }
         let (idle, closed) = (self.config.idle_timeout, self.config.closed_timeout);
         let expired: Vec<FlowKey> = self
             .flows
@@ -336,13 +400,14 @@ impl FlowTable {
             .collect();
         let mut views = Vec::with_capacity(expired.len());
         for key in expired {
-            if let Some(dir) = self.remove(&key) {
-                views.push(dir.view(key));
+            if let Some((view, released)) = self.retire(key, now, engine) {
+                detections.extend(released);
+                views.push(view);
             }
         }
         self.stats.expired = self.stats.expired.saturating_add(len_u64(views.len()));
         views.sort_by_key(|v| v.key);
-        views
+        Expired { views, detections }
     }
 
     #[must_use]
@@ -366,7 +431,15 @@ impl FlowTable {
     /// Creates the entry for `key` if missing (evicting the least recently updated one when
     /// full); returns its view when created. A new direction inherits what the reverse
     /// direction knows about the connection.
-    fn ensure(&mut self, key: FlowKey, now: SystemTime) -> Option<FlowView> {
+    ///
+    /// An evicted direction's held bytes are scanned with `engine` into `detections`.
+    fn ensure(
+        &mut self,
+        key: FlowKey,
+        now: SystemTime,
+        engine: &Engine,
+        detections: &mut Vec<DetectionEvent>,
+    ) -> Option<FlowView> {
         if self.flows.contains_key(&key) {
             return None;
         }
@@ -375,7 +448,9 @@ impl FlowTable {
                 break;
             };
             let oldest = *oldest;
-            self.remove(&oldest);
+            if let Some((_, released)) = self.retire(oldest, now, engine) {
+                detections.extend(released);
+            }
             self.stats.evictions = self.stats.evictions.saturating_add(1);
         }
         let reverse = self.flows.get(&key.reversed());
@@ -411,16 +486,109 @@ impl FlowTable {
     fn touch(&mut self, key: FlowKey) {
         if let Some(dir) = self.flows.get_mut(&key) {
             self.recency.remove(&dir.recency);
+            let holds = self.holders.remove(&dir.recency).is_some();
             self.next_recency = self.next_recency.saturating_add(1);
             dir.recency = self.next_recency;
             self.recency.insert(dir.recency, key);
+            if holds {
+                self.holders.insert(dir.recency, key);
+            }
         }
+    }
+
+    /// Accounts for a change in what `key` holds back, from `before` bytes.
+    fn held_changed(&mut self, key: FlowKey, before: usize) {
+        let Some(dir) = self.flows.get(&key) else {
+            return;
+        };
+        let now = dir.held();
+        self.stats.held_bytes = self
+            .stats
+            .held_bytes
+            .saturating_sub(before)
+            .saturating_add(now);
+        if now > 0 {
+            self.holders.insert(dir.recency, key);
+        } else {
+            self.holders.remove(&dir.recency);
+        }
+    }
+
+    /// Releases what the least recently updated directions hold until the table is within its
+    /// budget.
+    fn keep_within_budget(
+        &mut self,
+        now: SystemTime,
+        engine: &Engine,
+        detections: &mut Vec<DetectionEvent>,
+    ) {
+        // Each pass empties one holder.
+        while self.stats.held_bytes > self.config.max_held_bytes {
+            let Some((_, &key)) = self.holders.first_key_value() else {
+                break;
+            };
+            let Some(dir) = self.flows.get_mut(&key) else {
+                self.holders.pop_first();
+                continue;
+            };
+            let held_before = dir.held();
+            let absorbed = dir.release(None, engine);
+            let view = dir.view(key);
+            self.held_changed(key, held_before);
+            self.stats.budget_releases = self.stats.budget_releases.saturating_add(1);
+            detections.extend(self.account(&view, absorbed, now));
+        }
+    }
+
+    /// Removes `key` after scanning what it held back; returns its last view and the findings.
+    fn retire(
+        &mut self,
+        key: FlowKey,
+        now: SystemTime,
+        engine: &Engine,
+    ) -> Option<(FlowView, Vec<DetectionEvent>)> {
+        let mut dir = self.remove(&key)?;
+        let absorbed = dir.release(None, engine);
+        let view = dir.view(key);
+        let detections = self.account(&view, absorbed, now);
+        Some((view, detections))
     }
 
     fn remove(&mut self, key: &FlowKey) -> Option<Direction> {
         let dir = self.flows.remove(key)?;
         self.recency.remove(&dir.recency);
+        self.holders.remove(&dir.recency);
+        self.stats.held_bytes = self.stats.held_bytes.saturating_sub(dir.held());
         Some(dir)
+    }
+
+    /// Counts what absorbing did in the direction of `view` and turns its findings into
+    /// events at `at`; shares what it learned with the reverse direction.
+    fn account(
+        &mut self,
+        view: &FlowView,
+        absorbed: Absorbed,
+        at: SystemTime,
+    ) -> Vec<DetectionEvent> {
+        self.stats.gaps = self.stats.gaps.saturating_add(absorbed.gaps);
+        self.stats.duplicate_bytes = self
+            .stats
+            .duplicate_bytes
+            .saturating_add(absorbed.duplicate_bytes);
+        for error in absorbed.errors {
+            let count = self.stats.parse_errors.entry(error.kind()).or_default();
+            *count = count.saturating_add(1);
+        }
+        self.apply_to_reverse(view.key, absorbed.update);
+        absorbed
+            .findings
+            .into_iter()
+            .map(|finding| DetectionEvent {
+                flow: view.clone(),
+                finding,
+                at,
+            })
+            .collect()
     }
 
     /// Shares what one direction learned with the reverse direction, if tracked.
@@ -545,8 +713,8 @@ mod tests {
         let created = table.ingest(sample(c2s, 1, PSH_ACK, TLS13_CLIENT, t(0)), &e);
         assert_eq!(created.new_flow.map(|v| v.sender_role), Some(Role::Client));
         // The reverse direction, created later, inherits the opposite role.
-        let reverse = table.update_counters(c2s.reversed(), 3, 1400, None, t(1));
-        assert_eq!(reverse.map(|v| v.sender_role), Some(Role::Server));
+        let reverse = table.update_counters(c2s.reversed(), (3, 1400), None, t(1), &e);
+        assert_eq!(reverse.new_flow.map(|v| v.sender_role), Some(Role::Server));
     }
 
     #[test]
@@ -628,16 +796,21 @@ mod tests {
             &e,
         );
         table.ingest(sample(closed, 19, FIN_ACK, b"", t(0)), &e);
-        assert_eq!(table.expire(t(9)), vec![]);
-        let gone: Vec<FlowKey> = table.expire(t(10)).into_iter().map(|v| v.key).collect();
+        assert!(table.expire(t(9), &e).views.is_empty());
+        let gone: Vec<FlowKey> = table
+            .expire(t(10), &e)
+            .views
+            .into_iter()
+            .map(|v| v.key)
+            .collect();
         assert_eq!(gone, vec![closed]);
-        assert!(table.expire(t(119)).is_empty());
-        assert_eq!(table.expire(t(120)).len(), 1);
+        assert!(table.expire(t(119), &e).views.is_empty());
+        assert_eq!(table.expire(t(120), &e).views.len(), 1);
         assert!(table.is_empty());
         assert_eq!(table.stats().expired, 2);
         // A clock that went backwards expires nothing.
         table.ingest(sample(idle, 1, PSH_ACK, b"x", t(500)), &e);
-        assert!(table.expire(t(0)).is_empty());
+        assert!(table.expire(t(0), &e).views.is_empty());
     }
 
     #[test]
@@ -647,7 +820,7 @@ mod tests {
         table.ingest(sample(c2s, 1, PSH_ACK, b"x", t(0)), &e);
         table.ingest(sample(c2s.reversed(), 1, PSH_ACK, b"y", t(0)), &e);
         table.ingest(sample(c2s.reversed(), 2, RST, b"", t(0)), &e);
-        assert_eq!(table.expire(t(10)).len(), 2);
+        assert_eq!(table.expire(t(10), &e).views.len(), 2);
     }
 
     #[test]
@@ -662,14 +835,15 @@ mod tests {
         };
         assert!(
             table
-                .update_counters(k, 10, 5000, Some(attribution), t(1))
+                .update_counters(k, (10, 5000), Some(attribution), t(1), &e)
+                .new_flow
                 .is_none()
         );
         let cgroup = Attribution {
             socket_cookie: None,
             cgroup_id: Some(7),
         };
-        table.update_counters(k, 10, 5000, Some(cgroup), t(100));
+        table.update_counters(k, (10, 5000), Some(cgroup), t(100), &e);
         table.ingest(sample(k, 4, PSH_ACK, b"def", t(2)), &e);
         let v = view(&table, k);
         assert_eq!((v.packets, v.bytes), (10, 5000), "samples no longer count");
@@ -685,11 +859,12 @@ mod tests {
             t(2),
             "an unchanged poll at t(100) is not activity"
         );
-        assert_eq!(table.expire(t(122)).len(), 1);
+        assert_eq!(table.expire(t(122), &e).views.len(), 1);
 
         let counted_only = key("10.1.0.1:50002", "10.1.0.9:443");
         let created = table
-            .update_counters(counted_only, 4, 240, None, t(200))
+            .update_counters(counted_only, (4, 240), None, t(200), &e)
+            .new_flow
             .expect("new");
         assert_eq!(
             (created.packets, created.bytes, created.protocol),
@@ -902,7 +1077,149 @@ mod tests {
         assert!(text.contains("entries: 1"), "{text}");
     }
 
+    /// A segment with an e-mail address, 1000 bytes past the stream's start: reassembly holds
+    /// it, waiting for the hole before it.
+    fn held_segment(k: FlowKey, at: SystemTime) -> PacketSample {
+        let payload = [&b"note: "[..], EMAIL, &[b' '; 300]].concat();
+        sample(k, 1001, PSH_ACK, &payload, at)
+    }
+
+    fn emails_of(detections: &[DetectionEvent]) -> Vec<FlowKey> {
+        detections
+            .iter()
+            .filter(|d| d.finding.data_type == monitor_detect::DataType::Email)
+            .map(|d| d.flow.key)
+            .collect()
+    }
+
+    /// The table's held-bytes count against what its directions hold.
+    fn assert_held_consistent(table: &FlowTable) {
+        let held: usize = table.flows.values().map(Direction::held).sum();
+        assert_eq!(table.stats().held_bytes, held);
+        let holders: Vec<FlowKey> = table.holders.values().copied().collect();
+        let mut expected: Vec<(u64, FlowKey)> = table
+            .flows
+            .iter()
+            .filter(|(_, d)| d.held() > 0)
+            .map(|(k, d)| (d.recency, *k))
+            .collect();
+        expected.sort_unstable_by_key(|(recency, _)| *recency);
+        let expected: Vec<FlowKey> = expected.into_iter().map(|(_, k)| k).collect();
+        assert_eq!(holders, expected, "holders, least recently updated first");
+    }
+
+    #[test]
+    fn the_table_budget_releases_the_least_recently_updated_holders_first() {
+        let e = engine();
+        let mut table = FlowTable::new(FlowTableConfig {
+            max_held_bytes: 900,
+            ..Default::default()
+        });
+        let flows: Vec<FlowKey> = (0..3)
+            .map(|i| key(&format!("10.1.0.1:{}", 50_001 + i), "10.1.0.9:80"))
+            .collect();
+        let mut released = Vec::new();
+        for (i, &k) in flows.iter().enumerate() {
+            table.ingest(sample(k, 0, SYN, b"", t(0)), &e);
+            let ingested = table.ingest(held_segment(k, t(0)), &e);
+            assert_held_consistent(&table);
+            if i < 2 {
+                assert!(ingested.detections.is_empty(), "held, not scanned yet");
+            }
+            if i == 1 {
+                // New kernel counters update the first flow: the second is now the oldest.
+                table.update_counters(flows[0], (9, 9000), None, t(1), &e);
+                assert_held_consistent(&table);
+            }
+            released.extend(ingested.detections);
+        }
+        // 3 x 326 bytes are over the budget: the least recently updated flow's are released
+        // and scanned.
+        assert_eq!(emails_of(&released), vec![flows[1]]);
+        let stats = table.stats();
+        assert_eq!((stats.held_bytes, stats.budget_releases), (652, 1));
+        assert_eq!(stats.gaps, 1, "released after its hole");
+    }
+
+    #[test]
+    fn bytes_held_behind_a_lost_sample_are_scanned_when_their_wait_is_over() {
+        let e = engine();
+        let mut table = FlowTable::new(FlowTableConfig::default());
+        let k = key("10.1.0.1:50001", "10.1.0.9:80");
+        table.ingest(sample(k, 0, SYN, b"", t(0)), &e);
+        assert!(
+            table
+                .ingest(held_segment(k, t(0)), &e)
+                .detections
+                .is_empty()
+        );
+        // Within reassembly's wait (500 ms) nothing is released; no sample comes after it.
+        let early = table.expire(t(0) + Duration::from_millis(400), &e);
+        assert!(early.detections.is_empty() && early.views.is_empty());
+        assert_eq!(table.stats().held_bytes, 326);
+        let later = table.expire(t(1), &e);
+        assert_eq!(emails_of(&later.detections), vec![k]);
+        assert!(later.views.is_empty(), "released, not expired");
+        assert_eq!(table.stats().held_bytes, 0);
+        assert_held_consistent(&table);
+    }
+
+    #[test]
+    fn evicted_and_expired_directions_scan_what_they_held() {
+        let e = engine();
+        let mut table = FlowTable::new(FlowTableConfig {
+            max_entries: 1,
+            ..Default::default()
+        });
+        let (a, b) = (
+            key("10.1.0.1:50001", "10.1.0.9:80"),
+            key("10.1.0.1:50002", "10.1.0.9:80"),
+        );
+        table.ingest(sample(a, 0, SYN, b"", t(0)), &e);
+        table.ingest(held_segment(a, t(0)), &e);
+        let evicting = table.ingest(sample(b, 0, SYN, b"", t(0)), &e);
+        assert_eq!(emails_of(&evicting.detections), vec![a]);
+        assert_eq!(table.stats().evictions, 1);
+        table.ingest(held_segment(b, t(0)), &e);
+        // Expiry comes before reassembly's wait would be over by the clock: it releases anyway.
+        let expired = table.expire(t(0) + Duration::from_mins(3), &e);
+        assert_eq!(emails_of(&expired.detections), vec![b]);
+        assert_eq!(expired.views.len(), 1);
+        assert!(table.is_empty());
+        assert_held_consistent(&table);
+    }
+
     proptest! {
+        #[test]
+        fn held_bytes_stay_counted_and_within_the_budget(
+            samples in proptest::collection::vec(
+                (0u8..6, 0u32..3000, any::<bool>(), proptest::collection::vec(any::<u8>(), 1..200), 0u64..2000),
+                0..80,
+            ),
+        ) {
+            let e = engine();
+            let config = FlowTableConfig {
+                max_entries: 4,
+                max_held_bytes: 500,
+                ..Default::default()
+            };
+            let mut table = FlowTable::new(config);
+            for (which, seq, syn, payload, ms) in samples {
+                let port = 50_000 + u16::from(which / 2);
+                let mut k = key(&format!("10.1.0.1:{port}"), "10.1.0.9:80");
+                if which % 2 == 1 {
+                    k = k.reversed();
+                }
+                let flags = if syn { SYN } else { PSH_ACK };
+                let at = SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
+                table.ingest(sample(k, seq, flags, &payload, at), &e);
+                assert_held_consistent(&table);
+                prop_assert!(table.stats().held_bytes <= 500);
+            }
+            table.expire(t(10_000), &e);
+            prop_assert_eq!(table.stats().held_bytes, 0);
+        }
+
         #[test]
         fn arbitrary_samples_keep_the_table_bounded(
             samples in proptest::collection::vec(
@@ -924,7 +1241,7 @@ mod tests {
             }
             let stats = table.stats();
             prop_assert_eq!(stats.entries, table.snapshot().len());
-            table.expire(t(10_000));
+            table.expire(t(10_000), &e);
             prop_assert!(table.is_empty());
         }
     }

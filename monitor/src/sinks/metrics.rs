@@ -76,6 +76,8 @@ pub struct Metrics {
     alert_sends: Family<ResultLabels, Counter>,
     alerts_dropped: Family<ReasonLabels, Counter>,
     alerts_pending: Gauge,
+    reassembly_held_bytes: Gauge,
+    reassembly_budget_releases: Counter,
     /// Every drop reason counted so far (kernel and userspace), for the status summary.
     drop_reasons: Mutex<BTreeSet<&'static str>>,
     /// The last cumulative kernel reading, to turn readings into increments.
@@ -111,6 +113,8 @@ impl Metrics {
         let alert_sends = Family::<ResultLabels, Counter>::default();
         let alerts_dropped = Family::<ReasonLabels, Counter>::default();
         let alerts_pending = Gauge::default();
+        let reassembly_held_bytes = Gauge::default();
+        let reassembly_budget_releases = Counter::default();
         // Counter names get their `_total` suffix from the encoder.
         registry.register(
             "monitor_findings",
@@ -178,6 +182,16 @@ impl Metrics {
             "Active alerts not yet delivered to every Alertmanager",
             alerts_pending.clone(),
         );
+        registry.register(
+            "monitor_reassembly_held_bytes",
+            "Payload bytes flow directions hold back for reassembly (bounded by --max-held-mib)",
+            reassembly_held_bytes.clone(),
+        );
+        registry.register(
+            "monitor_reassembly_budget_releases",
+            "Flow directions made to release held bytes early to stay within --max-held-mib",
+            reassembly_budget_releases.clone(),
+        );
         // Create the kernel reasons up front so dashboards see zeros rather than gaps.
         for reason in [DROP_RINGBUF_FULL, DROP_BUDGET] {
             drop(samples_dropped.get_or_create(&ReasonLabels { reason }));
@@ -198,6 +212,8 @@ impl Metrics {
             alert_sends,
             alerts_dropped,
             alerts_pending,
+            reassembly_held_bytes,
+            reassembly_budget_releases,
             drop_reasons: Mutex::new(BTreeSet::from([DROP_RINGBUF_FULL, DROP_BUDGET])),
             kernel_last: Mutex::new(None),
         }
@@ -274,6 +290,11 @@ impl Metrics {
 
     pub(crate) fn set_alerts_pending(&self, pending: usize) {
         self.alerts_pending.set(saturating_i64(pending));
+    }
+
+    pub(crate) fn reassembly(&self, held_bytes: usize, new_budget_releases: u64) {
+        self.reassembly_held_bytes.set(saturating_i64(held_bytes));
+        self.reassembly_budget_releases.inc_by(new_budget_releases);
     }
 
     /// Takes one cumulative reading of the kernel counters and adds what grew since the last one.
@@ -400,7 +421,13 @@ mod tests {
         metrics.store_error("save");
         metrics.alert_send(SendResult::Failure);
         metrics.set_flows_active(3);
+        metrics.reassembly(4096, 2);
         let text = metrics.render();
+        assert_eq!(value_of(&text, "monitor_reassembly_held_bytes"), Some(4096));
+        assert_eq!(
+            value_of(&text, "monitor_reassembly_budget_releases_total"),
+            Some(2)
+        );
         assert_eq!(
             value_of(
                 &text,

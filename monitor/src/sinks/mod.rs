@@ -351,6 +351,14 @@ impl Sinks {
         self.inner.metrics.samples_dropped(reason, n);
     }
 
+    /// What flow directions hold back for reassembly now, and how many more were made to
+    /// release it early since the last call.
+    pub fn on_reassembly(&self, held_bytes: usize, new_budget_releases: u64) {
+        self.inner
+            .metrics
+            .reassembly(held_bytes, new_budget_releases);
+    }
+
     /// A payload that could not be decoded as `protocol` (a fixed name such as `http`).
     pub fn on_parse_error(&self, protocol: &'static str) {
         self.inner.metrics.parse_error(protocol);
