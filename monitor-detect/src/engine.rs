@@ -155,14 +155,14 @@ impl<'e> Scan<'e> {
         }
     }
 
+    /// The regions learnt from the payload, then the default ones not among them.
     fn region_list(&self) -> Vec<&str> {
-        let mut list: Vec<&str> = self.regions.iter().map(String::as_str).collect();
-        for r in phone::DEFAULT_REGIONS {
-            if !list.contains(r) {
-                list.push(r);
-            }
-        }
-        list
+        let learnt = self.regions.iter().map(String::as_str);
+        let defaults = phone::DEFAULT_REGIONS
+            .iter()
+            .copied()
+            .filter(|r| !self.regions.iter().any(|learnt| learnt == r));
+        learnt.chain(defaults).collect()
     }
 
     fn payload(&mut self, payload: &[u8]) {
@@ -397,7 +397,8 @@ impl<'e> Scan<'e> {
         reason = "one rule table: each type with its context rules"
     )]
     fn judge(&mut self, text: &Text<'_>, c: &Candidate, kind: FieldKind, key: Option<&str>) {
-        let context = key.filter(|k| !k.is_empty()).map(str::to_owned);
+        // Built only for a finding: most candidates are judged away.
+        let context = || key.filter(|k| !k.is_empty()).map(str::to_owned);
         let conf = match c.data_type {
             DataType::Email => Some(if kind == FieldKind::Email { 0.99 } else { 0.95 }),
             DataType::Iban => Some(0.97),
@@ -437,7 +438,7 @@ impl<'e> Scan<'e> {
                         DataType::CreditCard,
                         c.span.clone(),
                         0.9,
-                        context.clone(),
+                        context(),
                         None,
                     );
                     None
@@ -468,7 +469,7 @@ impl<'e> Scan<'e> {
                             DataType::Phone,
                             c.span.clone(),
                             0.95,
-                            context.clone(),
+                            context(),
                             region,
                         );
                     }
@@ -504,7 +505,7 @@ impl<'e> Scan<'e> {
                         start: wire.start,
                         end: wire.end,
                         confidence: 0.8,
-                        context,
+                        context: context(),
                         country: c.country.clone(),
                         evidence,
                     });
@@ -525,7 +526,7 @@ impl<'e> Scan<'e> {
                 c.data_type,
                 c.span.clone(),
                 conf,
-                context,
+                context(),
                 c.country.clone(),
             );
         }

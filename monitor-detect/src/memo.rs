@@ -56,21 +56,30 @@ impl PolyKey {
         let mut absorb = |coefficient: u64| {
             accumulator = mul_mod(accumulator + coefficient, self.point);
         };
-        for part in parts {
-            let mut chunks = part.chunks_exact(7);
-            for chunk in &mut chunks {
-                let mut word = [0_u8; 8];
-                for (slot, &byte) in word.iter_mut().zip(chunk) {
-                    *slot = byte;
-                }
-                absorb(u64::from_le_bytes(word));
+        // The bytes of `s` (at most 8) as a little-endian number.
+        let little_endian = |s: &[u8]| {
+            let mut word = [0_u8; 8];
+            for (slot, &byte) in word.iter_mut().zip(s) {
+                *slot = byte;
             }
-            if !chunks.remainder().is_empty() {
-                let mut word = [0_u8; 8];
-                for (slot, &byte) in word.iter_mut().zip(chunks.remainder()) {
-                    *slot = byte;
-                }
-                absorb(u64::from_le_bytes(word));
+            u64::from_le_bytes(word)
+        };
+        for part in parts {
+            let mut rest = part;
+            while let Some(chunk) = rest.get(..7) {
+                // Eight bytes read at once where there are eight, the last masked off.
+                let word = rest
+                    .get(..8)
+                    .and_then(|eight| <[u8; 8]>::try_from(eight).ok())
+                    .map_or_else(
+                        || little_endian(chunk),
+                        |eight| u64::from_le_bytes(eight) & ((1 << 56) - 1),
+                    );
+                absorb(word);
+                rest = rest.get(7..).unwrap_or_default();
+            }
+            if !rest.is_empty() {
+                absorb(little_endian(rest));
             }
             // Below 2^56 (a chunk's size) for anything held in memory.
             absorb(part.len() as u64 & ((1 << 56) - 1));
