@@ -12,12 +12,14 @@
 //! delivered at all is still delivered once, with `endsAt` in the past (as resolved), so an
 //! outage does not hide that it happened.
 //!
-//! Delivery uses plain HTTP; HTTPS Alertmanagers are refused at start (the HTTP client is built
-//! without TLS), put a local proxy in front of them if needed.
+//! Delivery uses HTTP or HTTPS (rustls: the system's CA certificates plus an optional PEM file
+//! of the operator's, `--alertmanager-ca`); the server's certificate and name are always
+//! checked.
 
 use std::{
     collections::BTreeMap,
     fmt::Write as _,
+    path::Path,
     sync::{Arc, Mutex, PoisonError},
     time::{Duration, SystemTime},
 };
@@ -91,6 +93,8 @@ pub enum AlertError {
     InvalidTarget { url: String, reason: String },
     #[error("building the HTTP client for Alertmanager: {0}")]
     Client(#[source] reqwest::Error),
+    #[error("reading Alertmanager CA certificates from {path}: {reason}")]
+    Ca { path: String, reason: String },
     #[error("posting {count} alert(s) to {url}: {source}")]
     Send {
         url: String,
@@ -115,10 +119,11 @@ pub struct Target {
 }
 
 impl Target {
-    /// Parses a base URL such as `http://127.0.0.1:9093`.
+    /// Parses a base URL such as `http://127.0.0.1:9093` or `https://alertmanager:9093`.
     ///
     /// # Errors
-    /// [`AlertError::InvalidTarget`] unless it is an absolute `http://` URL without query.
+    /// [`AlertError::InvalidTarget`] unless it is an absolute `http://` or `https://` URL without
+    /// query.
     pub fn parse(url: &str) -> Result<Self, AlertError> {
         let invalid = |reason: &str| AlertError::InvalidTarget {
             url: url.to_owned(),
@@ -126,14 +131,8 @@ impl Target {
         };
         let base = url.trim().trim_end_matches('/');
         let parsed = reqwest::Url::parse(base).map_err(|error| invalid(&error.to_string()))?;
-        match parsed.scheme() {
-            "http" => {}
-            "https" => {
-                return Err(invalid(
-                    "https is not supported (plain HTTP only); use a local TLS proxy",
-                ));
-            }
-            _ => return Err(invalid("scheme must be http")),
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(invalid("scheme must be http or https"));
         }
         if parsed.query().is_some() || parsed.fragment().is_some() {
             return Err(invalid("must not have a query or fragment"));
@@ -394,15 +393,34 @@ pub struct AlertClient {
 }
 
 impl AlertClient {
+    /// A client for `http://` and `https://` Alertmanagers. Over HTTPS it trusts the system's
+    /// CA certificates and those in the PEM file `ca_file` (a private CA, or a self-signed
+    /// Alertmanager certificate), and checks the server's name against its certificate.
+    ///
     /// # Errors
+    /// [`AlertError::Ca`] if `ca_file` cannot be read or holds no certificate,
     /// [`AlertError::Client`] if the HTTP client cannot be built.
-    pub fn new(request_timeout: Duration) -> Result<Self, AlertError> {
-        let http = reqwest::Client::builder()
+    pub fn new(request_timeout: Duration, ca_file: Option<&Path>) -> Result<Self, AlertError> {
+        let mut builder = reqwest::Client::builder()
             .timeout(request_timeout)
             .connect_timeout(request_timeout)
-            .user_agent(concat!("m2m-privacy-monitor/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(AlertError::Client)?;
+            .user_agent(concat!("m2m-privacy-monitor/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = ca_file {
+            let ca_error = |reason: String| AlertError::Ca {
+                path: path.display().to_string(),
+                reason,
+            };
+            let pem = std::fs::read(path).map_err(|error| ca_error(error.to_string()))?;
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|error| ca_error(error.to_string()))?;
+            if certificates.is_empty() {
+                return Err(ca_error("no PEM certificate in the file".to_owned()));
+            }
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let http = builder.build().map_err(AlertError::Client)?;
         Ok(Self { http })
     }
 
@@ -599,8 +617,19 @@ mod tests {
                 .as_deref(),
             Some("http://am.local/prefix/api/v2/alerts")
         );
+        assert_eq!(
+            Target::parse("https://am:9093")
+                .map(|t| t.post_url.to_string())
+                .ok()
+                .as_deref(),
+            Some("https://am:9093/api/v2/alerts")
+        );
         assert!(matches!(
-            Target::parse("https://am:9093"),
+            Target::parse("ftp://am:9093"),
+            Err(AlertError::InvalidTarget { .. })
+        ));
+        assert!(matches!(
+            Target::parse("https://am:9093/?x=1"),
             Err(AlertError::InvalidTarget { .. })
         ));
         assert!(matches!(

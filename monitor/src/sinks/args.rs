@@ -14,7 +14,7 @@ pub struct SinksArgs {
         default_value = "/var/lib/m2m-privacy-monitor"
     )]
     pub state_dir: PathBuf,
-    /// Alertmanager base URL (plain http://); repeat for several.
+    /// Alertmanager base URL (http:// or https://); repeat for several.
     #[arg(
         long = "alertmanager",
         value_name = "URL",
@@ -22,6 +22,9 @@ pub struct SinksArgs {
         value_delimiter = ','
     )]
     pub alertmanagers: Vec<String>,
+    /// PEM file of CA certificates to trust for https:// Alertmanagers, besides the system's.
+    #[arg(long, value_name = "FILE", env = "MONITOR_ALERTMANAGER_CA")]
+    pub alertmanager_ca: Option<PathBuf>,
     /// How often an active alert is re-sent to Alertmanager.
     #[arg(long, env = "MONITOR_ALERT_RESEND_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
     pub alert_resend_interval: Duration,
@@ -42,6 +45,7 @@ impl SinksArgs {
     pub fn to_config(&self) -> SinksConfig {
         SinksConfig {
             alertmanagers: self.alertmanagers.clone(),
+            alertmanager_ca: self.alertmanager_ca.clone(),
             resend_interval: self.alert_resend_interval,
             resolve_after: self.alert_resolve_after,
             max_findings: self.max_findings,
@@ -72,7 +76,9 @@ mod tests {
             "--alertmanager",
             "http://127.0.0.1:9093",
             "--alertmanager",
-            "http://127.0.0.1:9094",
+            "https://127.0.0.1:9094",
+            "--alertmanager-ca",
+            "/etc/monitor/ca.pem",
             "--alert-resend-interval",
             "15s",
             "--max-findings",
@@ -83,7 +89,11 @@ mod tests {
         assert_eq!(config.state_dir, PathBuf::from("/tmp/state"));
         assert_eq!(
             config.alertmanagers,
-            ["http://127.0.0.1:9093", "http://127.0.0.1:9094"]
+            ["http://127.0.0.1:9093", "https://127.0.0.1:9094"]
+        );
+        assert_eq!(
+            config.alertmanager_ca,
+            Some(PathBuf::from("/etc/monitor/ca.pem"))
         );
         assert_eq!(config.resend_interval, Duration::from_secs(15));
         assert_eq!(config.resolve_after, Duration::from_hours(1));

@@ -45,8 +45,10 @@ use crate::{
 pub struct SinksConfig {
     /// Holds `state.json` (finding aggregates and the alert book).
     pub state_dir: PathBuf,
-    /// Alertmanager base URLs (`http://host:port`); none disables delivery.
+    /// Alertmanager base URLs (`http://host:port` or `https://...`); none disables delivery.
     pub alertmanagers: Vec<String>,
+    /// PEM file of CA certificates trusted for `https://` Alertmanagers, besides the system's.
+    pub alertmanager_ca: Option<PathBuf>,
     /// How often an active alert is re-sent.
     pub resend_interval: Duration,
     /// An alert that did not recur for this long resolves.
@@ -79,6 +81,7 @@ impl SinksConfig {
         Self {
             state_dir: state_dir.into(),
             alertmanagers: Vec::new(),
+            alertmanager_ca: None,
             resend_interval: timing.resend_interval,
             resolve_after: timing.resolve_after,
             backoff_initial: timing.backoff_initial,
@@ -226,7 +229,7 @@ impl Sinks {
             .iter()
             .map(|url| Target::parse(url))
             .collect::<Result<Vec<_>, _>>()?;
-        let client = AlertClient::new(config.request_timeout)?;
+        let client = AlertClient::new(config.request_timeout, config.alertmanager_ca.as_deref())?;
         let metrics = Arc::new(Metrics::new());
         let store = Store::new(&config.state_dir);
         let loaded = load_state(&store, &metrics).await;
@@ -786,13 +789,25 @@ mod tests {
     #[tokio::test]
     async fn invalid_alertmanagers_are_refused_at_start() {
         let dir = TempDir::new("sinks-invalid");
-        let config = SinksConfig {
-            alertmanagers: vec!["https://127.0.0.1:9093".to_owned()],
+        let config_with = |alertmanager: &str, ca: Option<PathBuf>| SinksConfig {
+            alertmanagers: vec![alertmanager.to_owned()],
+            alertmanager_ca: ca,
             ..config(&dir.0)
         };
         assert!(matches!(
-            Sinks::start(config).await,
+            Sinks::start(config_with("ftp://127.0.0.1:9093", None)).await,
             Err(SinksError::Alert(AlertError::InvalidTarget { .. }))
         ));
+        // A CA file that is missing or holds no certificate is a configuration error.
+        let missing = dir.0.join("missing-ca.pem");
+        let not_pem = dir.0.join("not-a-ca.pem");
+        std::fs::write(&not_pem, "not a certificate\n").expect("write");
+        for ca in [missing, not_pem] {
+            let started = Sinks::start(config_with("https://127.0.0.1:9093", Some(ca))).await;
+            let Err(SinksError::Alert(error @ AlertError::Ca { .. })) = started else {
+                panic!("accepted a bad CA file");
+            };
+            assert!(error.to_string().contains("-ca.pem"), "{error}");
+        }
     }
 }

@@ -34,6 +34,11 @@ struct Alertmanager {
 
 impl Alertmanager {
     fn start(dir: &Path, port: u16) -> Self {
+        Self::start_with(dir, port, None)
+    }
+
+    /// Serves HTTPS with `tls` (certificate and key PEM files).
+    fn start_with(dir: &Path, port: u16, tls: Option<(&Path, &Path)>) -> Self {
         let config = dir.join("alertmanager.yml");
         fs::write(
             &config,
@@ -44,11 +49,29 @@ impl Alertmanager {
         fs::create_dir_all(&storage).expect("storage dir");
         let log = dir.join("alertmanager.log");
         let log_file = fs::File::create(&log).expect("log file");
-        let child = Command::new(BINARY)
+        let mut command = Command::new(BINARY);
+        command
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.path={}", storage.display()))
             .arg("--cluster.listen-address=")
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"));
+        let scheme = if let Some((cert, key)) = tls {
+            let web = dir.join("web.yml");
+            fs::write(
+                &web,
+                format!(
+                    "tls_server_config:\n  cert_file: {}\n  key_file: {}\n",
+                    cert.display(),
+                    key.display()
+                ),
+            )
+            .expect("write web config");
+            command.arg(format!("--web.config.file={}", web.display()));
+            "https"
+        } else {
+            "http"
+        };
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log_file)
@@ -56,7 +79,7 @@ impl Alertmanager {
             .expect("spawn alertmanager");
         Self {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            base: format!("{scheme}://127.0.0.1:{port}"),
             log,
         }
     }
@@ -321,6 +344,154 @@ async fn a_running_daemon_delivers_once_alertmanager_comes_up() {
     .await;
     assert!(delivered, "{:?}", sinks.alerts_summary());
     assert!(sinks.metrics_summary().alert_sends_succeeded_total >= 1);
+    sinks.shutdown(tasks).await;
+    drop(alertmanager);
+}
+
+/// A private CA and a certificate it issued for `127.0.0.1`, made by openssl: the CA's PEM file,
+/// then the server's certificate and key.
+fn private_ca_and_server_certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let path = |name: &str| dir.join(name);
+    let openssl = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run openssl");
+        assert!(status.success(), "openssl {args:?} failed");
+    };
+    let new_key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &new_key,
+            &["-days", "1", "-subj", "/CN=monitor test CA"],
+            &["-keyout", "ca-key.pem", "-out", "ca.pem"],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &new_key,
+            &["-subj", "/CN=alertmanager.test"],
+            &["-keyout", "am-key.pem", "-out", "am.csr"],
+        ]
+        .concat(),
+    );
+    fs::write(
+        path("am-ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n\
+         extendedKeyUsage=serverAuth\n",
+    )
+    .expect("write extensions");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "am.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca-key.pem",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "am-ext.cnf",
+        "-out",
+        "am-cert.pem",
+    ]);
+    (path("ca.pem"), path("am-cert.pem"), path("am-key.pem"))
+}
+
+#[tokio::test]
+async fn an_https_alertmanager_gets_alerts_from_a_daemon_that_trusts_its_ca_only() {
+    if !Path::new(BINARY).exists() {
+        eprintln!("skipping: {BINARY} is not installed (apt-get install prometheus-alertmanager)");
+        return;
+    }
+    let dir = TempDir::new("alertmanager-tls");
+    let (ca_file, cert, key) = private_ca_and_server_certificate(&dir.0);
+    let port = free_port();
+    let alertmanager = Alertmanager::start_with(&dir.0, port, Some((&cert, &key)));
+    assert!(alertmanager.base.starts_with("https://"));
+    let ca = reqwest::Certificate::from_pem(&fs::read(&ca_file).expect("read CA")).expect("pem");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .add_root_certificate(ca)
+        .build()
+        .expect("client");
+    alertmanager.wait_ready(&http).await;
+
+    // A daemon without the CA cannot verify the certificate: nothing is delivered, and the
+    // alert stays pending.
+    let untrusting = SinksConfig {
+        alertmanager_ca: None,
+        ..config(&dir.0.join("state-untrusting"), &alertmanager.base)
+    };
+    let (sinks, tasks) = Sinks::start(untrusting).await.expect("start");
+    let iban_payload = format!("iban={RAW_IBAN}");
+    sinks.on_detections(detect(
+        &http_flow("10.0.0.8:40000"),
+        iban_payload.as_bytes(),
+        RAW_IBAN.as_bytes(),
+        DataType::Iban,
+        SystemTime::now(),
+    ));
+    let failed = wait_until(Duration::from_secs(5), || {
+        sinks.metrics_summary().alert_sends_failed_total >= 1
+    })
+    .await;
+    assert!(failed, "{:?}", sinks.metrics_summary());
+    assert_eq!(sinks.metrics_summary().alert_sends_succeeded_total, 0);
+    assert_eq!(sinks.alerts_summary().pending, 1);
+    sinks.shutdown(tasks).await;
+
+    // With the CA it is delivered over HTTPS.
+    let trusting = SinksConfig {
+        alertmanager_ca: Some(ca_file.clone()),
+        ..config(&dir.0.join("state-trusting"), &alertmanager.base)
+    };
+    let (sinks, tasks) = Sinks::start(trusting).await.expect("start");
+    let payload = format!(r#"{{"user":{{"email":"{RAW_EMAIL}"}}}}"#);
+    sinks.on_detections(detect(
+        &http_flow("10.0.0.9:40000"),
+        payload.as_bytes(),
+        RAW_EMAIL.as_bytes(),
+        DataType::Email,
+        SystemTime::now(),
+    ));
+    let mut received = Vec::new();
+    for _ in 0..200 {
+        received = alertmanager.alerts(&http).await;
+        if !of_type(&received, "email").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let email = of_type(&received, "email");
+    assert_eq!(email.len(), 1, "{received:?}");
+    assert_eq!(email[0]["labels"]["source"], "10.0.0.9");
+    assert!(
+        of_type(&received, "iban").is_empty(),
+        "the untrusting daemon delivered nothing: {received:?}"
+    );
+    let delivered = wait_until(Duration::from_secs(5), || {
+        sinks.alerts_summary().pending == 0
+    })
+    .await;
+    assert!(delivered, "{:?}", sinks.alerts_summary());
+    let everything = serde_json::to_string(&received).expect("json");
+    assert!(!everything.contains(RAW_EMAIL), "raw value in Alertmanager");
     sinks.shutdown(tasks).await;
     drop(alertmanager);
 }
