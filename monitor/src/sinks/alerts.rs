@@ -19,7 +19,7 @@
 use std::{
     collections::BTreeMap,
     fmt::Write as _,
-    path::Path,
+    path::PathBuf,
     sync::{Arc, Mutex, PoisonError},
     time::{Duration, SystemTime},
 };
@@ -95,6 +95,8 @@ pub enum AlertError {
     Client(#[source] reqwest::Error),
     #[error("reading Alertmanager CA certificates from {path}: {reason}")]
     Ca { path: String, reason: String },
+    #[error("reading the client certificate for Alertmanager from {path}: {reason}")]
+    ClientIdentity { path: String, reason: String },
     #[error("posting {count} alert(s) to {url}: {source}")]
     Send {
         url: String,
@@ -386,6 +388,16 @@ pub struct AlertsConfig {
     pub generator_url: Option<String>,
 }
 
+/// How the daemon connects to `https://` Alertmanagers, besides the system's CA certificates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// PEM file of CA certificates to trust.
+    pub ca_file: Option<PathBuf>,
+    /// PEM file holding the client certificate (chain) and its private key, for Alertmanagers
+    /// that require client certificates (mutual TLS).
+    pub client_identity: Option<PathBuf>,
+}
+
 /// Posts alert batches to Alertmanagers.
 #[derive(Clone, Debug)]
 pub struct AlertClient {
@@ -394,18 +406,29 @@ pub struct AlertClient {
 
 impl AlertClient {
     /// A client for `http://` and `https://` Alertmanagers. Over HTTPS it trusts the system's
-    /// CA certificates and those in the PEM file `ca_file` (a private CA, or a self-signed
-    /// Alertmanager certificate), and checks the server's name against its certificate.
+    /// CA certificates and those in `tls.ca_file` (a private CA), checks the server's name
+    /// against its certificate, and presents `tls.client_identity` when the server asks.
     ///
     /// # Errors
-    /// [`AlertError::Ca`] if `ca_file` cannot be read or holds no certificate,
-    /// [`AlertError::Client`] if the HTTP client cannot be built.
-    pub fn new(request_timeout: Duration, ca_file: Option<&Path>) -> Result<Self, AlertError> {
+    /// [`AlertError::Ca`] if the CA file cannot be read or holds no certificate,
+    /// [`AlertError::ClientIdentity`] if the client certificate file cannot be read or lacks a
+    /// certificate or key, [`AlertError::Client`] if the HTTP client cannot be built.
+    pub fn new(request_timeout: Duration, tls: &TlsSettings) -> Result<Self, AlertError> {
         let mut builder = reqwest::Client::builder()
             .timeout(request_timeout)
             .connect_timeout(request_timeout)
             .user_agent(concat!("m2m-privacy-monitor/", env!("CARGO_PKG_VERSION")));
-        if let Some(path) = ca_file {
+        if let Some(path) = &tls.client_identity {
+            let identity_error = |reason: String| AlertError::ClientIdentity {
+                path: path.display().to_string(),
+                reason,
+            };
+            let pem = std::fs::read(path).map_err(|error| identity_error(error.to_string()))?;
+            let identity = reqwest::Identity::from_pem(&pem)
+                .map_err(|error| identity_error(error.to_string()))?;
+            builder = builder.identity(identity);
+        }
+        if let Some(path) = &tls.ca_file {
             let ca_error = |reason: String| AlertError::Ca {
                 path: path.display().to_string(),
                 reason,

@@ -3,7 +3,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use crate::sinks::SinksConfig;
+use crate::sinks::{SinksConfig, alerts::TlsSettings};
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct SinksArgs {
@@ -25,6 +25,10 @@ pub struct SinksArgs {
     /// PEM file of CA certificates to trust for https:// Alertmanagers, besides the system's.
     #[arg(long, value_name = "FILE", env = "MONITOR_ALERTMANAGER_CA")]
     pub alertmanager_ca: Option<PathBuf>,
+    /// PEM file with a client certificate and its private key, for https:// Alertmanagers that
+    /// require client certificates (mutual TLS).
+    #[arg(long, value_name = "FILE", env = "MONITOR_ALERTMANAGER_CLIENT_CERT")]
+    pub alertmanager_client_cert: Option<PathBuf>,
     /// How often an active alert is re-sent to Alertmanager.
     #[arg(long, env = "MONITOR_ALERT_RESEND_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
     pub alert_resend_interval: Duration,
@@ -45,7 +49,10 @@ impl SinksArgs {
     pub fn to_config(&self) -> SinksConfig {
         SinksConfig {
             alertmanagers: self.alertmanagers.clone(),
-            alertmanager_ca: self.alertmanager_ca.clone(),
+            alertmanager_tls: TlsSettings {
+                ca_file: self.alertmanager_ca.clone(),
+                client_identity: self.alertmanager_client_cert.clone(),
+            },
             resend_interval: self.alert_resend_interval,
             resolve_after: self.alert_resolve_after,
             max_findings: self.max_findings,
@@ -79,6 +86,8 @@ mod tests {
             "https://127.0.0.1:9094",
             "--alertmanager-ca",
             "/etc/monitor/ca.pem",
+            "--alertmanager-client-cert",
+            "/etc/monitor/client.pem",
             "--alert-resend-interval",
             "15s",
             "--max-findings",
@@ -92,8 +101,11 @@ mod tests {
             ["http://127.0.0.1:9093", "https://127.0.0.1:9094"]
         );
         assert_eq!(
-            config.alertmanager_ca,
-            Some(PathBuf::from("/etc/monitor/ca.pem"))
+            config.alertmanager_tls,
+            TlsSettings {
+                ca_file: Some(PathBuf::from("/etc/monitor/ca.pem")),
+                client_identity: Some(PathBuf::from("/etc/monitor/client.pem")),
+            }
         );
         assert_eq!(config.resend_interval, Duration::from_secs(15));
         assert_eq!(config.resolve_after, Duration::from_hours(1));

@@ -30,7 +30,8 @@ use crate::{
     model::{DetectionEvent, FlowView},
     sinks::{
         alerts::{
-            Alert, AlertBook, AlertClient, AlertError, AlertTask, AlertTiming, AlertsConfig, Target,
+            Alert, AlertBook, AlertClient, AlertError, AlertTask, AlertTiming, AlertsConfig,
+            Target, TlsSettings,
         },
         findings::{FindingAggregate, FindingsTable},
         flows::{FlowList, ListedFlow},
@@ -47,8 +48,8 @@ pub struct SinksConfig {
     pub state_dir: PathBuf,
     /// Alertmanager base URLs (`http://host:port` or `https://...`); none disables delivery.
     pub alertmanagers: Vec<String>,
-    /// PEM file of CA certificates trusted for `https://` Alertmanagers, besides the system's.
-    pub alertmanager_ca: Option<PathBuf>,
+    /// CA certificates and client certificate for `https://` Alertmanagers.
+    pub alertmanager_tls: TlsSettings,
     /// How often an active alert is re-sent.
     pub resend_interval: Duration,
     /// An alert that did not recur for this long resolves.
@@ -81,7 +82,7 @@ impl SinksConfig {
         Self {
             state_dir: state_dir.into(),
             alertmanagers: Vec::new(),
-            alertmanager_ca: None,
+            alertmanager_tls: TlsSettings::default(),
             resend_interval: timing.resend_interval,
             resolve_after: timing.resolve_after,
             backoff_initial: timing.backoff_initial,
@@ -229,7 +230,7 @@ impl Sinks {
             .iter()
             .map(|url| Target::parse(url))
             .collect::<Result<Vec<_>, _>>()?;
-        let client = AlertClient::new(config.request_timeout, config.alertmanager_ca.as_deref())?;
+        let client = AlertClient::new(config.request_timeout, &config.alertmanager_tls)?;
         let metrics = Arc::new(Metrics::new());
         let store = Store::new(&config.state_dir);
         let loaded = load_state(&store, &metrics).await;
@@ -791,7 +792,10 @@ mod tests {
         let dir = TempDir::new("sinks-invalid");
         let config_with = |alertmanager: &str, ca: Option<PathBuf>| SinksConfig {
             alertmanagers: vec![alertmanager.to_owned()],
-            alertmanager_ca: ca,
+            alertmanager_tls: TlsSettings {
+                ca_file: ca,
+                client_identity: None,
+            },
             ..config(&dir.0)
         };
         assert!(matches!(
@@ -809,5 +813,17 @@ mod tests {
             };
             assert!(error.to_string().contains("-ca.pem"), "{error}");
         }
+        // So is a client certificate file without a certificate and key.
+        let identity = SinksConfig {
+            alertmanager_tls: TlsSettings {
+                ca_file: None,
+                client_identity: Some(dir.0.join("not-a-ca.pem")),
+            },
+            ..config_with("https://127.0.0.1:9093", None)
+        };
+        assert!(matches!(
+            Sinks::start(identity).await,
+            Err(SinksError::Alert(AlertError::ClientIdentity { .. }))
+        ));
     }
 }

@@ -2,6 +2,7 @@
 //! saying why, only when the binary is absent; CI installs it.
 
 use std::{
+    fmt::Write as _,
     fs,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
@@ -15,6 +16,7 @@ use crate::{
     model::{FlowView, Protocol},
     sinks::{
         Sinks, SinksConfig,
+        alerts::TlsSettings,
         findings::tests::flow,
         store::{STATE_FILE, tests::TempDir},
         testing::{detect, wait_until},
@@ -34,11 +36,17 @@ struct Alertmanager {
 
 impl Alertmanager {
     fn start(dir: &Path, port: u16) -> Self {
-        Self::start_with(dir, port, None)
+        Self::start_with(dir, port, None, None)
     }
 
-    /// Serves HTTPS with `tls` (certificate and key PEM files).
-    fn start_with(dir: &Path, port: u16, tls: Option<(&Path, &Path)>) -> Self {
+    /// Serves HTTPS with `tls` (certificate and key PEM files), and with `client_ca` requires
+    /// client certificates that CA issued.
+    fn start_with(
+        dir: &Path,
+        port: u16,
+        tls: Option<(&Path, &Path)>,
+        client_ca: Option<&Path>,
+    ) -> Self {
         let config = dir.join("alertmanager.yml");
         fs::write(
             &config,
@@ -57,15 +65,19 @@ impl Alertmanager {
             .arg(format!("--web.listen-address=127.0.0.1:{port}"));
         let scheme = if let Some((cert, key)) = tls {
             let web = dir.join("web.yml");
-            fs::write(
-                &web,
-                format!(
-                    "tls_server_config:\n  cert_file: {}\n  key_file: {}\n",
-                    cert.display(),
-                    key.display()
-                ),
-            )
-            .expect("write web config");
+            let mut web_config = format!(
+                "tls_server_config:\n  cert_file: {}\n  key_file: {}\n",
+                cert.display(),
+                key.display()
+            );
+            if let Some(client_ca) = client_ca {
+                let _ = write!(
+                    web_config,
+                    "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: {}\n",
+                    client_ca.display()
+                );
+            }
+            fs::write(&web, web_config).expect("write web config");
             command.arg(format!("--web.config.file={}", web.display()));
             "https"
         } else {
@@ -348,69 +360,100 @@ async fn a_running_daemon_delivers_once_alertmanager_comes_up() {
     drop(alertmanager);
 }
 
-/// A private CA and a certificate it issued for `127.0.0.1`, made by openssl: the CA's PEM file,
-/// then the server's certificate and key.
-fn private_ca_and_server_certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let path = |name: &str| dir.join(name);
-    let openssl = |args: &[&str]| {
-        let status = Command::new("openssl")
-            .current_dir(dir)
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("run openssl");
-        assert!(status.success(), "openssl {args:?} failed");
+/// Runs openssl in `dir`.
+fn openssl(dir: &Path, args: &[&str]) {
+    let status = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run openssl");
+    assert!(status.success(), "openssl {args:?} failed");
+}
+
+/// A private CA made by openssl in `dir`: `ca.pem` and `ca-key.pem`.
+fn private_ca(dir: &Path) -> PathBuf {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=monitor test CA",
+            "-keyout",
+            "ca-key.pem",
+            "-out",
+            "ca.pem",
+        ],
+    );
+    dir.join("ca.pem")
+}
+
+/// A certificate the CA of [`private_ca`] issued as `name` (`name.pem`, `name-key.pem`):
+/// for the server `127.0.0.1`, or for a client.
+fn issue(dir: &Path, name: &str, server: bool) -> (PathBuf, PathBuf) {
+    let (cert, key, csr, ext) = (
+        format!("{name}.pem"),
+        format!("{name}-key.pem"),
+        format!("{name}.csr"),
+        format!("{name}.cnf"),
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-subj",
+            &format!("/CN={name}"),
+            "-keyout",
+            &key,
+            "-out",
+            &csr,
+        ],
+    );
+    let usage = if server {
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
+    } else {
+        "extendedKeyUsage=clientAuth\n"
     };
-    let new_key = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    openssl(
-        &[
-            &["req", "-x509"][..],
-            &new_key,
-            &["-days", "1", "-subj", "/CN=monitor test CA"],
-            &["-keyout", "ca-key.pem", "-out", "ca.pem"],
-        ]
-        .concat(),
-    );
-    openssl(
-        &[
-            &["req"][..],
-            &new_key,
-            &["-subj", "/CN=alertmanager.test"],
-            &["-keyout", "am-key.pem", "-out", "am.csr"],
-        ]
-        .concat(),
-    );
     fs::write(
-        path("am-ext.cnf"),
-        "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n\
-         extendedKeyUsage=serverAuth\n",
+        dir.join(&ext),
+        format!("basicConstraints=critical,CA:FALSE\n{usage}"),
     )
     .expect("write extensions");
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "am.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca-key.pem",
-        "-CAcreateserial",
-        "-days",
-        "1",
-        "-extfile",
-        "am-ext.cnf",
-        "-out",
-        "am-cert.pem",
-    ]);
-    (path("ca.pem"), path("am-cert.pem"), path("am-key.pem"))
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            &ext,
+            "-out",
+            &cert,
+        ],
+    );
+    (dir.join(cert), dir.join(key))
 }
 
 #[tokio::test]
@@ -420,9 +463,10 @@ async fn an_https_alertmanager_gets_alerts_from_a_daemon_that_trusts_its_ca_only
         return;
     }
     let dir = TempDir::new("alertmanager-tls");
-    let (ca_file, cert, key) = private_ca_and_server_certificate(&dir.0);
+    let ca_file = private_ca(&dir.0);
+    let (cert, key) = issue(&dir.0, "alertmanager", true);
     let port = free_port();
-    let alertmanager = Alertmanager::start_with(&dir.0, port, Some((&cert, &key)));
+    let alertmanager = Alertmanager::start_with(&dir.0, port, Some((&cert, &key)), None);
     assert!(alertmanager.base.starts_with("https://"));
     let ca = reqwest::Certificate::from_pem(&fs::read(&ca_file).expect("read CA")).expect("pem");
     let http = reqwest::Client::builder()
@@ -434,10 +478,7 @@ async fn an_https_alertmanager_gets_alerts_from_a_daemon_that_trusts_its_ca_only
 
     // A daemon without the CA cannot verify the certificate: nothing is delivered, and the
     // alert stays pending.
-    let untrusting = SinksConfig {
-        alertmanager_ca: None,
-        ..config(&dir.0.join("state-untrusting"), &alertmanager.base)
-    };
+    let untrusting = config(&dir.0.join("state-untrusting"), &alertmanager.base);
     let (sinks, tasks) = Sinks::start(untrusting).await.expect("start");
     let iban_payload = format!("iban={RAW_IBAN}");
     sinks.on_detections(detect(
@@ -458,7 +499,10 @@ async fn an_https_alertmanager_gets_alerts_from_a_daemon_that_trusts_its_ca_only
 
     // With the CA it is delivered over HTTPS.
     let trusting = SinksConfig {
-        alertmanager_ca: Some(ca_file.clone()),
+        alertmanager_tls: TlsSettings {
+            ca_file: Some(ca_file.clone()),
+            client_identity: None,
+        },
         ..config(&dir.0.join("state-trusting"), &alertmanager.base)
     };
     let (sinks, tasks) = Sinks::start(trusting).await.expect("start");
@@ -492,6 +536,89 @@ async fn an_https_alertmanager_gets_alerts_from_a_daemon_that_trusts_its_ca_only
     assert!(delivered, "{:?}", sinks.alerts_summary());
     let everything = serde_json::to_string(&received).expect("json");
     assert!(!everything.contains(RAW_EMAIL), "raw value in Alertmanager");
+    sinks.shutdown(tasks).await;
+    drop(alertmanager);
+}
+
+#[tokio::test]
+async fn an_alertmanager_requiring_client_certificates_gets_alerts_from_a_daemon_with_one() {
+    if !Path::new(BINARY).exists() {
+        eprintln!("skipping: {BINARY} is not installed (apt-get install prometheus-alertmanager)");
+        return;
+    }
+    let dir = TempDir::new("alertmanager-mtls");
+    let ca_file = private_ca(&dir.0);
+    let (cert, key) = issue(&dir.0, "alertmanager", true);
+    let (client_cert, client_key) = issue(&dir.0, "monitor", false);
+    // What --alertmanager-client-cert takes: the certificate and its key in one PEM file.
+    let identity_file = dir.0.join("monitor-identity.pem");
+    let identity = [
+        fs::read(&client_cert).expect("cert"),
+        fs::read(&client_key).expect("key"),
+    ]
+    .concat();
+    fs::write(&identity_file, &identity).expect("write identity");
+    let port = free_port();
+    let alertmanager = Alertmanager::start_with(&dir.0, port, Some((&cert, &key)), Some(&ca_file));
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&fs::read(&ca_file).expect("CA")).expect("pem"),
+        )
+        .identity(reqwest::Identity::from_pem(&identity).expect("identity"))
+        .build()
+        .expect("client");
+    alertmanager.wait_ready(&http).await;
+
+    let tls = |client_identity: Option<PathBuf>| TlsSettings {
+        ca_file: Some(ca_file.clone()),
+        client_identity,
+    };
+    // Trusting the server is not enough: without a client certificate the handshake fails.
+    let anonymous = SinksConfig {
+        alertmanager_tls: tls(None),
+        ..config(&dir.0.join("state-anonymous"), &alertmanager.base)
+    };
+    let (sinks, tasks) = Sinks::start(anonymous).await.expect("start");
+    let iban_payload = format!("iban={RAW_IBAN}");
+    sinks.on_detections(detect(
+        &http_flow("10.0.0.8:40000"),
+        iban_payload.as_bytes(),
+        RAW_IBAN.as_bytes(),
+        DataType::Iban,
+        SystemTime::now(),
+    ));
+    let failed = wait_until(Duration::from_secs(5), || {
+        sinks.metrics_summary().alert_sends_failed_total >= 1
+    })
+    .await;
+    assert!(failed, "{:?}", sinks.metrics_summary());
+    assert_eq!(sinks.metrics_summary().alert_sends_succeeded_total, 0);
+    sinks.shutdown(tasks).await;
+
+    let identified = SinksConfig {
+        alertmanager_tls: tls(Some(identity_file)),
+        ..config(&dir.0.join("state-identified"), &alertmanager.base)
+    };
+    let (sinks, tasks) = Sinks::start(identified).await.expect("start");
+    let payload = format!("to={RAW_EMAIL}");
+    sinks.on_detections(detect(
+        &http_flow("10.0.0.9:40000"),
+        payload.as_bytes(),
+        RAW_EMAIL.as_bytes(),
+        DataType::Email,
+        SystemTime::now(),
+    ));
+    let mut received = Vec::new();
+    for _ in 0..200 {
+        received = alertmanager.alerts(&http).await;
+        if !of_type(&received, "email").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(of_type(&received, "email").len(), 1, "{received:?}");
+    assert!(of_type(&received, "iban").is_empty(), "{received:?}");
     sinks.shutdown(tasks).await;
     drop(alertmanager);
 }
