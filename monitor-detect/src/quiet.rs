@@ -844,22 +844,31 @@ const fn suffix_pair_ends([last1, last2, before1, before2]: [u64; 4]) -> u64 {
 impl Masks {
     /// Masks of `b[start..start + 64]`; bytes past the end read as 0 (a separator).
     fn of_block(b: &[u8], start: usize) -> Self {
-        // Full blocks are read in place; only the last one is copied, padded with 0.
+        let rest = b.get(start..).unwrap_or_default();
+        // A block wholly past the end (the walk's look-ahead from the last block) is all 0,
+        // a byte of no class: no need to classify it.
+        if rest.is_empty() {
+            return Self::default();
+        }
+        match rest.get(..64).and_then(|w| <&[u8; 64]>::try_from(w).ok()) {
+            // Full blocks are read in place.
+            Some(block) => Self::classify_block(block),
+            None => Self::classify_tail(rest),
+        }
+    }
+
+    /// The masks of the last block, `tail` (shorter than 64 bytes) padded with 0.
+    fn classify_tail(tail: &[u8]) -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if tail.len() < 64 && std::arch::is_x86_feature_detected!("avx512bw") {
+            // SAFETY: the CPU has AVX-512BW, checked just above (the answer is cached by std).
+            return unsafe { Self::classify_avx512_tail(tail) };
+        }
         let mut padded = [0_u8; 64];
-        let block: &[u8; 64] = match b
-            .get(start..start + 64)
-            .and_then(|w| <&[u8; 64]>::try_from(w).ok())
-        {
-            Some(block) => block,
-            None => {
-                let rest = b.get(start..).unwrap_or_default();
-                for (slot, &c) in padded.iter_mut().zip(rest) {
-                    *slot = c;
-                }
-                &padded
-            }
-        };
-        Self::classify_block(block)
+        for (slot, &c) in padded.iter_mut().zip(tail) {
+            *slot = c;
+        }
+        Self::classify_block(&padded)
     }
 
     /// The masks of one block, with the widest vectors this CPU has.
@@ -885,17 +894,38 @@ impl Masks {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512bw")]
     fn classify_avx512(block: &[u8; 64]) -> Self {
+        use std::arch::x86_64::{__m512i, _mm512_loadu_si512};
+        // SAFETY: `block` is 64 readable bytes; the load has no alignment requirement.
+        let c = unsafe { _mm512_loadu_si512(block.as_ptr().cast::<__m512i>()) };
+        Self::classify_avx512_register(c)
+    }
+
+    /// [`Self::classify_avx512`] of `tail` (shorter than 64 bytes) padded with 0: a masked load
+    /// reads only its bytes and zeroes the rest, with no copy.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512bw")]
+    fn classify_avx512_tail(tail: &[u8]) -> Self {
+        use std::arch::x86_64::_mm512_maskz_loadu_epi8;
+        let present = (1_u64 << tail.len().min(63)) - 1;
+        // SAFETY: the mask selects the first `tail.len()` (below 64) bytes, all readable; the
+        // other lanes are neither read nor faulted on, and come back 0.
+        let c = unsafe { _mm512_maskz_loadu_epi8(present, tail.as_ptr().cast::<i8>()) };
+        Self::classify_avx512_register(c)
+    }
+
+    /// The masks of the 64 bytes in `c`.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512bw")]
+    fn classify_avx512_register(c: std::arch::x86_64::__m512i) -> Self {
         use std::arch::x86_64::{
-            __m512i, _mm512_cmpeq_epi8_mask, _mm512_cmple_epu8_mask, _mm512_loadu_si512,
-            _mm512_movepi8_mask, _mm512_or_si512, _mm512_set1_epi8, _mm512_sub_epi8,
+            __m512i, _mm512_cmpeq_epi8_mask, _mm512_cmple_epu8_mask, _mm512_movepi8_mask,
+            _mm512_or_si512, _mm512_set1_epi8, _mm512_sub_epi8,
         };
         #[expect(
             clippy::cast_possible_wrap,
             reason = "bytes as the signed lanes the intrinsics take"
         )]
         let splat = |b: u8| _mm512_set1_epi8(b as i8);
-        // SAFETY: `block` is 64 readable bytes; the load has no alignment requirement.
-        let c = unsafe { _mm512_loadu_si512(block.as_ptr().cast::<__m512i>()) };
         let folded = _mm512_or_si512(c, splat(0x20));
         // `lo <= c <= hi`, unsigned: `c - lo <= hi - lo`.
         let in_range = |v: __m512i, lo: u8, hi: u8| {
@@ -1916,12 +1946,16 @@ mod tests {
         }
 
         #[test]
-        fn block_masks_match_the_portable_ones(block in proptest::collection::vec(any::<u8>(), 64)) {
+        fn block_masks_match_the_portable_ones(
+            block in proptest::collection::vec(any::<u8>(), 64),
+            len in 0_usize..=64,
+        ) {
             let block: [u8; 64] = block.try_into().expect("64 bytes");
-            let start = usize::from(block[0] % 3);
-            let padded = Masks::of_block(&block, start);
+            // A full block, the last (partial) one at any length, or one past the end.
+            let start = usize::from(block[0] % 3).min(len);
+            let padded = Masks::of_block(&block[..len], start);
             let mut shifted = [0_u8; 64];
-            shifted[..64 - start].copy_from_slice(&block[start..]);
+            shifted[..len - start].copy_from_slice(&block[start..len]);
             prop_assert_eq!(padded, Masks::classify_portable(&shifted));
             // Whichever the CPU picks above, the SSE2 version too.
             #[cfg(target_arch = "x86_64")]
