@@ -1951,6 +1951,7 @@ mod tests {
             len in 0_usize..=64,
         ) {
             let block: [u8; 64] = block.try_into().expect("64 bytes");
+            prop_assert_eq!(Masks::classify_block(&block), Masks::classify_portable(&block));
             // A full block, the last (partial) one at any length, or one past the end.
             let start = usize::from(block[0] % 3).min(len);
             let padded = Masks::of_block(&block[..len], start);
