@@ -1,10 +1,13 @@
 //! Findings aggregation: one aggregate per (sending side, receiving side, protocol, data type).
 //!
-//! The sides are the flow's human labels ([`FlowView::source_label`],
-//! [`FlowView::destination_label`]): a server keeps its `ip:port`, a client is its IP alone. So a
-//! device that reconnects every minute from a new ephemeral port to the same server accumulates
-//! into one aggregate instead of one per connection. Aggregates hold names, counts, times and the
-//! engine's redacted evidence only, never a raw value, so they are safe to store and export.
+//! The sides are the flow's human labels ([`source_label`], [`destination_label`]): a server
+//! keeps its `ip:port`, a client is its IP alone. So a device that reconnects every minute from
+//! a new ephemeral port to the same server accumulates into one aggregate instead of one per
+//! connection. Aggregates hold names, counts, times and the engine's redacted evidence only,
+//! never a raw value, so they are safe to store and export.
+//!
+//! [`source_label`]: crate::model::FlowView::source_label
+//! [`destination_label`]: crate::model::FlowView::destination_label
 
 use std::{
     collections::{BTreeSet, HashMap},
