@@ -14,6 +14,15 @@ const ETH_P_8021Q: u16 = 0x8100;
 const ETH_P_8021AD: u16 = 0x88A8;
 const IPV6_HDR_LEN: usize = 40;
 const UDP_HDR_LEN: usize = 8;
+// IPv6 extension headers (RFC 8200, RFC 4302).
+const IPPROTO_HOPOPTS: u8 = 0;
+const IPPROTO_ROUTING: u8 = 43;
+const IPPROTO_FRAGMENT: u8 = 44;
+const IPPROTO_AH: u8 = 51;
+const IPPROTO_DSTOPTS: u8 = 60;
+/// Most IPv6 extension headers walked before the transport header; a packet with more is not
+/// parsed. Hop-by-hop, destination options (twice), routing and fragment headers make five.
+const MAX_IPV6_EXTENSIONS: usize = 5;
 
 /// A packet's flow key and where its transport payload is.
 pub struct Parsed {
@@ -140,14 +149,42 @@ fn ipv6(skb: &impl PacketBytes, l3: usize) -> Option<Parsed> {
         return None;
     }
     let payload_len = usize::from(load_be16(skb, l3 + 4)?);
-    // Extension headers are not walked: TCP/UDP directly after the fixed header only.
-    let protocol = load::<u8>(skb, l3 + 6)?;
+    let mut protocol = load::<u8>(skb, l3 + 6)?;
+    // Extension headers between the fixed header and TCP/UDP, each naming the next; ESP and
+    // "no next header" end the walk with no transport header to parse.
+    let mut l4 = l3 + IPV6_HDR_LEN;
+    let mut extensions_len = 0;
+    for _ in 0..MAX_IPV6_EXTENSIONS {
+        if !matches!(
+            protocol,
+            IPPROTO_HOPOPTS | IPPROTO_ROUTING | IPPROTO_DSTOPTS | IPPROTO_FRAGMENT | IPPROTO_AH
+        ) {
+            break;
+        }
+        // The next header and the length byte, read as one: at a variable offset a one-byte
+        // read compiles to a bounds check the verifier cannot follow.
+        let [next, length] = load::<[u8; 2]>(skb, l4)?;
+        let len = match protocol {
+            IPPROTO_FRAGMENT => {
+                // Later fragments carry no transport header.
+                if load_be16(skb, l4 + 2)? & 0xfff8 != 0 {
+                    return None;
+                }
+                8
+            }
+            IPPROTO_AH => (usize::from(length) + 2) * 4,
+            _ => (usize::from(length) + 1) * 8,
+        };
+        protocol = next;
+        l4 += len;
+        extensions_len += len;
+    }
     let mut key = FlowKey::ZERO;
     key.family = FAMILY_IPV6;
     key.protocol = protocol;
     key.src_addr = load::<[u8; 16]>(skb, l3 + 8)?;
     key.dst_addr = load::<[u8; 16]>(skb, l3 + 24)?;
-    transport(skb, key, l3 + IPV6_HDR_LEN, payload_len)
+    transport(skb, key, l4, payload_len.checked_sub(extensions_len)?)
 }
 
 #[inline(always)]

@@ -650,6 +650,55 @@ mod kernel_tests {
     }
 
     #[test]
+    fn ipv6_extension_headers_are_walked_to_the_transport_header() {
+        let Some(mut capture) = load(CaptureConfig::default()) else {
+            return;
+        };
+        let a: std::net::Ipv6Addr = "2001:db8::1".parse().unwrap();
+        let b: std::net::Ipv6Addr = "2001:db8::2".parse().unwrap();
+        let v6 = packet::tcp_v6((a, 50_000), (b, 80), 7, 0x18, b"GET / HTTP/1.1\r\n\r\n");
+        // Options headers of 8 and 16 bytes (PadN), a routing header, a first fragment and an
+        // authentication header (RFC 4302: 16 bytes, length field 2).
+        let options = |len_units: u8| {
+            let mut h = vec![0, len_units, 1, 4 + 8 * len_units];
+            h.resize(8 * (usize::from(len_units) + 1), 0);
+            (h.len(), h)
+        };
+        let (_, hop_by_hop) = options(0);
+        let (_, destination) = options(1);
+        let routing = vec![0, 0, 4, 0, 0, 0, 0, 0];
+        let first_fragment = vec![0, 0, 0, 1, 0, 0, 0, 42];
+        let mut authentication = vec![0, 2];
+        authentication.resize(16, 0);
+        let walked = packet::with_ipv6_extensions(
+            &v6,
+            &[
+                (0, hop_by_hop.clone()),
+                (60, destination),
+                (43, routing),
+                (44, first_fragment),
+                (51, authentication),
+            ],
+        );
+        capture.test_run("tc_egress", &walked, 1).unwrap();
+        // A later fragment has no transport header, ESP hides it: neither is parsed.
+        let later_fragment =
+            packet::with_ipv6_extensions(&v6, &[(44, vec![0, 0, 0x05, 0x39, 0, 0, 0, 42])]);
+        let esp = packet::with_ipv6_extensions(&v6, &[(0, hop_by_hop), (50, vec![0; 16])]);
+        for frame in [&later_fragment, &esp] {
+            capture.test_run("tc_egress", frame, 1).unwrap();
+        }
+        let got = samples(&mut capture);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].key.src, "[2001:db8::1]:50000".parse().unwrap());
+        assert_eq!(got[0].key.dst, "[2001:db8::2]:80".parse().unwrap());
+        assert_eq!(got[0].payload.as_ref(), b"GET / HTTP/1.1\r\n\r\n");
+        assert_eq!(got[0].wire_len, 18);
+        let c = capture.counters().unwrap();
+        assert_eq!((c.packets, c.not_parsed), (3, 2), "{c:?}");
+    }
+
+    #[test]
     fn caps_copies_at_the_sample_size_and_reports_wire_length() {
         let Some(mut capture) = load(CaptureConfig::default()) else {
             return;

@@ -81,6 +81,38 @@ pub fn tcp_v6(
     frame
 }
 
+/// An IPv6 frame (untagged, as [`tcp_v6`] makes it) with extension headers inserted after its
+/// fixed header. Each header is given whole; its first byte (the next header) is filled in so
+/// that the headers chain in order to the frame's transport protocol, and the payload length
+/// grows by their size.
+#[must_use]
+pub fn with_ipv6_extensions(frame: &[u8], headers: &[(u8, Vec<u8>)]) -> Vec<u8> {
+    const FIXED_END: usize = 14 + 40;
+    let mut out = frame.get(..FIXED_END).unwrap_or(frame).to_vec();
+    let transport = out.get(20).copied().unwrap_or(0);
+    let mut next_slot = 20;
+    let mut added = 0;
+    for (kind, header) in headers {
+        if let Some(slot) = out.get_mut(next_slot) {
+            *slot = *kind;
+        }
+        next_slot = out.len();
+        out.extend_from_slice(header);
+        added += header.len();
+    }
+    if let Some(slot) = out.get_mut(next_slot) {
+        *slot = transport;
+    }
+    let payload_len = frame
+        .get(18..20)
+        .map_or(0, |b| usize::from(u16::from_be_bytes([b[0], b[1]])));
+    if let Some(field) = out.get_mut(18..20) {
+        field.copy_from_slice(&be16(payload_len + added));
+    }
+    out.extend_from_slice(frame.get(FIXED_END..).unwrap_or_default());
+    out
+}
+
 /// Inserts an 802.1Q tag with `vlan` after the MAC addresses of an Ethernet frame.
 #[must_use]
 pub fn with_vlan(frame: &[u8], vlan: u16) -> Vec<u8> {
