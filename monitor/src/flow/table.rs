@@ -14,7 +14,7 @@ use monitor_detect::{Engine, Finding, StreamScanner};
 
 use crate::{
     flow::{
-        reassembly::{Chunk, Reassembler, ReassemblyConfig},
+        reassembly::{Chunk, Reassembler, ReassemblyConfig, ReassemblyStats},
         role::{self, InferredRole},
     },
     model::{Attribution, DetectionEvent, FlowKey, FlowView, PacketSample, TlsInfo},
@@ -161,12 +161,7 @@ impl Direction {
             // No later sample of this direction will fill a hole.
             chunks.extend(self.reassembler.flush());
         }
-        for chunk in &chunks {
-            self.decode_and_scan(chunk, engine, &mut absorbed);
-        }
-        let after = self.reassembler.stats();
-        absorbed.gaps = after.gaps.saturating_sub(before.gaps);
-        absorbed.duplicate_bytes = after.duplicate_bytes.saturating_sub(before.duplicate_bytes);
+        self.scan_chunks(&chunks, before, engine, &mut absorbed);
         absorbed
     }
 
@@ -184,13 +179,25 @@ impl Direction {
             Some(now) => self.reassembler.release_stale(now),
             None => self.reassembler.flush(),
         };
-        for chunk in &chunks {
-            self.decode_and_scan(chunk, engine, &mut absorbed);
+        self.scan_chunks(&chunks, before, engine, &mut absorbed);
+        absorbed
+    }
+
+    /// Decodes and scans the `chunks` reassembly emitted, and counts the gaps and duplicates it
+    /// found since its stats were `before`.
+    fn scan_chunks(
+        &mut self,
+        chunks: &[Chunk],
+        before: ReassemblyStats,
+        engine: &Engine,
+        absorbed: &mut Absorbed,
+    ) {
+        for chunk in chunks {
+            self.decode_and_scan(chunk, engine, absorbed);
         }
         let after = self.reassembler.stats();
         absorbed.gaps = after.gaps.saturating_sub(before.gaps);
         absorbed.duplicate_bytes = after.duplicate_bytes.saturating_sub(before.duplicate_bytes);
-        absorbed
     }
 
     fn decode_and_scan(&mut self, chunk: &Chunk, engine: &Engine, absorbed: &mut Absorbed) {
@@ -502,6 +509,10 @@ impl FlowTable {
             return;
         };
         let now = dir.held();
+        if before == 0 && now == 0 {
+            // The common case per sample: held nothing, holds nothing, is no holder.
+            return;
+        }
         self.stats.held_bytes = self
             .stats
             .held_bytes
