@@ -1,7 +1,8 @@
 //! `cargo xtask setup`: installs everything the build, the demo and the tests need, on a fresh
 //! machine, idempotently (each step checks first and does nothing when already done).
 //!
-//! - Debian packages the tests and the demo start (Alertmanager, curl, openssl, iproute2, ...);
+//! - Debian packages the tests and the demo start (Alertmanager, curl, openssl, iproute2, ...)
+//!   and the C compiler the build needs;
 //! - the nightly toolchain's `rust-src` (the eBPF crate builds `core` for the bpf target);
 //! - bpf-linker 0.13, built against nightly's own LLVM 22 (its default, LLVM 23, is not on these
 //!   machines). Its binary keeps an rpath to the LLVM prefix, so the prefix lives in a durable
@@ -16,10 +17,12 @@ use std::{
 
 use anyhow::{Context as _, bail};
 
-/// Debian packages: real peers and tools the integration tests and the demo start.
+/// Debian packages: real peers and tools the integration tests and the demo start, and the C
+/// compiler that links every Rust binary and builds rustls's cryptography (`ring`).
 pub const DEBIAN_PACKAGES: &[&str] = &[
     "bpftool",
     "curl",
+    "gcc",
     "iproute2",
     "openssl",
     "procps",
