@@ -16,6 +16,10 @@ pub struct EngineConfig {
     /// Bytes a [`StreamScanner`](crate::StreamScanner) keeps from one chunk to find matches that
     /// straddle into the next.
     pub stream_carry_bytes: usize,
+    /// Most bytes of one HTTP message a [`StreamScanner`](crate::StreamScanner) keeps while the
+    /// chunked or compressed body it decodes is still arriving, so that a body spanning several
+    /// chunks is decoded whole; a longer one is decoded as far as its first bytes reach.
+    pub stream_message_bytes: usize,
 }
 
 impl Default for EngineConfig {
@@ -27,6 +31,7 @@ impl Default for EngineConfig {
             max_gzip_output: 2 << 20,
             max_decode_depth: 4,
             stream_carry_bytes: 256,
+            stream_message_bytes: 64 << 10,
         }
     }
 }

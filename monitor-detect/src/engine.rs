@@ -1,7 +1,7 @@
 //! The engine: built once from an [`EngineConfig`], shared by reference or `Arc`.
 //!
-//! One scan: split the payload into the buffers worth scanning (HTTP head and de-chunked or
-//! inflated body, AMQP bodies), then for each buffer run the context-free pattern scan, extract
+//! One scan: split the payload into the buffers worth scanning (each HTTP message's head and
+//! de-chunked or inflated body, AMQP bodies), then for each buffer run the context-free pattern scan, extract
 //! fields, judge each candidate by its field context, run the field-decided detectors (names,
 //! birth dates, addresses, national-format phones, coordinates), and decode nested encodings
 //! (escaped values, base64 runs) into further buffers. Overlapping findings are resolved by
@@ -14,6 +14,7 @@ use crate::{
     decode::{base64, escapes, framing, inflate},
     detect::{dates, gps, names, national_id, phone},
     fields::{self, Field, Syntax},
+    http::{self, Part},
     keywords::{self, FieldKind},
     patterns::{self, Candidate, Strength},
     quiet,
@@ -166,38 +167,12 @@ impl<'e> Scan<'e> {
     }
 
     fn payload(&mut self, payload: &[u8]) {
-        if let Some(head_end) = http_head_end(payload) {
-            let head = payload.get(..head_end).unwrap_or_default();
-            self.text(&Text::window(payload, 0..head_end));
-            let body = payload.get(head_end..).unwrap_or_default();
-            let BodyFraming {
-                chunked,
-                compressed,
-            } = BodyFraming::of_head(head);
-            let body_text = Text::window(payload, head_end..payload.len());
-            let limit = self.budget.min(self.engine.config.max_decoded_bytes);
-            let dechunked = if chunked {
-                framing::dechunk(body, limit).map(|(bytes, map)| body_text.derive(bytes, &map))
-            } else {
-                None
-            };
-            let body_text = dechunked.unwrap_or(body_text);
-            if compressed {
-                if let Some(inflated) = inflate::inflate(
-                    &body_text.bytes,
-                    self.engine.config.max_gzip_output.min(self.budget),
-                ) {
-                    self.budget = self.budget.saturating_sub(inflated.len());
-                    let mut map = SpanMap::with_capacity(inflated.len());
-                    for _ in 0..inflated.len() {
-                        map.push(0..body_text.bytes.len());
-                    }
-                    let mut text = body_text.derive(inflated, &map);
-                    text.opaque = true;
-                    self.text(&text);
+        if let Some(parts) = http::parts(payload) {
+            for part in parts {
+                match part {
+                    Part::Message(message) => self.http_message(payload, &message),
+                    Part::Rest(rest) => self.text(&Text::window(payload, rest)),
                 }
-            } else {
-                self.text(&body_text);
             }
             return;
         }
@@ -207,6 +182,40 @@ impl<'e> Scan<'e> {
             self.budget = self.budget.saturating_sub(bytes.len());
             let joined = root.derive(bytes, &map);
             self.text(&joined);
+        }
+    }
+
+    /// Scans one HTTP message: its head, then its body de-chunked and inflated as its head says.
+    fn http_message(&mut self, payload: &[u8], message: &http::Message) {
+        self.text(&Text::window(payload, message.head.clone()));
+        if message.body.is_empty() {
+            return;
+        }
+        let body = payload.get(message.body.clone()).unwrap_or_default();
+        let body_text = Text::window(payload, message.body.clone());
+        let limit = self.budget.min(self.engine.config.max_decoded_bytes);
+        let dechunked = if message.framing.chunked {
+            framing::dechunk(body, limit).map(|(bytes, map)| body_text.derive(bytes, &map))
+        } else {
+            None
+        };
+        let body_text = dechunked.unwrap_or(body_text);
+        if message.framing.compressed {
+            if let Some(inflated) = inflate::inflate(
+                &body_text.bytes,
+                self.engine.config.max_gzip_output.min(self.budget),
+            ) {
+                self.budget = self.budget.saturating_sub(inflated.len());
+                let mut map = SpanMap::with_capacity(inflated.len());
+                for _ in 0..inflated.len() {
+                    map.push(0..body_text.bytes.len());
+                }
+                let mut text = body_text.derive(inflated, &map);
+                text.opaque = true;
+                self.text(&text);
+            }
+        } else {
+            self.text(&body_text);
         }
     }
 
@@ -871,78 +880,6 @@ fn key_name(raw: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// End of the HTTP head (after the blank line), when `payload` starts with an HTTP message.
-pub(crate) fn http_head_end(payload: &[u8]) -> Option<usize> {
-    let first_line = payload.get(..payload.len().min(16))?;
-    let is_http = first_line.starts_with(b"HTTP/1.")
-        || [
-            &b"GET "[..],
-            b"POST ",
-            b"PUT ",
-            b"PATCH ",
-            b"DELETE ",
-            b"HEAD ",
-            b"OPTIONS ",
-        ]
-        .iter()
-        .any(|m| first_line.starts_with(m));
-    if !is_http {
-        return None;
-    }
-    memchr::memmem::find(payload, b"\r\n\r\n")
-        .map(|p| p + 4)
-        .or_else(|| memchr::memmem::find(payload, b"\n\n").map(|p| p + 2))
-}
-
-/// How an HTTP body is framed: what the engine undoes before scanning it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct BodyFraming {
-    /// `Transfer-Encoding: chunked`.
-    pub chunked: bool,
-    /// `Content-Encoding: gzip` or `deflate`.
-    pub compressed: bool,
-}
-
-impl BodyFraming {
-    /// From the first `Transfer-Encoding` and `Content-Encoding` headers (case-insensitive
-    /// names), read in one pass over the head's lines.
-    pub(crate) fn of_head(head: &[u8]) -> Self {
-        let mut transfer_encoding = None;
-        let mut content_encoding = None;
-        for line in head.split(|&b| b == b'\n') {
-            let Some(colon) = memchr::memchr(b':', line) else {
-                continue;
-            };
-            let (Some(name), Some(value)) = (line.get(..colon), line.get(colon + 1..)) else {
-                continue;
-            };
-            let name = name.trim_ascii();
-            let slot = if name.eq_ignore_ascii_case(b"transfer-encoding") {
-                &mut transfer_encoding
-            } else if name.eq_ignore_ascii_case(b"content-encoding") {
-                &mut content_encoding
-            } else {
-                continue;
-            };
-            slot.get_or_insert(value.trim_ascii());
-            if transfer_encoding.is_some() && content_encoding.is_some() {
-                break;
-            }
-        }
-        Self {
-            chunked: transfer_encoding.is_some_and(|v| contains_ci(v, b"chunked")),
-            compressed: content_encoding
-                .is_some_and(|v| contains_ci(v, b"gzip") || contains_ci(v, b"deflate")),
-        }
-    }
-}
-
-fn contains_ci(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -981,17 +918,87 @@ mod tests {
         assert!(got.contains(&(DataType::PersonName, "Livia".into())));
     }
 
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    }
+
+    fn spans(payload: &[u8]) -> Vec<(DataType, std::ops::Range<usize>)> {
+        let engine = Engine::new(EngineConfig::default()).unwrap();
+        engine
+            .scan(payload)
+            .into_iter()
+            .map(|f| (f.data_type, f.start..f.end))
+            .collect()
+    }
+
+    /// A request with the e-mail address `{name}@example.com` in a JSON body of its length.
+    fn plain_request(name: &str) -> Vec<u8> {
+        let body = format!(r#"{{"contact":"{name}@example.com"}}"#);
+        format!(
+            "POST /v1/users HTTP/1.1\r\nHost: api\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    }
+
+    /// Where `needle` sits in `haystack`.
+    fn find(haystack: &[u8], needle: &str) -> std::ops::Range<usize> {
+        let at = memchr::memmem::find(haystack, needle.as_bytes()).unwrap();
+        at..at + needle.len()
+    }
+
     #[test]
-    fn body_framing_reads_the_first_of_each_header() {
-        let framing = BodyFraming::of_head(
-            b"HTTP/1.1 200 OK\r\ncontent-ENCODING:  GZIP \r\nX: y\r\nTransfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n\r\n",
+    fn each_kept_alive_message_is_framed_by_its_own_head() {
+        // A chunked body, then a plain request: the second was dropped with the first's framing.
+        let mut payload =
+            b"POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+                .to_vec();
+        payload.extend(plain_request("anna.schmidt"));
+        assert_eq!(
+            spans(&payload),
+            vec![(DataType::Email, find(&payload, "anna.schmidt@example.com"))]
         );
-        assert!(framing.compressed);
-        assert!(!framing.chunked);
-        let framing =
-            BodyFraming::of_head(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
-        assert!(framing.chunked);
-        assert!(!framing.compressed);
+
+        // A plain request, then one with a gzip body: the second body is inflated.
+        let body = gzip(br#"{"contact":"bert.meier@example.com"}"#);
+        let mut payload = plain_request("anna.schmidt");
+        payload.extend(
+            format!(
+                "POST /b HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            )
+            .bytes(),
+        );
+        let body_start = payload.len();
+        payload.extend(&body);
+        assert_eq!(
+            spans(&payload),
+            vec![
+                (DataType::Email, find(&payload, "anna.schmidt@example.com")),
+                (DataType::Email, body_start..payload.len()),
+            ]
+        );
+
+        // A gzip body, then a plain request: the bytes after the compressed body are scanned.
+        let mut payload = format!(
+            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        let body_start = payload.len();
+        payload.extend(&body);
+        let body_end = payload.len();
+        payload.extend(plain_request("carla.rossi"));
+        assert_eq!(
+            spans(&payload),
+            vec![
+                (DataType::Email, body_start..body_end),
+                (DataType::Email, find(&payload, "carla.rossi@example.com")),
+            ]
+        );
     }
 
     #[test]

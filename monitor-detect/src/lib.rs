@@ -11,10 +11,11 @@
 //!    the steps below would report nothing (no strong pattern candidate, no field-name
 //!    vocabulary at a word boundary, nothing to decode); such a payload returns at once. Tests
 //!    and a fuzz target hold it to the full scan's output.
-//! 1. **Framing** (`decode::framing`, `decode::inflate`): an HTTP message is split into head and
-//!    body; a chunked body is de-chunked and a gzip/deflate body inflated (bounded); AMQP body
-//!    frames are joined. Every decoded byte keeps the wire span it came from (`text`), so
-//!    findings always point at the caller's bytes.
+//! 1. **Framing** (`http`, `decode::framing`, `decode::inflate`): each HTTP message (a payload
+//!    may hold several: kept-alive or pipelined requests) is split into head and body, the body
+//!    framed by its own head; a chunked body is de-chunked and a gzip/deflate body inflated
+//!    (bounded); AMQP body frames are joined. Every decoded byte keeps the wire span it came
+//!    from (`text`), so findings always point at the caller's bytes.
 //! 2. **Patterns** (`patterns`): values that prove themselves by shape and check digits are
 //!    found anywhere (e-mail, IBAN, card, IMEI, IPs, MAC, JWT, international phone numbers,
 //!    formatted national IDs, coordinates), working only at token starts.
@@ -46,6 +47,7 @@ mod error;
 pub mod eval;
 mod fields;
 mod fnv;
+mod http;
 mod keywords;
 mod memo;
 mod patterns;

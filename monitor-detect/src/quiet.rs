@@ -47,9 +47,9 @@ use std::{hash::BuildHasherDefault, sync::LazyLock};
 use crate::{
     decode::{base64, escapes, framing},
     detect::{email, financial, names},
-    engine::{BodyFraming, http_head_end},
     fields,
     fnv::Fnv,
+    http::{self, Part},
     keywords::{self, Anchor, Need},
     patterns,
 };
@@ -176,19 +176,32 @@ pub(crate) fn is_quiet(payload: &[u8]) -> bool {
     if framing::amqp_bodies(payload, 0).is_some() {
         return false;
     }
-    if is_http_with_framed_body(payload) {
-        return false;
+    // The engine scans each HTTP message's head and body on their own; a body it de-chunks or
+    // inflates goes to the full scan.
+    let Some(mut parts) = http::parts(payload) else {
+        return quiet_buffer(payload);
+    };
+    let first = parts.next();
+    if let Some(Part::Message(message)) = &first
+        && message.body.end == payload.len()
+    {
+        // One message, the common case: its head ends in a blank line, so no token, word or
+        // escape spans head and body, and the whole payload is walked at once.
+        return !message.framing.is_decoded() && quiet_buffer(payload);
     }
-    quiet_buffer(payload)
+    first.into_iter().chain(parts).all(|part| match part {
+        Part::Message(message) => {
+            !message.framing.is_decoded()
+                && quiet_window(payload, message.head)
+                && quiet_window(payload, message.body)
+        }
+        Part::Rest(rest) => quiet_window(payload, rest),
+    })
 }
 
-/// An HTTP message whose body the engine de-chunks or inflates.
-fn is_http_with_framed_body(payload: &[u8]) -> bool {
-    let Some(head_end) = http_head_end(payload) else {
-        return false;
-    };
-    let framing = BodyFraming::of_head(payload.get(..head_end).unwrap_or_default());
-    framing.chunked || framing.compressed
+/// [`quiet_buffer`] on the bytes of `range`, which the engine scans as one buffer.
+fn quiet_window(payload: &[u8], range: std::ops::Range<usize>) -> bool {
+    range.is_empty() || quiet_buffer(payload.get(range).unwrap_or_default())
 }
 
 /// Whether the byte at `at`, one the block masks flag (`\`, `%`, `+`, `&`, `=`), opens an
@@ -2139,6 +2152,40 @@ mod tests {
         #[test]
         fn quiet_payloads_have_no_findings(pieces in proptest::collection::vec(piece(), 1..40)) {
             let payload = pieces.concat();
+            let engine = engine();
+            if let Err(e) = check(&engine, payload.as_bytes()) {
+                prop_assert!(false, "{}", e);
+            }
+        }
+
+        #[test]
+        fn quiet_http_message_sequences_have_no_findings(
+            messages in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "POST /v1/telemetry HTTP/1.1\r\nHost: gw\r\n",
+                        "GET /status HTTP/1.1\r\n",
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n",
+                        "HTTP/1.1 204 No Content\r\n",
+                    ]),
+                    // The body's length as sent: right, shorter, longer, or none at all.
+                    proptest::option::of(-3_i32..3),
+                    proptest::collection::vec(piece(), 0..12),
+                ),
+                1..5,
+            )
+        ) {
+            let mut payload = String::new();
+            for (head, length_error, body) in messages {
+                let body = body.concat();
+                payload.push_str(head);
+                if let Some(error) = length_error {
+                    let length = body.len().saturating_add_signed(error as isize);
+                    payload.push_str(&format!("Content-Length: {length}\r\n"));
+                }
+                payload.push_str("\r\n");
+                payload.push_str(&body);
+            }
             let engine = engine();
             if let Err(e) = check(&engine, payload.as_bytes()) {
                 prop_assert!(false, "{}", e);

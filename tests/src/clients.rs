@@ -2,6 +2,7 @@
 
 use std::io::Write as _;
 use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::path::Path;
 use std::time::Duration;
 
 use crate::error::Context as _;
@@ -52,6 +53,56 @@ pub fn post_json(ns: &NsRef, url: &str, json: &str) -> Result<()> {
         url,
     ]);
     expect_200(run_ok(&mut cmd, CLIENT_TIMEOUT)?, &format!("POST {url}"))
+}
+
+/// Two POSTs over one kept-alive connection (one `curl` run, `--next`): `json` as it is to
+/// `first_url`, then the file `gzip_body` with `Content-Encoding: gzip` to `second_url`;
+/// expects status 200 for both.
+///
+/// # Errors
+/// When curl fails or a status is not 200.
+pub fn post_json_then_gzip(
+    ns: &NsRef,
+    first_url: &str,
+    json: &str,
+    second_url: &str,
+    gzip_body: &Path,
+) -> Result<()> {
+    let mut cmd = curl(ns)?;
+    cmd.args([
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        json,
+        first_url,
+        // Options apply per transfer: the second repeats them; curl keeps the connection.
+        "--next",
+        "-sS",
+        "--noproxy",
+        "*",
+        "--max-time",
+        "10",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-H",
+        "Content-Type: application/json",
+        "-H",
+        "Content-Encoding: gzip",
+        "--data-binary",
+    ]);
+    cmd.arg(format!("@{}", gzip_body.display()));
+    cmd.arg(second_url);
+    let out = run_ok(&mut cmd, CLIENT_TIMEOUT)?;
+    if out.trim() == "200200" {
+        Ok(())
+    } else {
+        Err(Error(format!(
+            "POST {first_url} then {second_url}: HTTP statuses {:?}",
+            out.trim()
+        )))
+    }
 }
 
 /// `curl` GET over plain HTTP; expects status 200.

@@ -101,6 +101,22 @@ pub fn plain_telemetry_json() -> String {
         .to_string()
 }
 
+/// A batch of readings without personal data, longer than the tail the daemon's scanner carries
+/// from one chunk of a stream into the next (256 bytes).
+#[must_use]
+pub fn plain_telemetry_batch_json() -> String {
+    let readings: Vec<serde_json::Value> = (0..24)
+        .map(|i| serde_json::json!({ "t": 1_700_000_000 + i * 60, "rpm": 1400 + i }))
+        .collect();
+    serde_json::json!({ "device_id": "pump-7", "readings": readings }).to_string()
+}
+
+/// A user record carrying the planted e-mail address, sent gzip-compressed.
+#[must_use]
+pub fn user_record_json() -> String {
+    serde_json::json!({ "user": { "id": 4711, "email": EMAIL.raw } }).to_string()
+}
+
 /// Luhn check of the digits in `s`.
 #[must_use]
 pub fn luhn_valid(s: &str) -> bool {

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use crate::daemon::{self, Build, Daemon};
 use crate::error::Context as _;
 use crate::netns::{CLIENT_IF, SERVER_IP, Topology};
 use crate::privacy::{self, Output};
+use crate::process::run_ok;
 use crate::servers::{Cert, HttpServer, Sink, TlsServer, TlsVersion};
 use crate::{Error, Result, clients, fixtures, wait};
 
@@ -234,6 +236,31 @@ impl Lab {
             &client,
             &format!("{base}/webhooks/payment"),
             &fixtures::payment_webhook_json(),
+        )
+    }
+
+    /// Over one kept-alive connection, POSTs a batch of plain telemetry and then a user record
+    /// (the planted e-mail address) with a gzip-compressed body.
+    ///
+    /// # Errors
+    /// When the body cannot be compressed or a request fails.
+    pub fn send_kept_alive_gzip_request(&self) -> Result<()> {
+        let json = self.dir().join("user-record.json");
+        let gzipped = self.dir().join("user-record.json.gz");
+        if !gzipped.exists() {
+            std::fs::write(&json, fixtures::user_record_json()).context("writing the record")?;
+            run_ok(
+                Command::new("gzip").args(["-kf", "-n"]).arg(&json),
+                Duration::from_secs(10),
+            )?;
+        }
+        let base = format!("http://{SERVER_IP}:{HTTP_PORT}");
+        clients::post_json_then_gzip(
+            &self.topo.client.handle(),
+            &format!("{base}/v1/metrics"),
+            &fixtures::plain_telemetry_batch_json(),
+            &format!("{base}/v1/users"),
+            &gzipped,
         )
     }
 

@@ -78,13 +78,14 @@ pub fn wait_listening(ns: &NsRef, port: u16, mut proc: Option<&mut Proc>) -> Res
 }
 
 /// Python's `http.server` with a handler that answers POST and GET with 200 and a small
-/// JSON body. Real, simple, and it never echoes the request body.
+/// JSON body. Real, simple, and it never echoes the request body. It speaks HTTP/1.1, so a
+/// client may send several requests over one kept-alive connection.
 const HTTP_SERVER_PY: &str = r#"
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"
+    protocol_version = "HTTP/1.1"
 
     def reply(self):
         body = b'{"ok":true}'
