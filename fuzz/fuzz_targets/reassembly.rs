@@ -75,6 +75,7 @@ fuzz_target!(|input: Input| {
             } else {
                 SampleKind::Head
             },
+            part: 0,
         };
         for chunk in reassembler.push(&sample) {
             assert!(!chunk.bytes.is_empty());

@@ -6,8 +6,14 @@
 
 #![no_std]
 
-/// Most payload bytes copied from one packet: a full Ethernet MTU's worth of payload.
+/// Most payload bytes one sample record carries: a full Ethernet MTU's worth of payload.
 pub const SAMPLE_BYTES_MAX: usize = 1500;
+
+/// Most sample records one packet is copied into. TC sees a segmentation-offload packet (GSO,
+/// up to 64 KiB) before the NIC or the stack cuts it into wire-sized segments: a write of a few
+/// KiB (an HTTP request with its body) is one such packet, copied in parts of
+/// [`SAMPLE_BYTES_MAX`], up to this many (12,000 bytes).
+pub const SAMPLE_PARTS_MAX: u32 = 8;
 
 /// Default number of leading payload packets copied from every new flow direction: enough for a
 /// TLS ClientHello/ServerHello or an HTTP request head.
@@ -94,9 +100,10 @@ pub struct SampleHeader {
     /// `bpf_ktime_get_ns` (`CLOCK_MONOTONIC`).
     pub ts_ns: u64,
     pub ifindex: u32,
-    /// TCP sequence number of the first payload byte (0 for UDP).
+    /// TCP sequence number of the first payload byte this record carries (0 for UDP).
     pub tcp_seq: u32,
-    /// Payload length of the packet on the wire.
+    /// Payload length on the wire from this record's first byte: this part's own length, or for
+    /// the last part everything left of the packet (more than it carries when cut short).
     pub wire_len: u32,
     /// Payload bytes that follow the header (`<= SAMPLE_BYTES_MAX`).
     pub captured_len: u16,
@@ -105,7 +112,9 @@ pub struct SampleHeader {
     pub kind: u8,
     /// `DIRECTION_*`.
     pub direction: u8,
-    pub padding: [u8; 7],
+    /// Index of this record among the parts of one packet (0 for its first bytes).
+    pub part: u8,
+    pub padding: [u8; 6],
 }
 
 /// A full ring-buffer record. The kernel reserves this fixed size (the verifier needs a

@@ -11,7 +11,7 @@ use aya_ebpf::{
 };
 use monitor_common::{
     DIRECTION_EGRESS, DIRECTION_INGRESS, FlowStats, IPPROTO_TCP, SAMPLE_BYTES_MAX, SAMPLE_KIND_SYN,
-    Sample, SampleHeader, counter,
+    SAMPLE_PARTS_MAX, Sample, SampleHeader, counter,
 };
 
 use crate::{
@@ -66,16 +66,58 @@ fn handle(ctx: &TcContext, direction: u8) {
     let Some(kind) = sampling::decide(&config, payload_index) else {
         return;
     };
-    let captured = if packet.payload_len as usize > SAMPLE_BYTES_MAX {
-        SAMPLE_BYTES_MAX as u32
+    // A packet larger than one record (segmentation offload) is copied in parts, each with the
+    // sequence number of its first byte, so reassembly joins them like wire segments. The
+    // budget is taken once for all of them: fewer branches per part keep the verifier's paths
+    // few.
+    let copied = if packet.payload_len > SAMPLE_PARTS_MAX * SAMPLE_BYTES_MAX as u32 {
+        SAMPLE_PARTS_MAX * SAMPLE_BYTES_MAX as u32
     } else {
         packet.payload_len
     };
-    if !sampling::take_budget(&config, u64::from(captured)) {
+    if !sampling::take_budget(&config, u64::from(copied)) {
         count(counter::DROP_BUDGET, 1);
         return;
     }
-    emit_payload(ctx, &packet, captured, kind, now, ifindex, direction);
+    let mut offset = 0;
+    for index in 0..SAMPLE_PARTS_MAX {
+        if offset >= copied {
+            break;
+        }
+        let left = copied - offset;
+        let captured = if left > SAMPLE_BYTES_MAX as u32 {
+            SAMPLE_BYTES_MAX as u32
+        } else {
+            left
+        };
+        // The last part answers for the rest of the packet: what it does not carry is known
+        // lost, not waited for.
+        let wire_len = if captured == left {
+            packet.payload_len - offset
+        } else {
+            captured
+        };
+        let part = Part {
+            index: index as u8,
+            offset,
+            captured,
+            wire_len,
+        };
+        if !emit_payload(ctx, &packet, &part, kind, now, ifindex, direction) {
+            return;
+        }
+        offset += captured;
+    }
+}
+
+/// One record's share of a packet's payload.
+struct Part {
+    index: u8,
+    /// From the first payload byte.
+    offset: u32,
+    /// Bytes copied, `1..=SAMPLE_BYTES_MAX`.
+    captured: u32,
+    wire_len: u32,
 }
 
 /// Updates the flow's counters; returns the index of this packet among the flow direction's
@@ -129,7 +171,8 @@ fn header(packet: &Parsed, now: u64, ifindex: u32, direction: u8, kind: u8) -> S
         tcp_flags: packet.tcp_flags,
         kind,
         direction,
-        padding: [0; 7],
+        part: 0,
+        padding: [0; 6],
     }
 }
 
@@ -144,40 +187,52 @@ fn emit_syn(packet: &Parsed, now: u64, ifindex: u32, direction: u8) {
     count(counter::SAMPLES, 1);
 }
 
+/// Copies one part of the packet's payload into a ring-buffer record; false when it could not
+/// (counted), which ends the packet's parts.
 #[inline(always)]
 fn emit_payload(
     ctx: &TcContext,
     packet: &Parsed,
-    captured: u32,
+    part: &Part,
     kind: u8,
     now: u64,
     ifindex: u32,
     direction: u8,
-) {
+) -> bool {
     let Some(mut entry) = SAMPLES.reserve::<Sample>(0) else {
         count(counter::DROP_RINGBUF_FULL, 1);
-        return;
+        return false;
     };
     let sample = entry.as_mut_ptr();
     let mut head = header(packet, now, ifindex, direction, kind);
-    head.captured_len = captured as u16;
+    head.tcp_seq = packet.tcp_seq.wrapping_add(part.offset);
+    head.wire_len = part.wire_len;
+    head.captured_len = part.captured as u16;
+    head.part = part.index;
     // The verifier needs the copy length bounded by a constant and non-zero right at the call
-    // (aya#1207): `captured` is in 1..=SAMPLE_BYTES_MAX by construction, and the mask plus the
-    // checks below make that visible to it.
-    let len = captured & 0x7ff;
-    if len == 0 || len > SAMPLE_BYTES_MAX as u32 {
+    // (aya#1207): `captured` is in 1..=SAMPLE_BYTES_MAX by construction, which the compiler
+    // knows too and would use to drop or reshape the checks. A mask and `+ 1` show the verifier
+    // the lower bound (a `len == 0` test may be folded into a wrapping compare it cannot
+    // follow); the length is then read back opaquely, so the compiler tests the very value the
+    // call gets against the upper bound.
+    // 64 bits wide: the verifier keeps a spilled 64-bit scalar's bounds exactly.
+    let len = u64::from(part.captured.wrapping_sub(1) & 0x7ff) + 1;
+    // SAFETY: a read of a local.
+    let len = unsafe { core::ptr::read_volatile(&raw const len) };
+    if len > SAMPLE_BYTES_MAX as u64 {
         entry.discard(0);
-        return;
+        return false;
     }
+    let at = (packet.payload_offset as u32).wrapping_add(part.offset);
     // SAFETY: `sample` points at a reserved record of `size_of::<Sample>()` bytes; the payload
     // field holds SAMPLE_BYTES_MAX bytes and `len` is at most that.
     let ret = unsafe {
         (&raw mut (*sample).header).write(head);
         bpf_skb_load_bytes(
             ctx.skb.skb as *const c_void,
-            packet.payload_offset as u32,
+            at,
             (&raw mut (*sample).payload).cast::<c_void>(),
-            len,
+            len as u32,
         )
     };
     if ret != 0 {
@@ -188,12 +243,13 @@ fn emit_payload(
         aya_log_ebpf::warn!(
             ctx,
             "payload copy of {} bytes at offset {} failed: {}",
-            len,
-            packet.payload_offset as u32,
+            len as u32,
+            at,
             ret
         );
-        return;
+        return false;
     }
     entry.submit(0);
     count(counter::SAMPLES, 1);
+    true
 }

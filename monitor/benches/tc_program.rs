@@ -3,7 +3,8 @@
 //! or `cargo bench -p monitor --bench tc_program`.
 //!
 //! Scenarios: a payload packet of a flow past its head that is not sampled; a payload packet that
-//! is sampled (copied into the ring buffer); a pure ACK; a frame the parser rejects.
+//! is sampled (copied into the ring buffer), in one record or, larger than one (a
+//! segmentation-offload packet), in two; a pure ACK; a frame the parser rejects.
 
 use std::{net::Ipv4Addr, time::Duration};
 
@@ -26,6 +27,8 @@ fn main() -> anyhow::Result<()> {
     let payload = b"POST /api/v1/telemetry HTTP/1.1\r\nHost: 198.18.0.2:8080\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{\"device\":\"d-17\",\"temperature\":21.5,\"humidity\":40.2,\"ok\":true}";
     let data = packet::tcp_v4(CLIENT, SERVER, 1, 0x18, payload);
     let full = packet::tcp_v4(CLIENT, SERVER, 1, 0x18, &[b'x'; 1400]);
+    // Test runs take at most about a page of packet data.
+    let large = packet::tcp_v4(CLIENT, SERVER, 1, 0x18, &[b'x'; 3000]);
     let ack = packet::tcp_v4(CLIENT, SERVER, 1, 0x10, &[]);
     let mut arp = data.clone();
     arp[12..14].copy_from_slice(&[0x08, 0x06]);
@@ -40,10 +43,11 @@ fn main() -> anyhow::Result<()> {
         sample_every: 1,
         budget_bytes_per_sec: 0,
     };
-    let scenarios: [(&str, CaptureConfig, &[u8]); 5] = [
+    let scenarios: [(&str, CaptureConfig, &[u8]); 6] = [
         ("payload packet, not sampled", never, &data),
         ("payload packet, sampled (191 B copied)", always, &data),
         ("payload packet, sampled (1400 B copied)", always, &full),
+        ("large packet, sampled (3000 B, 2 records)", always, &large),
         ("pure ACK (counters only)", never, &ack),
         ("non-IP frame (rejected by the parser)", never, &arp),
     ];

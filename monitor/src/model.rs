@@ -234,11 +234,15 @@ pub struct PacketSample {
     pub at: SystemTime,
     /// Present for TCP.
     pub tcp: Option<TcpMeta>,
-    /// Payload length of the packet on the wire.
+    /// Payload length on the wire from the first captured byte: this part's own length, or for
+    /// a packet's last part everything left of it (more than `payload` when cut short).
     pub wire_len: u32,
     /// The captured prefix of the payload (at most `wire_len` bytes).
     pub payload: bytes::Bytes,
     pub kind: SampleKind,
+    /// Index among the records a large (segmentation-offload) packet was copied into; 0 for
+    /// its first bytes, which alone count as a packet.
+    pub part: u8,
 }
 
 #[cfg(test)]

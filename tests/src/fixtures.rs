@@ -111,10 +111,20 @@ pub fn plain_telemetry_batch_json() -> String {
     serde_json::json!({ "device_id": "pump-7", "readings": readings }).to_string()
 }
 
-/// A user record carrying the planted e-mail address, sent gzip-compressed.
+/// A user record carrying the planted e-mail address after a trace of hex digits that hardly
+/// compresses: gzip-compressed, the record spans two packets and the address sits in the second.
 #[must_use]
 pub fn user_record_json() -> String {
-    serde_json::json!({ "user": { "id": 4711, "email": EMAIL.raw } }).to_string()
+    let mut state = 0x2545_f491_u32;
+    let trace: String = (0..4000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            char::from(b"0123456789abcdef"[(state % 16) as usize])
+        })
+        .collect();
+    serde_json::json!({ "trace": trace, "user": { "id": 4711, "email": EMAIL.raw } }).to_string()
 }
 
 /// Luhn check of the digits in `s`.

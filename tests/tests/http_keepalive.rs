@@ -1,5 +1,5 @@
 //! A kept-alive HTTP connection: each request's body is framed by its own head, so a gzip body
-//! sent after another request is inflated and scanned.
+//! sent after another request is inflated and scanned, whole although it spans two packets.
 
 use tests::expect;
 use tests::fixtures::{self, EMAIL};
@@ -13,8 +13,9 @@ fn a_gzip_body_after_another_request_on_the_connection_is_scanned() {
     };
     let server = Lab::server_endpoint(HTTP_PORT);
     // The first request carries no personal data and is longer than the tail the scanner
-    // carries over, and the e-mail address travels only compressed: a finding means the second
-    // request's body was framed by its own head and inflated.
+    // carries over, and the e-mail address travels only compressed, at the end of a body that
+    // spans two packets: a finding means the second request's body was framed by its own head,
+    // held until it was whole, and inflated.
     let findings = lab
         .drive_until(
             "an e-mail finding from the compressed body",

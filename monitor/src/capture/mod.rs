@@ -699,17 +699,38 @@ mod kernel_tests {
     }
 
     #[test]
-    fn caps_copies_at_the_sample_size_and_reports_wire_length() {
+    fn a_packet_larger_than_a_record_is_copied_in_parts() {
         let Some(mut capture) = load(CaptureConfig::default()) else {
             return;
         };
-        let big = vec![b'a'; 3000]; // test runs take at most about a page of packet data
+        // Test runs take at most about a page of packet data: 3,200 bytes make three parts.
+        let big: Vec<u8> = (0..3200_u32).map(|i| (i % 251) as u8).collect();
         let frame = packet::tcp_v4(CLIENT, SERVER, 1, 0x18, &big);
         capture.test_run("tc_ingress", &frame, 1).unwrap();
         let got = samples(&mut capture);
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].payload.len(), SAMPLE_BYTES_MAX);
-        assert_eq!(got[0].wire_len, 3000);
+        let parts: Vec<(u8, u32, u32, usize)> = got
+            .iter()
+            .map(|s| (s.part, s.tcp.unwrap().seq, s.wire_len, s.payload.len()))
+            .collect();
+        let max = SAMPLE_BYTES_MAX;
+        let max_u32 = u32::try_from(max).unwrap();
+        assert_eq!(
+            parts,
+            vec![
+                (0, 1, max_u32, max),
+                (1, 1 + max_u32, max_u32, max),
+                (2, 1 + 2 * max_u32, 200, 200),
+            ]
+        );
+        let joined: Vec<u8> = got.iter().flat_map(|s| s.payload.to_vec()).collect();
+        assert_eq!(joined, big, "the parts are the packet's bytes, in order");
+        let c = capture.counters().unwrap();
+        assert_eq!((c.packets, c.samples), (1, 3), "{c:?}");
+        let flows = capture.flows().unwrap();
+        assert_eq!(
+            flows[0].1.payload_packets, 1,
+            "one packet, whatever its parts"
+        );
     }
 
     #[test]

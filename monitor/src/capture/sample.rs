@@ -170,6 +170,7 @@ pub fn decode(record: &[u8], clock: &MonotonicClock) -> Result<PacketSample, Sam
         wire_len: header.wire_len,
         payload,
         kind,
+        part: header.part,
     })
 }
 
@@ -210,7 +211,8 @@ pub(crate) mod tests {
             tcp_flags: 0x18,
             kind: SAMPLE_KIND_HEAD,
             direction: DIRECTION_EGRESS,
-            padding: [0; 7],
+            part: 0,
+            padding: [0; 6],
         }
     }
 

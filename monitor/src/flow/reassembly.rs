@@ -472,6 +472,7 @@ mod tests {
             wire_len: u32::try_from(payload.len()).unwrap(),
             payload: Bytes::copy_from_slice(payload),
             kind,
+            part: 0,
         }
     }
 

@@ -142,7 +142,8 @@ impl Direction {
         let mut absorbed = Absorbed::default();
         self.touch_time(sample.at);
         if !self.kernel_counters {
-            self.packets = self.packets.saturating_add(1);
+            // The parts of one large packet add up to its bytes; only its first is a packet.
+            self.packets = self.packets.saturating_add(u64::from(sample.part == 0));
             self.bytes = self.bytes.saturating_add(u64::from(sample.wire_len));
         }
         let mut closing_now = false;
@@ -689,6 +690,7 @@ mod tests {
             wire_len: u32::try_from(payload.len()).unwrap(),
             payload: Bytes::copy_from_slice(payload),
             kind: SampleKind::Head,
+            part: 0,
         }
     }
 
@@ -1059,6 +1061,7 @@ mod tests {
             wire_len: u32::try_from(payload.len()).unwrap(),
             payload: Bytes::copy_from_slice(payload),
             kind: SampleKind::Head,
+            part: 0,
         };
         let whole = table
             .ingest(datagram(&[b"to=", EMAIL].concat()), &e)
