@@ -918,13 +918,6 @@ mod tests {
         assert!(got.contains(&(DataType::PersonName, "Livia".into())));
     }
 
-    fn gzip(bytes: &[u8]) -> Vec<u8> {
-        use std::io::Write;
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        enc.write_all(bytes).unwrap();
-        enc.finish().unwrap()
-    }
-
     fn spans(payload: &[u8]) -> Vec<(DataType, std::ops::Range<usize>)> {
         let engine = Engine::new(EngineConfig::default()).unwrap();
         engine
@@ -963,7 +956,7 @@ mod tests {
         );
 
         // A plain request, then one with a gzip body: the second body is inflated.
-        let body = gzip(br#"{"contact":"bert.meier@example.com"}"#);
+        let body = inflate::gzip(br#"{"contact":"bert.meier@example.com"}"#);
         let mut payload = plain_request("anna.schmidt");
         payload.extend(
             format!(
@@ -1054,11 +1047,7 @@ mod tests {
 
     #[test]
     fn gzip_body_findings_span_the_body() {
-        use std::io::Write;
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        enc.write_all(br#"{"full_name":"Jean Dupont","email":"jean.dupont@orange.fr"}"#)
-            .unwrap();
-        let body = enc.finish().unwrap();
+        let body = inflate::gzip(br#"{"full_name":"Jean Dupont","email":"jean.dupont@orange.fr"}"#);
         let mut payload = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n".to_vec();
         let body_start = payload.len();
         payload.extend_from_slice(&body);
@@ -1230,6 +1219,10 @@ mod tests {
             repeat(b"name,email\nA B,a@b.de\n"),
             repeat(b"::"),
             repeat(b"0"),
+            repeat(b"GET / HTTP/1.1\r\n\r\n"),
+            repeat(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+            repeat(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n"),
+            repeat(b"PUT / HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: 1\r\n\r\n\x1f"),
         ]
     }
 

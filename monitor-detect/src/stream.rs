@@ -128,7 +128,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::EngineConfig;
+    use crate::{EngineConfig, decode::inflate::gzip};
 
     fn engine() -> Engine {
         Engine::new(EngineConfig::default()).unwrap()
@@ -153,7 +153,6 @@ mod tests {
 
     #[test]
     fn a_kept_alive_request_is_framed_by_its_own_head() {
-        use std::io::Write;
         let engine = engine();
         let mut s = StreamScanner::new();
         // Longer than the carried tail, which starts inside its body.
@@ -164,10 +163,7 @@ mod tests {
         );
         let first = first.as_bytes();
         assert!(s.feed(&engine, 0, first).is_empty());
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        enc.write_all(br#"{"contact":"anna.schmidt@example.com"}"#)
-            .unwrap();
-        let body = enc.finish().unwrap();
+        let body = gzip(br#"{"contact":"anna.schmidt@example.com"}"#);
         let mut second = format!(
             "POST /b HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
             body.len()
@@ -185,23 +181,16 @@ mod tests {
         );
     }
 
-    /// A response whose gzip body ends with an e-mail address behind `filler_len` bytes that
-    /// hardly compress, and where the body starts.
+    /// A response whose gzip body ends with an e-mail address behind `filler_len` hex digits
+    /// that hardly compress, and where the body starts.
     fn gzip_response(filler_len: usize) -> (Vec<u8>, usize) {
-        use std::io::Write;
-        let mut state = 0x2545_f491_u32;
-        let filler: String = (0..filler_len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                char::from(b"0123456789abcdef"[(state % 16) as usize])
-            })
+        let filler: String = (0_u32..)
+            .flat_map(|i| format!("{:08x}", i.wrapping_mul(0x9E37_79B1)).into_bytes())
+            .take(filler_len)
+            .map(char::from)
             .collect();
         let json = format!(r#"{{"trace":"{filler}","contact":"anna.schmidt@example.com"}}"#);
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        enc.write_all(json.as_bytes()).unwrap();
-        let body = enc.finish().unwrap();
+        let body = gzip(json.as_bytes());
         let mut message = format!(
             "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
             body.len()

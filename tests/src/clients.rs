@@ -14,20 +14,23 @@ use crate::{Error, Result};
 /// Upper bound for one client command.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// Options of every `curl` transfer: `--noproxy`, never leave the lab; `--max-time`, every
+/// request is bounded; only the status code is printed.
+const CURL_TRANSFER: [&str; 9] = [
+    "-sS",
+    "--noproxy",
+    "*",
+    "--max-time",
+    "10",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_code}",
+];
+
 fn curl(ns: &NsRef) -> Result<std::process::Command> {
     let mut cmd = ns.exec("curl")?;
-    // --noproxy: never leave the lab; --max-time: every request is bounded.
-    cmd.args([
-        "-sS",
-        "--noproxy",
-        "*",
-        "--max-time",
-        "10",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-    ]);
+    cmd.args(CURL_TRANSFER);
     Ok(cmd)
 }
 
@@ -45,14 +48,19 @@ fn expect_200(out: String, what: &str) -> Result<()> {
 /// When curl fails or the status is not 200.
 pub fn post_json(ns: &NsRef, url: &str, json: &str) -> Result<()> {
     let mut cmd = curl(ns)?;
-    cmd.args([
+    cmd.args(json_post(url, json));
+    expect_200(run_ok(&mut cmd, CLIENT_TIMEOUT)?, &format!("POST {url}"))
+}
+
+/// The `curl` arguments of one transfer POSTing `json` to `url`.
+const fn json_post<'a>(url: &'a str, json: &'a str) -> [&'a str; 5] {
+    [
         "-H",
         "Content-Type: application/json",
         "--data-binary",
         json,
         url,
-    ]);
-    expect_200(run_ok(&mut cmd, CLIENT_TIMEOUT)?, &format!("POST {url}"))
+    ]
 }
 
 /// Two POSTs over one kept-alive connection (one `curl` run, `--next`): `json` as it is to
@@ -69,23 +77,11 @@ pub fn post_json_then_gzip(
     gzip_body: &Path,
 ) -> Result<()> {
     let mut cmd = curl(ns)?;
+    cmd.args(json_post(first_url, json));
+    // Options apply per transfer: the second repeats them; curl keeps the connection.
+    cmd.arg("--next");
+    cmd.args(CURL_TRANSFER);
     cmd.args([
-        "-H",
-        "Content-Type: application/json",
-        "--data-binary",
-        json,
-        first_url,
-        // Options apply per transfer: the second repeats them; curl keeps the connection.
-        "--next",
-        "-sS",
-        "--noproxy",
-        "*",
-        "--max-time",
-        "10",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
         "-H",
         "Content-Type: application/json",
         "-H",

@@ -115,14 +115,8 @@ pub fn plain_telemetry_batch_json() -> String {
 /// compresses: gzip-compressed, the record spans two packets and the address sits in the second.
 #[must_use]
 pub fn user_record_json() -> String {
-    let mut state = 0x2545_f491_u32;
-    let trace: String = (0..4000)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            char::from(b"0123456789abcdef"[(state % 16) as usize])
-        })
+    let trace: String = (0_u32..500)
+        .map(|i| format!("{:08x}", i.wrapping_mul(0x9E37_79B1)))
         .collect();
     serde_json::json!({ "trace": trace, "user": { "id": 4711, "email": EMAIL.raw } }).to_string()
 }

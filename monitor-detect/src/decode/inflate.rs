@@ -24,20 +24,24 @@ pub(crate) fn inflate(body: &[u8], limit: usize) -> Option<Vec<u8>> {
     }
 }
 
+/// `bytes` gzip-compressed: test payloads.
+#[cfg(test)]
+pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).expect("writing to a Vec");
+    enc.finish().expect("writing to a Vec")
+}
+
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
-    use flate2::{Compression, write::GzEncoder};
     use proptest::prelude::*;
 
     use super::*;
 
     #[test]
     fn gzip_round_trip_and_limit() {
-        let mut enc = GzEncoder::new(Vec::new(), Compression::default());
-        enc.write_all(&[b'a'; 10_000]).unwrap();
-        let body = enc.finish().unwrap();
+        let body = gzip(&[b'a'; 10_000]);
         assert_eq!(inflate(&body, 1 << 20).unwrap().len(), 10_000);
         assert_eq!(inflate(&body, 100).unwrap().len(), 100);
     }

@@ -1166,14 +1166,8 @@ mod tests {
     /// address is inflated only from the whole body.
     fn post_with_gzip_body() -> Vec<u8> {
         use std::io::Write as _;
-        let mut state = 0x2545_f491_u32;
-        let filler: String = (0..4000)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                char::from(b"0123456789abcdef"[(state % 16) as usize])
-            })
+        let filler: String = (0_u32..500)
+            .map(|i| format!("{:08x}", i.wrapping_mul(0x9E37_79B1)))
             .collect();
         let json = format!(
             r#"{{"trace":"{filler}","owner_email":"{}"}}"#,
