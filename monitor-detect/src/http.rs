@@ -223,7 +223,7 @@ pub(crate) fn unfinished_decoded_message(payload: &[u8]) -> Option<usize> {
     let Some(Part::Message(last)) = parts(payload)?.last() else {
         return None;
     };
-    if !last.framing.is_decoded() || last.body.end != payload.len() {
+    if !last.framing.is_decoded() || last.framing.bodyless || last.body.end != payload.len() {
         return None;
     }
     let body = payload.get(last.body.clone()).unwrap_or_default();
@@ -387,6 +387,13 @@ mod tests {
             Some(0)
         );
         assert_eq!(unfinished_decoded_message(b"not http"), None);
+        // A 304 has no body, whatever encoding its head names.
+        assert_eq!(
+            unfinished_decoded_message(
+                b"HTTP/1.1 304 Not Modified\r\nContent-Encoding: gzip\r\n\r\n"
+            ),
+            None
+        );
     }
 
     #[test]
