@@ -59,8 +59,9 @@ pub struct Args {
     /// Seconds without a packet after which a flow direction expires.
     #[arg(long, env = "MONITOR_FLOW_IDLE_SECS", default_value_t = 120)]
     pub flow_idle_secs: u64,
-    /// MiB of out-of-order payload all flow directions together may hold back for reassembly;
-    /// beyond it the least recently updated release theirs first (scanned, not dropped).
+    /// MiB of payload all flow directions together may hold back (out of order for reassembly,
+    /// or HTTP messages whose compressed or chunked body is still arriving); beyond it the least
+    /// recently updated release theirs first (scanned, not dropped).
     #[arg(long, env = "MONITOR_MAX_HELD_MIB", default_value_t = 64)]
     pub max_held_mib: usize,
     /// Log format on stderr.

@@ -35,10 +35,11 @@ pub struct FlowTableConfig {
     pub closed_timeout: Duration,
     /// Bounds on what one direction holds back for reassembly.
     pub reassembly: ReassemblyConfig,
-    /// Most payload bytes all directions together hold back for reassembly. Each direction is
-    /// bounded by `reassembly` too, but `max_entries` of them could hold gigabytes; beyond this
-    /// budget the directions updated least recently release theirs first (scanned as after a
-    /// gap, so nothing goes unscanned).
+    /// Most payload bytes all directions together hold back: out of order for reassembly, and
+    /// HTTP messages whose decoded body is still arriving. Each direction is bounded on its own
+    /// too, but `max_entries` of them could hold gigabytes; beyond this budget the directions
+    /// updated least recently release theirs first (scanned as after a gap, so nothing goes
+    /// unscanned).
     pub max_held_bytes: usize,
 }
 
@@ -69,7 +70,7 @@ pub struct FlowTableStats {
     pub duplicate_bytes: u64,
     /// Protocol decoding failures by [`ProtocolError::kind`](crate::protocol::ProtocolError::kind).
     pub parse_errors: BTreeMap<&'static str, u64>,
-    /// Payload bytes all directions hold back for reassembly now.
+    /// Payload bytes all directions hold back now (reassembly and HTTP messages).
     pub held_bytes: usize,
     /// Directions made to release what they held before their time, to keep the table within
     /// [`FlowTableConfig::max_held_bytes`].
