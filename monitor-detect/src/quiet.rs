@@ -210,6 +210,7 @@ fn quiet_window(payload: &[u8], range: std::ops::Range<usize>) -> bool {
 /// `?`).
 fn escape_at(b: &[u8], at: usize) -> bool {
     match b.get(at) {
+        Some(b'+') => plus_is_decoded(b, at),
         Some(b'\\') => b
             .get(at + 1)
             .is_some_and(|next| escapes::BACKSLASH_ESCAPED.contains(next)),
@@ -224,18 +225,37 @@ fn escape_at(b: &[u8], at: usize) -> bool {
     }
 }
 
+/// Whether a form value's `+` at `at` would decode to a space that changes what the engine
+/// reads: between alphanumerics it splits a token (`4111+1111`, `Hallo+Anna`); next to a run of
+/// base64 bytes long enough to be decoded on its own it ends or starts that run, which in the
+/// wire bytes goes on through the `+` (`...QQ==+00`).
+fn plus_is_decoded(b: &[u8], at: usize) -> bool {
+    let alnum_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphanumeric);
+    let base64_run = |bytes: &mut dyn Iterator<Item = &u8>| {
+        bytes
+            .take(patterns::MIN_BASE64_RUN)
+            .take_while(|&&c| base64::is_base64_byte(c))
+            .count()
+            >= patterns::MIN_BASE64_RUN
+    };
+    let before = b.get(..at).unwrap_or_default();
+    let after = b.get(at + 1..).unwrap_or_default();
+    (at > 0 && alnum_at(at - 1) && alnum_at(at + 1))
+        || base64_run(&mut before.iter().rev())
+        || base64_run(&mut after.iter())
+}
+
 /// Escapes any of the engine's value decoders would act on: the reference the block walk's
 /// escape masks are tested against.
 #[cfg(test)]
 fn needs_decoding(b: &[u8]) -> bool {
-    let alnum_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphanumeric);
     let hex_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_hexdigit);
     escapes::ENCODED_WORD_OPENING.find(b).is_some()
         || b.iter().enumerate().any(|(at, &c)| match c {
             b'\\' | b'&' => escape_at(b, at),
             b'%' => hex_at(at + 1) && hex_at(at + 2),
-            // A form value's space (`4111+1111+...`, `Hallo+Anna`).
-            b'+' => at > 0 && alnum_at(at - 1) && alnum_at(at + 1),
+            // A form value's space (`4111+1111+...`, `Hallo+Anna`, `...QQ==+00`).
+            b'+' => plus_is_decoded(b, at),
             _ => false,
         })
 }
@@ -257,6 +277,7 @@ fn quiet_buffer(b: &[u8]) -> bool {
     let mut current = Masks::of_block(b, 0);
     // Bit 0 of the masks shifted in from the previous block.
     let mut carry_alnum = 0;
+    let mut carry_base64 = 0;
     let mut carry_lower_or_digit = 0;
     let mut carry_dot = 0;
     // The last two bits of the digit mask.
@@ -285,10 +306,12 @@ fn quiet_buffer(b: &[u8]) -> bool {
         // Escapes (`%XX`, a form value's `+` between alphanumerics, `=?` of RFC 2047, `\`,
         // `&`): rare, each checked where the masks flag it.
         let plus = current.sign & !current.dash;
+        let base64 = ahead(window.base64, 0);
+        let prev_base64 = base64 << 1 | carry_base64;
         let flagged = current.backslash
             | current.amp
             | current.percent & ahead(window.hex, 1) & ahead(window.hex, 2)
-            | plus & prev_alnum & next_alnum
+            | plus & (prev_base64 | ahead(window.base64, 1))
             | current.equals & ahead(wide(|m| m.question), 1);
         if bits(flagged).any(|k| escape_at(b, base + k)) {
             return false;
@@ -424,6 +447,7 @@ fn quiet_buffer(b: &[u8]) -> bool {
             }
         }
         carry_alnum = alnum >> 63;
+        carry_base64 = base64 >> 63;
         carry_lower_or_digit = lower_or_digit >> 63;
         carry_dot = current.dot >> 63;
         carry_digit = current.digit >> 62;
@@ -2001,6 +2025,8 @@ mod tests {
             &br#"{"a":"\u0040"}"#[..],
             b"q=anna%40example.com",
             b"card=4111+1111",
+            b"k=QWFhYUBhYWEuZGUgYSBBQWE=+00",
+            b"k=x+QWFhYUBhYWEuZGUgYSBBQWE",
             b"<a>&#64;</a>",
             br#"{"a":"x\"y"}"#,
             br"CONNECT login:a\cb",
@@ -2019,6 +2045,9 @@ mod tests {
         assert!(needs_decoding(b"card=4111+1111"));
         assert!(needs_decoding(b"<a>&#64;</a>"));
         assert!(!needs_decoding(b"a=1&b=2 and 100% done"));
+        // A `+` next to short runs (an offset, a phone number) splits nothing a decoder reads.
+        assert!(!needs_decoding(b"tel=+49 30 901820, sig=+ZXhhbXBsZQ"));
+        assert!(needs_decoding(b"k=QWFhYUBhYWEuZGUgYSBBQWE=+00"));
         assert!(needs_decoding(br#"{"a":"x\"y"}"#));
         assert!(needs_decoding(br"CONNECT login:a\cb"));
         // Binary bytes and Windows paths: nothing any decoder would change.
