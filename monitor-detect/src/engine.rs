@@ -14,7 +14,7 @@ use crate::{
     decode::{base64, escapes, framing, inflate},
     detect::{dates, gps, names, national_id, phone},
     fields::{self, Field, Syntax},
-    http::{self, Part},
+    http::{self, Coding, Part},
     keywords::{self, FieldKind},
     patterns::{self, Candidate, Strength},
     quiet,
@@ -200,23 +200,25 @@ impl<'e> Scan<'e> {
             None
         };
         let body_text = dechunked.unwrap_or(body_text);
-        if message.framing.compressed {
-            if let Some(inflated) = inflate::inflate(
-                &body_text.bytes,
-                self.engine.config.max_gzip_output.min(self.budget),
-            ) {
-                self.budget = self.budget.saturating_sub(inflated.len());
-                let mut map = SpanMap::with_capacity(inflated.len());
-                for _ in 0..inflated.len() {
-                    map.push(0..body_text.bytes.len());
-                }
-                let mut text = body_text.derive(inflated, &map);
-                text.opaque = true;
-                self.text(&text);
-            }
-        } else {
+        let limit = self.engine.config.max_gzip_output.min(self.budget);
+        let decompressed = message.framing.compressed.and_then(|coding| match coding {
+            Coding::Deflate => inflate::inflate(&body_text.bytes, limit),
+            Coding::Snappy => inflate::unsnappy(&body_text.bytes, limit),
+        });
+        let Some(inflated) = decompressed else {
+            // Not compressed, or not as its head says (mislabelled, or a snappy block cut by
+            // sampling, whose literals are plain bytes): scanned as it is.
             self.text(&body_text);
+            return;
+        };
+        self.budget = self.budget.saturating_sub(inflated.len());
+        let mut map = SpanMap::with_capacity(inflated.len());
+        for _ in 0..inflated.len() {
+            map.push(0..body_text.bytes.len());
         }
+        let mut text = body_text.derive(inflated, &map);
+        text.opaque = true;
+        self.text(&text);
     }
 
     /// Scans one buffer.
@@ -1063,6 +1065,45 @@ mod tests {
                 .iter()
                 .all(|f| f.start == body_start && f.end == payload.len())
         );
+    }
+
+    #[test]
+    fn snappy_body_is_decompressed() {
+        // A Prometheus remote-write request: a snappy block of protobuf, whose label values are
+        // plain bytes inside it.
+        let mut series = Vec::new();
+        for (name, value) in [
+            ("__name__", "logins_total"),
+            ("user", "anna.schmidt@example.com"),
+            ("instance", "gw-1:9100"),
+        ] {
+            for field in [name, value] {
+                series.push(0x0a);
+                series.push(u8::try_from(field.len()).unwrap());
+                series.extend_from_slice(field.as_bytes());
+            }
+        }
+        let body = snap::raw::Encoder::new().compress_vec(&series).unwrap();
+        let mut payload = format!(
+            "POST /api/v1/write HTTP/1.1\r\nContent-Encoding: snappy\r\nContent-Type: application/x-protobuf\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        let body_start = payload.len();
+        payload.extend(&body);
+        assert!(
+            !quiet::is_quiet(&payload),
+            "a body to decompress is never quiet"
+        );
+        assert_eq!(
+            spans(&payload),
+            vec![(DataType::Email, body_start..payload.len())]
+        );
+        // Cut short by sampling, the block does not decompress: its literals are scanned as they
+        // are.
+        let cut = &payload[..payload.len() - 3];
+        let email = memchr::memmem::find(cut, b"anna.schmidt@example.com").unwrap();
+        assert_eq!(spans(cut), vec![(DataType::Email, email..email + 24)]);
     }
 
     #[test]

@@ -19,8 +19,8 @@ use crate::decode::framing;
 pub(crate) struct BodyFraming {
     /// `Transfer-Encoding: chunked`.
     pub chunked: bool,
-    /// `Content-Encoding: gzip` or `deflate`.
-    pub compressed: bool,
+    /// The `Content-Encoding` the engine undoes, if any.
+    pub compressed: Option<Coding>,
     /// The first `Content-Length`, when it is a plain decimal number.
     pub length: Option<usize>,
     /// A request without a length, or a 1xx, 204 or 304 response: no body.
@@ -30,7 +30,7 @@ pub(crate) struct BodyFraming {
 impl BodyFraming {
     /// Whether the engine decodes the body (de-chunks or inflates it) before scanning it.
     pub(crate) const fn is_decoded(&self) -> bool {
-        self.chunked || self.compressed
+        self.chunked || self.compressed.is_some()
     }
 
     /// From the start line and the first `Transfer-Encoding`, `Content-Encoding` and
@@ -76,10 +76,32 @@ impl BodyFraming {
             };
         Self {
             chunked,
-            compressed: content_encoding
-                .is_some_and(|v| contains_ci(v, b"gzip") || contains_ci(v, b"deflate")),
+            compressed: content_encoding.and_then(Coding::of),
             length,
             bodyless,
+        }
+    }
+}
+
+/// A content coding the engine decodes (RFC 9110, section 8.4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Coding {
+    /// `gzip` or `deflate` (zlib or raw: `decode::inflate` tells them apart by their bytes).
+    Deflate,
+    /// `snappy`: the block format Prometheus remote write and Loki push send, or the framing
+    /// format.
+    Snappy,
+}
+
+impl Coding {
+    /// The coding named by a `Content-Encoding` value.
+    fn of(value: &[u8]) -> Option<Self> {
+        if contains_ci(value, b"gzip") || contains_ci(value, b"deflate") {
+            Some(Self::Deflate)
+        } else if contains_ci(value, b"snappy") {
+            Some(Self::Snappy)
+        } else {
+            None
         }
     }
 }
@@ -260,13 +282,16 @@ mod tests {
         let framing = BodyFraming::of_head(
             b"HTTP/1.1 200 OK\r\ncontent-ENCODING:  GZIP \r\nX: y\r\nTransfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\nContent-Length: 12\r\nContent-Length: 13\r\n\r\n",
         );
-        assert!(framing.compressed);
+        assert_eq!(framing.compressed, Some(Coding::Deflate));
         assert!(!framing.chunked);
         assert_eq!(framing.length, Some(12));
         let framing =
             BodyFraming::of_head(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
         assert!(framing.chunked);
-        assert!(!framing.compressed);
+        assert_eq!(framing.compressed, None);
+        let framing =
+            BodyFraming::of_head(b"POST /api/v1/push HTTP/1.1\r\nContent-Encoding: snappy\r\n\r\n");
+        assert_eq!(framing.compressed, Some(Coding::Snappy));
     }
 
     #[test]

@@ -13,8 +13,8 @@
 //!    and a fuzz target hold it to the full scan's output.
 //! 1. **Framing** (`http`, `decode::framing`, `decode::inflate`): each HTTP message (a payload
 //!    may hold several: kept-alive or pipelined requests) is split into head and body, the body
-//!    framed by its own head; a chunked body is de-chunked and a gzip/deflate body inflated
-//!    (bounded); AMQP body frames are joined. Every decoded byte keeps the wire span it came
+//!    framed by its own head; a chunked body is de-chunked and a gzip, deflate or snappy body
+//!    decompressed (bounded); AMQP body frames are joined. Every decoded byte keeps the wire span it came
 //!    from (`text`), so findings always point at the caller's bytes.
 //! 2. **Patterns** (`patterns`): values that prove themselves by shape and check digits are
 //!    found anywhere (e-mail, IBAN, card, IMEI, IPs, MAC, JWT, international phone numbers,

@@ -1,4 +1,5 @@
-//! gzip and deflate bodies, inflated up to a byte limit (a zip bomb costs at most the limit).
+//! Compressed bodies, decompressed up to a byte limit (a zip bomb costs at most the limit): gzip
+//! and deflate, and snappy.
 
 use std::io::Read;
 
@@ -24,6 +25,29 @@ pub(crate) fn inflate(body: &[u8], limit: usize) -> Option<Vec<u8>> {
     }
 }
 
+/// The snappy framing format's stream identifier chunk.
+const SNAPPY_STREAM_START: &[u8] = b"\xff\x06\x00\x00sNaPpY";
+
+/// Decompresses a snappy body: the framing format when it opens with its stream identifier,
+/// else the raw block format (Prometheus remote write, Loki push). Returns at most `limit`
+/// bytes; a block claiming more than `limit` is not decompressed at all (its length comes first,
+/// and a block cannot be decoded in part). `None` when the body does not decompress.
+pub(crate) fn unsnappy(body: &[u8], limit: usize) -> Option<Vec<u8>> {
+    if body.starts_with(SNAPPY_STREAM_START) {
+        let mut out = Vec::new();
+        let result = snap::read::FrameDecoder::new(body)
+            .take(u64::try_from(limit).unwrap_or(u64::MAX))
+            .read_to_end(&mut out);
+        // A cut stream (sampled traffic) still yields the frames before the cut.
+        return (!out.is_empty() || result.is_ok()).then_some(out);
+    }
+    let len = snap::raw::decompress_len(body).ok()?;
+    if len > limit {
+        return None;
+    }
+    snap::raw::Decoder::new().decompress_vec(body).ok()
+}
+
 /// `bytes` gzip-compressed: test payloads.
 #[cfg(test)]
 pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -46,10 +70,29 @@ mod tests {
         assert_eq!(inflate(&body, 100).unwrap().len(), 100);
     }
 
+    #[test]
+    fn snappy_blocks_and_frames_within_the_limit() {
+        use std::io::Write;
+        let text = b"{\"user\":\"anna.schmidt@example.com\"}".repeat(20);
+        let block = snap::raw::Encoder::new().compress_vec(&text).unwrap();
+        assert_eq!(unsnappy(&block, 1 << 20).unwrap(), text);
+        // The claimed length is over the limit: nothing is decompressed.
+        assert_eq!(unsnappy(&block, 100), None);
+        let mut framed = snap::write::FrameEncoder::new(Vec::new());
+        framed.write_all(&text).unwrap();
+        let framed = framed.into_inner().unwrap();
+        assert_eq!(unsnappy(&framed, 1 << 20).unwrap(), text);
+        assert_eq!(unsnappy(&framed, 100).unwrap().len(), 100);
+        assert_eq!(unsnappy(b"\xff\xff\xff\xff\xff\xff", 1 << 20), None);
+    }
+
     proptest! {
         #[test]
         fn never_panics(input in proptest::collection::vec(any::<u8>(), 0..300)) {
             if let Some(out) = inflate(&input, 1000) {
+                prop_assert!(out.len() <= 1000);
+            }
+            if let Some(out) = unsnappy(&input, 1000) {
                 prop_assert!(out.len() <= 1000);
             }
         }
