@@ -4,7 +4,6 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -14,7 +13,6 @@ use crate::daemon::{self, Build, Daemon};
 use crate::error::Context as _;
 use crate::netns::{CLIENT_IF, SERVER_IP, Topology};
 use crate::privacy::{self, Output};
-use crate::process::run_ok;
 use crate::servers::{Cert, HttpServer, Sink, TlsServer, TlsVersion};
 use crate::{Error, Result, clients, fixtures, wait};
 
@@ -245,14 +243,16 @@ impl Lab {
     /// # Errors
     /// When the body cannot be compressed or a request fails.
     pub fn send_kept_alive_gzip_request(&self) -> Result<()> {
-        let json = self.dir().join("user-record.json");
+        use std::io::Write as _;
         let gzipped = self.dir().join("user-record.json.gz");
         if !gzipped.exists() {
-            std::fs::write(&json, fixtures::user_record_json()).context("writing the record")?;
-            run_ok(
-                Command::new("gzip").args(["-kf", "-n"]).arg(&json),
-                Duration::from_secs(10),
-            )?;
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder
+                .write_all(fixtures::user_record_json().as_bytes())
+                .and_then(|()| encoder.finish())
+                .and_then(|body| std::fs::write(&gzipped, body))
+                .context("writing the compressed record")?;
         }
         let base = format!("http://{SERVER_IP}:{HTTP_PORT}");
         clients::post_json_then_gzip(
