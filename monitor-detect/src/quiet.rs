@@ -91,8 +91,11 @@ struct Vocabulary {
     /// Bit per [`quad_index`] of the first four bytes of `starts` entries (shorter ones padded
     /// with 0).
     start_quads: Box<[u64; 1024]>,
-    /// Entries anchored at a word end only, lowercase UTF-8.
-    suffixes: Vec<(&'static [u8], Need)>,
+    /// Entries anchored at a word end only, lowercase UTF-8, with the [`pair_index`] of their
+    /// last two bytes.
+    suffixes: Vec<(&'static [u8], Need, usize)>,
+    /// The longest suffix entry, in bytes.
+    max_suffix_len: usize,
     /// Bit per [`pair_index`] of the last two bytes of a suffix.
     suffix_pairs: Box<[u64; 1024]>,
 }
@@ -109,6 +112,7 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
         starts: std::collections::HashMap::default(),
         start_quads: Box::new([0; 1024]),
         suffixes: Vec::new(),
+        max_suffix_len: 0,
         suffix_pairs: Box::new([0; 1024]),
     };
     for (entry, anchor, need) in entries {
@@ -117,11 +121,10 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
         match anchor {
             Anchor::Suffix => {
                 if let [.., before_last, last] = *lower {
-                    set_bit(
-                        &mut vocabulary.suffix_pairs[..],
-                        pair_index(before_last, last),
-                    );
-                    vocabulary.suffixes.push((lower, need));
+                    let pair = pair_index(before_last, last);
+                    set_bit(&mut vocabulary.suffix_pairs[..], pair);
+                    vocabulary.suffixes.push((lower, need, pair));
+                    vocabulary.max_suffix_len = vocabulary.max_suffix_len.max(lower.len());
                 }
             }
             Anchor::Word | Anchor::Prefix => {
@@ -570,6 +573,18 @@ impl Window {
         ((self.digit >> k) & low_bits(run)).count_ones()
     }
 
+    /// Digits before the first letter among the bytes a grouped value at bit `k` is written
+    /// with; `None` when they run past the window.
+    fn digits_before_letter(&self, k: usize) -> Option<u32> {
+        let run = (!(self.value >> k)).trailing_zeros();
+        if k + run as usize >= 128 {
+            return None;
+        }
+        let written = low_bits(run);
+        let first_letter = (((self.alnum ^ self.digit) >> k) & written).trailing_zeros();
+        Some(((self.digit >> k) & written & low_bits(first_letter)).count_ones())
+    }
+
     /// Length of the digit run at bit `k` (at most to the end of the window).
     fn digits_at(&self, k: usize) -> usize {
         (!(self.digit >> k)).trailing_zeros() as usize
@@ -597,14 +612,15 @@ impl Window {
 
     /// Whether an address or a coordinate may start at bit `k`, a digit (`patterns::scan_at`):
     /// - a `.` among the next four bytes: IPv4, a decimal degree, NMEA, a dotted MAC;
-    /// - a `-` two bytes on: a MAC;
+    /// - a `-` two and five bytes on: a MAC (`00-17-88-...`; a W3C `traceparent`, `00-<hex>`,
+    ///   has one at two only);
     /// - a `:` among the next four bytes, and 5 colons (a MAC) or `::` or 7 colons (IPv6)
     ///   among the hex digits, colons and dots from here (`network::mac_len`,
     ///   `network::ipv6_len`).
     fn address_guarded(&self, k: usize) -> bool {
         // The next four bits after bit `k` (k < 64: a token start of the current block).
         let near = |mask: u128| (mask >> (k + 1)) & 0xf != 0;
-        if near(self.dot) || Self::bit(self.dash, k + 2) {
+        if near(self.dot) || Self::bit(self.dash, k + 2) && Self::bit(self.dash, k + 5) {
             return true;
         }
         if !near(self.colon) {
@@ -720,8 +736,13 @@ impl Window {
         let guarded = self.address_guarded(k);
         if patterns::is_zero_zero(b.get(at..).unwrap_or_default()) {
             // An international number in `00` form holds 6 digits among its first 48 bytes,
-            // like every grouped value.
-            let settled = !guarded && !self.base64_text_at(k) && self.grouped_digits(k) < 6;
+            // like every grouped value, and 7 before any letter (its run stops at one), where a
+            // grouped value opening with digits has at least 6 (a W3C `traceparent`,
+            // `00-<hex>-...`, has 2).
+            let settled = !guarded
+                && !self.base64_text_at(k)
+                && (self.grouped_digits(k) < 6
+                    || self.digits_before_letter(k).is_some_and(|n| n < 6));
             return settled.then_some(false);
         }
         let next = k + len;
@@ -1528,8 +1549,17 @@ fn suffix_ends_before(vocabulary: &Vocabulary, b: &[u8], end: usize, hits: &mut 
     if !bit(&vocabulary.suffix_pairs[..], pair) {
         return false;
     }
+    // Where the bytes a suffix may cover are ASCII, only a suffix ending in the same pair can
+    // equal them, case folded; elsewhere every suffix is compared (a character's lowercase may
+    // be other bytes).
+    let ascii = b
+        .get(end.saturating_sub(vocabulary.max_suffix_len)..end)
+        .is_some_and(<[u8]>::is_ascii);
     let mut settled = false;
-    for &(suffix, need) in &vocabulary.suffixes {
+    for &(suffix, need, suffix_pair) in &vocabulary.suffixes {
+        if ascii && suffix_pair != pair {
+            continue;
+        }
         let matched = end
             .checked_sub(suffix.len())
             .and_then(|start| b.get(start..end))
@@ -1755,6 +1785,38 @@ mod tests {
     }
 
     #[test]
+    fn trace_contexts_are_quiet_and_dashed_addresses_are_not() {
+        let engine = engine();
+        let header = |value: &str| format!("GET / HTTP/1.1\r\ntraceparent: {value}\r\n\r\n");
+        let traced = header("00-92cbf8405b5021f703789132edf05e97-7fd11b7c57b80716-01");
+        assert!(is_quiet(traced.as_bytes()));
+        // A MAC and an international number in `00` form, written with dashes, are no
+        // trace context.
+        for value in ["00-17-88-e1-bb-97", "00-49-30-901820"] {
+            let payload = header(value);
+            assert!(!engine.scan_full(payload.as_bytes()).is_empty(), "{value}");
+            assert!(!is_quiet(payload.as_bytes()), "{value}");
+        }
+    }
+
+    #[test]
+    fn suffixes_match_only_their_own_pair_in_ascii_and_any_elsewhere() {
+        // A word ending in a suffix's pair but not in the suffix (`nations`: `on`s) stays
+        // quiet; the suffix itself is found in ASCII and in other scripts' case forms.
+        let engine = engine();
+        for (payload, quiet) in [
+            (r#"{"app_version":"x","json":"y"}"#, true),
+            (r#"{"liefer_adresse":"x"}"#, false),
+            (r#"{"LIEFERADRESSE":"x"}"#, false),
+            (r#"{"lieferstraße":"x"}"#, false),
+            (r#"{"envío_dirección":"x"}"#, false),
+        ] {
+            assert_eq!(is_quiet(payload.as_bytes()), quiet, "{payload}");
+            assert!(check(&engine, payload.as_bytes()).is_ok(), "{payload}");
+        }
+    }
+
+    #[test]
     fn every_entry_starts_with_an_ascii_letter() {
         // The block walk only looks for entries at ASCII letters, and compares at most
         // MAX_ENTRY_LEN bytes.
@@ -1863,6 +1925,12 @@ mod tests {
             )
                 .prop_map(|(lat, lon)| format!("{lat},N,{lon},E")),
             "00(49151|4930|3361|44207)[0-9]{6,8}",
+            // `00` numbers in groups, with extensions or letters after a few digits; W3C
+            // `traceparent` values; dashed MACs and their near misses.
+            "00[-. ]?(49|31|44)[-. ]?[0-9]{2,4}[-. ]?[0-9]{3,8}(x[0-9]{1,4})?",
+            "00[-. ]?[1-9][0-9]{0,6}[-. ]?[0-9a-f]{1,10}",
+            "00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]",
+            "[0-9]{2}-[0-9a-f]{2}[-:. ]?[0-9a-f]{2}(-[0-9a-f]{2}){0,3}",
             // ES DNI: 8 digits and their letter, compact or after a separator.
             (0_u32..100_000_000, "[ -]?").prop_map(|(n, sep)| {
                 let letters = crate::detect::national_id::DNI_LETTERS;
