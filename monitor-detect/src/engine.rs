@@ -960,15 +960,10 @@ mod tests {
         // A plain request, then one with a gzip body: the second body is inflated.
         let body = inflate::gzip(br#"{"contact":"bert.meier@example.com"}"#);
         let mut payload = plain_request("anna.schmidt");
-        payload.extend(
-            format!(
-                "POST /b HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
-                body.len()
-            )
-            .bytes(),
-        );
-        let body_start = payload.len();
-        payload.extend(&body);
+        let (second, second_body_start) =
+            http::message_with_body("POST /b HTTP/1.1\r\nContent-Encoding: gzip\r\n", &body);
+        let body_start = payload.len() + second_body_start;
+        payload.extend(second);
         assert_eq!(
             spans(&payload),
             vec![
@@ -978,13 +973,8 @@ mod tests {
         );
 
         // A gzip body, then a plain request: the bytes after the compressed body are scanned.
-        let mut payload = format!(
-            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        )
-        .into_bytes();
-        let body_start = payload.len();
-        payload.extend(&body);
+        let (mut payload, body_start) =
+            http::message_with_body("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n", &body);
         let body_end = payload.len();
         payload.extend(plain_request("carla.rossi"));
         assert_eq!(
@@ -1084,13 +1074,10 @@ mod tests {
             }
         }
         let body = snap::raw::Encoder::new().compress_vec(&series).unwrap();
-        let mut payload = format!(
-            "POST /api/v1/write HTTP/1.1\r\nContent-Encoding: snappy\r\nContent-Type: application/x-protobuf\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        )
-        .into_bytes();
-        let body_start = payload.len();
-        payload.extend(&body);
+        let (payload, body_start) = http::message_with_body(
+            "POST /api/v1/write HTTP/1.1\r\nContent-Encoding: snappy\r\nContent-Type: application/x-protobuf\r\n",
+            &body,
+        );
         assert!(
             !quiet::is_quiet(&payload),
             "a body to decompress is never quiet"

@@ -259,6 +259,16 @@ pub(crate) fn unfinished_decoded_message(payload: &[u8]) -> Option<usize> {
     (!finished).then_some(last.head.start)
 }
 
+/// A test message: `head` (the start line and any headers, each ending in CRLF), a
+/// `Content-Length` for `body`, the blank line and `body`; and where the body starts.
+#[cfg(test)]
+pub(crate) fn message_with_body(head: &str, body: &[u8]) -> (Vec<u8>, usize) {
+    let mut message = format!("{head}Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    let body_start = message.len();
+    message.extend_from_slice(body);
+    (message, body_start)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

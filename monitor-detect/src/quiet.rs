@@ -573,16 +573,19 @@ impl Window {
         ((self.digit >> k) & low_bits(run)).count_ones()
     }
 
-    /// Digits before the first letter among the bytes a grouped value at bit `k` is written
-    /// with; `None` when they run past the window.
-    fn digits_before_letter(&self, k: usize) -> Option<u32> {
+    /// The bytes a grouped value at bit `k` is written with, as low bits from `k`; `None` when
+    /// they run past the window, where the masks do not reach.
+    fn value_run(&self, k: usize) -> Option<u128> {
         let run = (!(self.value >> k)).trailing_zeros();
-        if k + run as usize >= 128 {
-            return None;
-        }
-        let written = low_bits(run);
+        (k + (run as usize) < 128).then(|| low_bits(run))
+    }
+
+    /// Where the first letter sits among the `written` bytes from bit `k` (their length when
+    /// none does), and how many digits come before it.
+    fn digits_before_letter(&self, k: usize, written: u128) -> (u32, u32) {
         let first_letter = (((self.alnum ^ self.digit) >> k) & written).trailing_zeros();
-        Some(((self.digit >> k) & written & low_bits(first_letter)).count_ones())
+        let digits = ((self.digit >> k) & written & low_bits(first_letter)).count_ones();
+        (first_letter, digits)
     }
 
     /// Length of the digit run at bit `k` (at most to the end of the window).
@@ -650,12 +653,7 @@ impl Window {
         if patterns::in_decimal(b, at) || self.grouped_digits(k) < 6 {
             return Some(false);
         }
-        let run = (!(self.value >> k)).trailing_zeros();
-        // Beyond the window the masks do not reach.
-        if k + run as usize >= 128 {
-            return None;
-        }
-        let written = low_bits(run);
+        let written = self.value_run(k)?;
         if ((self.alnum >> k) & written).count_ones() < 9 {
             return Some(false);
         }
@@ -664,8 +662,8 @@ impl Window {
             let letters = ((self.alnum >> k) & low_bits(first_digit)).count_ones();
             return (!matches!(letters, 1 | 2 | 6)).then_some(false);
         }
-        let first_letter = (((self.alnum ^ self.digit) >> k) & written).trailing_zeros();
-        let digits = ((self.digit >> k) & written & low_bits(first_letter)).count_ones() as usize;
+        let (first_letter, digits) = self.digits_before_letter(k, written);
+        let digits = digits as usize;
         if digits < 6 {
             return Some(false);
         }
@@ -742,7 +740,9 @@ impl Window {
             let settled = !guarded
                 && !self.base64_text_at(k)
                 && (self.grouped_digits(k) < 6
-                    || self.digits_before_letter(k).is_some_and(|n| n < 6));
+                    || self
+                        .value_run(k)
+                        .is_some_and(|written| self.digits_before_letter(k, written).1 < 6));
             return settled.then_some(false);
         }
         let next = k + len;

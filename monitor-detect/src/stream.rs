@@ -164,13 +164,9 @@ mod tests {
         let first = first.as_bytes();
         assert!(s.feed(&engine, 0, first).is_empty());
         let body = gzip(br#"{"contact":"anna.schmidt@example.com"}"#);
-        let mut second = format!(
-            "POST /b HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        )
-        .into_bytes();
-        let body_start = first.len() + second.len();
-        second.extend(&body);
+        let (second, second_body_start) =
+            http::message_with_body("POST /b HTTP/1.1\r\nContent-Encoding: gzip\r\n", &body);
+        let body_start = first.len() + second_body_start;
         let found = s.feed(&engine, first.len() as u64, &second);
         assert_eq!(
             found
@@ -191,14 +187,7 @@ mod tests {
             .collect();
         let json = format!(r#"{{"trace":"{filler}","contact":"anna.schmidt@example.com"}}"#);
         let body = gzip(json.as_bytes());
-        let mut message = format!(
-            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        )
-        .into_bytes();
-        let body_start = message.len();
-        message.extend(&body);
-        (message, body_start)
+        http::message_with_body("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n", &body)
     }
 
     #[test]

@@ -173,6 +173,23 @@ fn of_type<'a>(alerts: &'a [Value], data_type: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// The one e-mail alert among `received`, from `source`.
+fn the_email_alert<'a>(received: &'a [Value], source: &str) -> &'a Value {
+    let email = of_type(received, "email");
+    assert_eq!(email.len(), 1, "{received:?}");
+    assert_eq!(email[0]["labels"]["source"], source);
+    email[0]
+}
+
+/// Asserts that nothing stays pending for long: every queued alert is delivered.
+async fn assert_all_delivered(sinks: &Sinks) {
+    let delivered = wait_until(Duration::from_secs(5), || {
+        sinks.alerts_summary().pending == 0
+    })
+    .await;
+    assert!(delivered, "{:?}", sinks.alerts_summary());
+}
+
 #[tokio::test]
 #[expect(
     clippy::too_many_lines,
@@ -226,21 +243,19 @@ async fn alerts_queued_while_alertmanager_is_down_arrive_once_it_is_up() {
         .await
         .expect("restart");
     let mut received = alertmanager.wait_for(&http, "email").await;
-    let email = of_type(&received, "email");
-    assert_eq!(email.len(), 1, "{received:?}");
-    let labels = &email[0]["labels"];
+    let email = the_email_alert(&received, "10.0.0.5");
+    let labels = &email["labels"];
     assert_eq!(labels["protocol"], "http");
     assert_eq!(labels["severity"], "warning");
-    assert_eq!(labels["source"], "10.0.0.5");
     assert_eq!(labels["destination"], "10.0.0.9:8080");
-    let description = email[0]["annotations"]["description"]
+    let description = email["annotations"]["description"]
         .as_str()
         .unwrap_or_default();
     assert!(description.contains("j***@e***.com"), "{description}");
-    assert!(email[0]["annotations"]["summary"].is_string());
+    assert!(email["annotations"]["summary"].is_string());
 
     // Re-sent before it expires: Alertmanager's endsAt moves forward with each re-send.
-    let first_ends_at = email[0]["endsAt"].as_str().unwrap_or_default().to_owned();
+    let first_ends_at = email["endsAt"].as_str().unwrap_or_default().to_owned();
     let mut resent = false;
     for _ in 0..60 {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -284,11 +299,7 @@ async fn alerts_queued_while_alertmanager_is_down_arrive_once_it_is_up() {
         1,
         "deduplicated: {received:?}"
     );
-    let delivered = wait_until(Duration::from_secs(5), || {
-        sinks.alerts_summary().pending == 0
-    })
-    .await;
-    assert!(delivered, "{:?}", sinks.alerts_summary());
+    assert_all_delivered(&sinks).await;
 
     let everything = serde_json::to_string(&received).expect("json");
     for raw in [RAW_EMAIL, RAW_IBAN] {
@@ -340,14 +351,8 @@ async fn a_running_daemon_delivers_once_alertmanager_comes_up() {
     let alertmanager = Alertmanager::start(&dir.0, port);
     alertmanager.wait_ready(&http).await;
     let received = alertmanager.wait_for(&http, "email").await;
-    let email = of_type(&received, "email");
-    assert_eq!(email.len(), 1, "{received:?}");
-    assert_eq!(email[0]["labels"]["source"], "10.0.0.7");
-    let delivered = wait_until(Duration::from_secs(5), || {
-        sinks.alerts_summary().pending == 0
-    })
-    .await;
-    assert!(delivered, "{:?}", sinks.alerts_summary());
+    the_email_alert(&received, "10.0.0.7");
+    assert_all_delivered(&sinks).await;
     assert!(sinks.metrics_summary().alert_sends_succeeded_total >= 1);
     sinks.shutdown(tasks).await;
     drop(alertmanager);
@@ -579,14 +584,8 @@ async fn email_alert_arrives(
         SystemTime::now(),
     ));
     let received = alertmanager.wait_for(http, "email").await;
-    let email = of_type(&received, "email");
-    assert_eq!(email.len(), 1, "{received:?}");
-    assert_eq!(email[0]["labels"]["source"], "10.0.0.9");
-    let delivered = wait_until(Duration::from_secs(5), || {
-        sinks.alerts_summary().pending == 0
-    })
-    .await;
-    assert!(delivered, "{:?}", sinks.alerts_summary());
+    the_email_alert(&received, "10.0.0.9");
+    assert_all_delivered(&sinks).await;
     let everything = serde_json::to_string(&received).expect("json");
     assert!(!everything.contains(RAW_EMAIL), "raw value in Alertmanager");
     sinks.shutdown(tasks).await;
