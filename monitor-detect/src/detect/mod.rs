@@ -10,4 +10,5 @@ pub(crate) mod jwt;
 pub(crate) mod names;
 pub(crate) mod national_id;
 pub(crate) mod network;
+pub(crate) mod numbering_plan;
 pub(crate) mod phone;

@@ -2,6 +2,8 @@
 
 use phonenumber::country::Id;
 
+use super::numbering_plan;
+
 /// Regions tried for numbers in national format when the payload gives no country.
 pub(crate) const DEFAULT_REGIONS: &[&str] = &[
     "DE", "FR", "GB", "IT", "ES", "NL", "PL", "SE", "BE", "AT", "US", "CH", "DK", "NO", "FI", "PT",
@@ -125,17 +127,17 @@ fn validate(text: &[u8], regions: &[&str]) -> Option<String> {
             s.to_owned()
         };
         let number = phonenumber::parse(None, &international).ok()?;
-        return number.is_valid().then(|| region_of(&number));
+        return numbering_plan::is_valid(&number).then(|| region_of(&number));
     }
     regions.iter().find_map(|region| {
         let id: Id = region.parse().ok()?;
         let number = phonenumber::parse(Some(id), s).ok()?;
-        number.is_valid().then(|| (*region).to_owned())
+        numbering_plan::is_valid(&number).then(|| (*region).to_owned())
     })
 }
 
 fn region_of(number: &phonenumber::PhoneNumber) -> String {
-    number.country().id().map_or_else(
+    numbering_plan::region(number).map_or_else(
         || format!("+{}", number.code().value()),
         |id| id.as_ref().to_owned(),
     )
