@@ -782,6 +782,9 @@ const BUSINESS_ID_WORDS: &[&str] = &[
     "tx",
     "request",
     "trace",
+    // W3C Trace Context headers: `00-<trace id>-<span id>-<flags>`, hex identifiers.
+    "traceparent",
+    "tracestate",
     "correlation",
     "session",
     "cart",
@@ -1049,7 +1052,17 @@ pub(crate) fn classify(name: &str, parent: Option<&str>) -> FieldKind {
 }
 
 fn classify_uncached(name: &str, parent: Option<&str>) -> FieldKind {
-    let w = words(name);
+    let mut w = words(name);
+    // An HTTP extension header's `X-` (`X-Caller`, `X-Card-Token`) says nothing of its value;
+    // read as the axis word `x`, it made every such header a sensor reading, under which cards,
+    // phone numbers and positions are not believed.
+    let name = match name.get(..2) {
+        Some("X-" | "x-") if w.len() > 1 => {
+            w.remove(0);
+            name.get(2..).unwrap_or_default()
+        }
+        _ => name,
+    };
     if w.is_empty() {
         return FieldKind::Other;
     }
@@ -1319,6 +1332,14 @@ mod tests {
             ("Handynummer", FieldKind::Phone),
             ("Lieferadresse", FieldKind::Address),
             ("emailadresse", FieldKind::Email),
+            // An extension header's `X-` is no sensor axis; the axis itself still is.
+            ("X-Caller", FieldKind::Other),
+            ("x-card-token", FieldKind::Card),
+            ("X-Forwarded-For", FieldKind::Ip),
+            ("X-Request-Id", FieldKind::BusinessId),
+            ("x", FieldKind::Sensor),
+            ("x_accel", FieldKind::Sensor),
+            ("traceparent", FieldKind::BusinessId),
         ] {
             assert_eq!(classify(name, None), kind, "{name}");
         }

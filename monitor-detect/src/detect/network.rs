@@ -64,8 +64,10 @@ pub(crate) fn ipv6_len(s: &[u8]) -> Option<usize> {
         return None;
     }
     text.parse::<Ipv6Addr>().ok()?;
-    // Bare "::" and "::1" are not a person's address.
-    if text.trim_matches(':').len() <= 1 {
+    // Bare "::" and "::1" are not a person's address, nor is any address written with fewer
+    // than four hex digits (`e::8`, `1::2`): every routed or link-local prefix (`2001:db8`,
+    // `fe80`) has more, and such short runs turn up by chance in binary payloads.
+    if candidate.iter().filter(|b| b.is_ascii_hexdigit()).count() < 4 {
         return None;
     }
     let mut end = candidate.len();
@@ -119,6 +121,11 @@ mod tests {
         assert_eq!(ipv6_len(b"2001:db8::1 x"), Some(11));
         assert_eq!(ipv6_len(b"FE80::1C2D:3E4F:5A6B:7C8D%eth0"), Some(30));
         assert_eq!(ipv6_len(b"12:30:45"), None);
+        assert_eq!(ipv6_len(b"fe80::1"), Some(7));
+        // Too few hex digits for a routed or link-local address: chance bytes of a binary
+        // payload.
+        assert_eq!(ipv6_len(b"e::8"), None);
+        assert_eq!(ipv6_len(b"::1"), None);
         assert_eq!(mac_len(b"ee:dc:6c:30:0c:86"), Some(17));
         assert_eq!(mac_len(b"00-17-88-E1-BB-97"), Some(17));
         assert_eq!(mac_len(b"0017.88e1.bb97"), Some(14));
@@ -136,8 +143,10 @@ mod tests {
         fn ipv6_round_trip(words: [u16; 8]) {
             let addr = Ipv6Addr::from(words);
             let s = addr.to_string();
-            if s.trim_matches(':').len() > 1 && !s.contains('.') {
-                prop_assert_eq!(ipv6_len(s.as_bytes()), Some(s.len()));
+            let hex_digits = s.bytes().filter(u8::is_ascii_hexdigit).count();
+            if !s.contains('.') {
+                let expected = (hex_digits >= 4).then_some(s.len());
+                prop_assert_eq!(ipv6_len(s.as_bytes()), expected);
             }
         }
 
