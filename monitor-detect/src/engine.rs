@@ -243,7 +243,7 @@ impl<'e> Scan<'e> {
             .collect();
         // Siblings share their parent: its name is decoded once per run of siblings.
         let mut last_parent: Option<(Range<usize>, std::borrow::Cow<'_, str>)> = None;
-        let kinds: Vec<FieldKind> = fields
+        let mut kinds: Vec<FieldKind> = fields
             .iter()
             .zip(&keys)
             .map(|(f, key)| {
@@ -260,6 +260,7 @@ impl<'e> Scan<'e> {
                 keywords::classify(key, parent)
             })
             .collect();
+        labelled_values(text, &fields, &keys, &mut kinds);
         for candidate in &candidates {
             let field = fields::field_around(&fields, &candidate.span);
             let (kind, key) = match field.and_then(|i| keys.get(i).zip(kinds.get(i))) {
@@ -837,6 +838,69 @@ impl FieldHints {
     }
 }
 
+/// Gives a generic value field (`value`, `val`, `v`) the kind its label names: a field beside
+/// it in the same object (`key`, `name`, `system`, `type`, `field`, `attribute`, `label`, `k`,
+/// `n`) whose short string value classifies as a field name does. Name and value come as a pair
+/// in FHIR contact points (`{"system":"phone","value":"+49 ..."}`), tag and attribute lists
+/// (`{"Key":"msisdn","Value":...}`), headers carried as pairs and `SenML` records (`n`, `v`).
+///
+/// Only the label's kind is taken, never its text: a finding's context stays the value
+/// field's own name.
+fn labelled_values(
+    text: &Text<'_>,
+    fields: &[Field],
+    keys: &[std::borrow::Cow<'_, str>],
+    kinds: &mut [FieldKind],
+) {
+    /// Longest label read, in bytes.
+    const MAX_LABEL: usize = 48;
+    let is_value = |key: &str| {
+        ["value", "val", "v"]
+            .iter()
+            .any(|name| key.eq_ignore_ascii_case(name))
+    };
+    let is_label = |key: &str| {
+        [
+            "key",
+            "name",
+            "system",
+            "type",
+            "field",
+            "attribute",
+            "label",
+            "k",
+            "n",
+        ]
+        .iter()
+        .any(|name| key.eq_ignore_ascii_case(name))
+    };
+    for (i, field) in fields.iter().enumerate() {
+        if kinds.get(i) != Some(&FieldKind::Other) || !keys.get(i).is_some_and(|k| is_value(k)) {
+            continue;
+        }
+        let label = [i.wrapping_sub(1), i + 1].into_iter().find_map(|j| {
+            let other = fields.get(j)?;
+            let (start, end) = if j < i {
+                (other.value.end, field.value.start)
+            } else {
+                (field.value.end, other.value.start)
+            };
+            // Siblings: the same parent, and no object opens or closes between them.
+            let same_object = other.parent == field.parent
+                && text
+                    .bytes
+                    .get(start..end)
+                    .is_some_and(|between| !between.iter().any(|&b| b == b'{' || b == b'}'));
+            (same_object && is_label(keys.get(j)?) && other.value.len() <= MAX_LABEL)
+                .then(|| std::str::from_utf8(text.get(other.value.clone())).ok())
+                .flatten()
+        });
+        if let (Some(label), Some(kind)) = (label, kinds.get_mut(i)) {
+            *kind = keywords::classify(label, None);
+        }
+    }
+}
+
 /// Whether a latitude field has a longitude sibling nearby (or the reverse).
 fn has_sibling(text: &Text<'_>, fields: &[Field], field: &Field, kind: FieldKind) -> bool {
     /// Fields looked at on each side (fields are sorted by position).
@@ -1168,6 +1232,27 @@ mod tests {
         );
         let got = types(r#"{"name":"Kitchen","value":21.5}"#);
         assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
+    fn a_value_takes_the_kind_its_label_names() {
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
+        // A national-format number is a phone only where a field says so: here its label.
+        let fhir = r#"{"telecom":[{"system":"phone","value":"0151 23456789"}]}"#;
+        let found = engine.scan(fhir.as_bytes());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].data_type, DataType::Phone);
+        // The context is the value field's own name, never the label's text.
+        assert_eq!(found[0].context.as_deref(), Some("value"));
+        let tags =
+            r#"[{"Key":"birthdate","Value":"1985-03-12"},{"Key":"created","Value":"2024-01-02"}]"#;
+        assert_eq!(
+            types(tags),
+            vec![(DataType::DateOfBirth, "1985-03-12".to_owned())]
+        );
+        // A label that names no kind gives none.
+        let kitchen = r#"{"name":"Kitchen","value":"0151 23456789"}"#;
+        assert!(types(kitchen).is_empty(), "{kitchen}");
     }
 
     #[test]

@@ -56,6 +56,7 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     let mut out = Vec::new();
     json_fields(b, &mut out);
     key_values(b, &mut out);
+    bare_key_values(b, &mut out);
     header_lines(b, &mut out);
     csv_fields(b, &mut out);
     sql_inserts(b, &mut out);
@@ -365,6 +366,68 @@ fn key_values(b: &[u8], out: &mut Vec<Field>) {
                 parent: query_parent.clone(),
                 value,
                 syntax: Syntax::KeyValue { quote },
+            });
+        }
+    }
+}
+
+// ---------------------------------------------------------------- key: 'value'
+
+/// `key: "value"` and `key: 'value'` with a bare key, within a line: object literals as
+/// Node.js and Python print them in logs (`{ name: 'Anna Berg', plan: 'pro' }`), GraphQL
+/// arguments (`createUser(input: {name: "Anna Berg"})`), JSON5 and YAML flow mappings. Only
+/// quoted values are taken: after a bare `word:` in prose or a time (`12:30`) comes no quote.
+/// A key right after a quote is a JSON key, left to the JSON reader.
+fn bare_key_values(b: &[u8], out: &mut Vec<Field>) {
+    /// Longest bare key, in bytes.
+    const MAX_KEY: usize = 64;
+    let mut resume = 0;
+    for colon in memchr::memchr_iter(b':', b) {
+        if out.len() >= MAX_FIELDS {
+            return;
+        }
+        if colon < resume {
+            continue;
+        }
+        let key_len = b.get(..colon).map_or(0, |k| {
+            k.iter()
+                .rev()
+                .take(MAX_KEY + 1)
+                .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_')
+                .count()
+        });
+        let key = colon - key_len..colon;
+        if key_len == 0
+            || key_len > MAX_KEY
+            || !b
+                .get(key.start)
+                .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
+            || key
+                .start
+                .checked_sub(1)
+                .and_then(|i| b.get(i))
+                .is_some_and(|&c| matches!(c, b'"' | b'\'' | b'.' | b'/' | b'-' | b':'))
+        {
+            continue;
+        }
+        let mut v = colon + 1;
+        while b.get(v) == Some(&b' ') && v - colon < 3 {
+            v += 1;
+        }
+        let Some(&quote) = b.get(v).filter(|&&q| q == b'\'' || q == b'"') else {
+            continue;
+        };
+        let Some(end) = quoted_end(b, v + 1, quote) else {
+            continue;
+        };
+        resume = end + 1;
+        if end > v + 1 {
+            out.push(Field {
+                kind_hint: None,
+                key,
+                parent: None,
+                value: v + 1..end,
+                syntax: Syntax::KeyValue { quote: Some(quote) },
             });
         }
     }
@@ -1263,6 +1326,21 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn bare_keys_with_quoted_values() {
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        let logged = b"created { name: 'Anna Berg', plan: \"pro\", n: 3 }";
+        assert_eq!(
+            pairs(logged),
+            vec![pair("name", "Anna Berg"), pair("plan", "pro")]
+        );
+        let graphql = br#"mutation { createUser(input: {email: "a@b.de"}) { id } }"#;
+        assert_eq!(pairs(graphql), vec![pair("email", "a@b.de")]);
+        // Times, URLs and prose: no quote after the colon. A JSON key is read once.
+        assert!(pairs(b"at 12:30 'x' see http://'y'").is_empty());
+        assert_eq!(pairs(br#"{"name":"Anna"}"#), vec![pair("name", "Anna")]);
     }
 
     #[test]

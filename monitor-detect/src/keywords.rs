@@ -722,7 +722,6 @@ const SENSOR_WORDS: &[&str] = &[
     "temp",
     "humidity",
     "pressure",
-    "value",
     "reading",
     "readings",
     "voltage",
