@@ -1235,6 +1235,23 @@ mod tests {
     }
 
     #[test]
+    fn cbor_fields_are_read() {
+        // {"name": "Anna Berg", "phone": "0151 23456789"} in CBOR, as a CoAP device sends it.
+        let mut cbor = vec![0xa2, 0x64];
+        cbor.extend(b"name");
+        cbor.push(0x69);
+        cbor.extend(b"Anna Berg");
+        cbor.push(0x65);
+        cbor.extend(b"phone");
+        cbor.push(0x6d);
+        cbor.extend(b"0151 23456789");
+        assert!(!quiet::is_quiet(&cbor));
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
+        let found: Vec<DataType> = engine.scan(&cbor).iter().map(|f| f.data_type).collect();
+        assert_eq!(found, vec![DataType::PersonName, DataType::Phone]);
+    }
+
+    #[test]
     fn a_value_takes_the_kind_its_label_names() {
         let engine = Engine::new(EngineConfig::default()).expect("default config");
         // A national-format number is a phone only where a field says so: here its label.

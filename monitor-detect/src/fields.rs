@@ -63,6 +63,7 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     resp_fields(b, &mut out);
     xml_fields(b, &mut out);
     msgpack_fields(b, &mut out);
+    cbor_fields(b, &mut out);
     out.truncate(MAX_FIELDS);
     out.sort_by_key(|f| (f.value.start, std::cmp::Reverse(f.value.end)));
     out
@@ -1310,6 +1311,163 @@ fn msgpack_fields(b: &[u8], out: &mut Vec<Field>) {
     }
 }
 
+// ---------------------------------------------------------------- CBOR
+
+/// Text-keyed maps of CBOR (RFC 8949), the binary JSON of constrained devices (CoAP, LwM2M,
+/// SenML-CBOR): each text value under a text key is a field, nested maps give their key as
+/// parent. A map is read from a map header of 1 to 23 pairs (`0xa1..=0xb7`, bytes no ASCII
+/// text holds) whose first key is an identifier; it counts only when it parses whole.
+fn cbor_fields(b: &[u8], out: &mut Vec<Field>) {
+    let mut walker = CborWalker {
+        b,
+        // Items read in all, failed attempts included: linear in the buffer.
+        budget: 4 * b.len() + 64,
+        fields: Vec::new(),
+    };
+    let mut i = 0;
+    while let Some(skip) = b.get(i..).and_then(next_cbor_map_header) {
+        let at = i + skip;
+        walker.fields.clear();
+        match walker.map(at, None, 0) {
+            Some(end) if !walker.fields.is_empty() => {
+                let room = MAX_FIELDS.saturating_sub(out.len());
+                out.extend(walker.fields.drain(..).take(room));
+                i = end;
+            }
+            _ if walker.budget == 0 => return,
+            _ => i = at + 1,
+        }
+    }
+}
+
+/// Whether `b` holds a CBOR map with a text value under a text key (what [`cbor_fields`]
+/// reads): the quiet check sends such payloads to the full scan, as their keys sit glued to
+/// their length bytes (`dname`), where no word boundary shows them.
+pub(crate) fn has_cbor_fields(b: &[u8]) -> bool {
+    let mut fields = Vec::new();
+    cbor_fields(b, &mut fields);
+    !fields.is_empty()
+}
+
+/// Position of the first byte in `0xa1..=0xb7`, eight bytes at a time while they are ASCII.
+fn next_cbor_map_header(r: &[u8]) -> Option<usize> {
+    let is_header = |h: &u8| (0xa1..=0xb7).contains(h);
+    let mut at = 0;
+    let mut chunks = r.chunks_exact(8);
+    for chunk in chunks.by_ref() {
+        let word = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
+        if word & 0x8080_8080_8080_8080 != 0
+            && let Some(p) = chunk.iter().position(is_header)
+        {
+            return Some(at + p);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(is_header)
+        .map(|p| at + p)
+}
+
+struct CborWalker<'b> {
+    b: &'b [u8],
+    budget: usize,
+    fields: Vec<Field>,
+}
+
+impl CborWalker<'_> {
+    /// Deepest nesting followed.
+    const MAX_DEPTH: usize = 16;
+
+    /// The item header at `at`: major type, argument, and where the item's content starts.
+    /// Indefinite lengths and reserved values are refused.
+    fn header(&mut self, at: usize) -> Option<(u8, u64, usize)> {
+        self.budget = self.budget.checked_sub(1)?;
+        let initial = *self.b.get(at)?;
+        let (major, info) = (initial >> 5, initial & 0x1f);
+        let extra = match info {
+            0..=23 => return Some((major, u64::from(info), at + 1)),
+            24 => 1,
+            25 => 2,
+            26 => 4,
+            27 => 8,
+            _ => return None,
+        };
+        let bytes = self.b.get(at + 1..at + 1 + extra)?;
+        let argument = bytes.iter().fold(0, |v, &c| v << 8 | u64::from(c));
+        Some((major, argument, at + 1 + extra))
+    }
+
+    /// The item at `at`; returns its end. A text value under `key` is a field.
+    fn item(
+        &mut self,
+        at: usize,
+        key: Option<&Range<usize>>,
+        parent: Option<&Range<usize>>,
+        depth: usize,
+    ) -> Option<usize> {
+        if depth > Self::MAX_DEPTH {
+            return None;
+        }
+        let (major, argument, content) = self.header(at)?;
+        match major {
+            0 | 1 | 7 => Some(content),
+            2 | 3 => {
+                let end = content.checked_add(usize::try_from(argument).ok()?)?;
+                let value = self.b.get(content..end)?;
+                if major == 3 {
+                    std::str::from_utf8(value).ok()?;
+                    if let Some(key) = key.filter(|_| !value.is_empty()) {
+                        self.fields.push(Field {
+                            kind_hint: None,
+                            key: key.clone(),
+                            parent: parent.cloned(),
+                            value: content..end,
+                            syntax: Syntax::Resp,
+                        });
+                    }
+                }
+                Some(end)
+            }
+            4 => {
+                let mut next = content;
+                for _ in 0..argument.min(self.b.len() as u64) {
+                    next = self.item(next, key, parent, depth + 1)?;
+                }
+                Some(next)
+            }
+            5 => self.map(at, key, depth + 1),
+            // A tag: its one item follows.
+            6 => self.item(content, key, parent, depth + 1),
+            _ => None,
+        }
+    }
+
+    /// The map whose header is at `at`: text keys that are identifiers, then any item.
+    fn map(&mut self, at: usize, parent: Option<&Range<usize>>, depth: usize) -> Option<usize> {
+        let (major, pairs, mut next) = self.header(at)?;
+        if major != 5 {
+            return None;
+        }
+        for _ in 0..pairs.min(self.b.len() as u64) {
+            let (key_major, key_len, key_start) = self.header(next)?;
+            let key = key_start..key_start.checked_add(usize::try_from(key_len).ok()?)?;
+            let is_ident = self.b.get(key.clone()).is_some_and(|k| {
+                (1..=64).contains(&k.len())
+                    && k.first().is_some_and(u8::is_ascii_alphabetic)
+                    && k.iter()
+                        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+            });
+            if key_major != 3 || !is_ident {
+                return None;
+            }
+            next = self.item(key.end, Some(&key), parent, depth)?;
+        }
+        Some(next)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -1326,6 +1484,39 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn cbor_maps() {
+        // {"device": {"owner": "Anna Berg", "n": 3, "t": 1.5}, "tags": ["a", "b"], "x": true}
+        let mut cbor = vec![0xa3, 0x66];
+        cbor.extend(b"device");
+        cbor.extend([0xa3, 0x65]);
+        cbor.extend(b"owner");
+        cbor.push(0x69);
+        cbor.extend(b"Anna Berg");
+        cbor.extend([0x61, b'n', 0x03, 0x61, b't', 0xf9, 0x3e, 0x00, 0x64]);
+        cbor.extend(b"tags");
+        cbor.extend([0x82, 0x61, b'a', 0x61, b'b', 0x61, b'x', 0xf5]);
+        let fields = extract(&cbor);
+        let owner = fields.iter().find(|f| &cbor[f.key.clone()] == b"owner");
+        let owner = owner.expect("the nested text value is a field");
+        assert_eq!(&cbor[owner.value.clone()], b"Anna Berg");
+        assert_eq!(owner.parent.clone().map(|p| &cbor[p]), Some(&b"device"[..]));
+        assert!(fields.iter().any(|f| &cbor[f.value.clone()] == b"b"));
+        assert!(has_cbor_fields(&cbor));
+        // Cut short, the outer map is no map; the inner one, whole, still is. Cut inside the
+        // inner one, or a key that is no identifier: no map, no field.
+        let cut = extract(&cbor[..cbor.len() - 1]);
+        assert!(
+            cut.iter().any(|f| &cbor[f.key.clone()] == b"owner")
+                && cut.iter().all(|f| &cbor[f.key.clone()] != b"tags"),
+            "{cut:?}"
+        );
+        assert!(!has_cbor_fields(&cbor[..20]));
+        assert!(!has_cbor_fields(&[0xa1, 0x62, b'1', b'a', 0x61, b'v']));
+        // Text with UTF-8 continuation bytes in the map-header range is no CBOR.
+        assert!(!has_cbor_fields("Très bien, café crème".as_bytes()));
     }
 
     #[test]
@@ -1404,6 +1595,20 @@ mod tests {
         #[test]
         fn never_panics_on_jsonish(input in "[{}\\[\\]\":,a-z0-9 =&;\n*$\r\\\\-]{0,200}") {
             let _ = extract(input.as_bytes());
+        }
+
+        /// CBOR headers of every major type, lengths and identifier bytes, in any order.
+        #[test]
+        fn never_panics_on_cbor_like(input in proptest::collection::vec(
+            proptest::sample::select(vec![
+                0xa1_u8, 0xa2, 0xb7, 0xb8, 0x61, 0x62, 0x63, 0x78, 0x79, 0x7b, 0x7f, 0x82, 0x9f,
+                0xc1, 0xf5, 0xf9, 0x1b, 0x00, b'a', b'b', b'n',
+            ]),
+            0..300,
+        )) {
+            for f in extract(&input) {
+                prop_assert!(f.key.end <= input.len() && f.value.end <= input.len());
+            }
         }
 
         /// The early stop of `field_around` gives what the full search over its 256 fields gives.

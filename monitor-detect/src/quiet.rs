@@ -19,7 +19,9 @@
 //!    space), as joined names do. A pair rule (`billing` with `line`) needs its parent entry
 //!    before its child entry, as every parent the engine assigns comes before the field.
 //!    Greetings (a name after `Hallo`) and `GEOADD` (coordinates by position) are looked for
-//!    the same way.
+//!    the same way. CBOR maps hide their keys from word boundaries (`dname`: a length byte
+//!    glued to `name`): a payload with bytes of 0x80 and above that holds one goes to the full
+//!    scan.
 //! 3. **Nothing to decode.** Escapes (`\` before a byte a decoder unescapes, `%XX`, `+` inside a
 //!    value, XML entities, RFC 2047), chunked or compressed HTTP bodies and AMQP body frames
 //!    give the engine other bytes than the wire's, so any of them sends the payload to the full
@@ -288,8 +290,11 @@ fn quiet_buffer(b: &[u8]) -> bool {
     let mut base = 0;
     // End of a span (a timestamp) in which no strong candidate starts.
     let mut skip_until = 0;
+    // Whether any byte is 0x80 or above: CBOR map headers are.
+    let mut any_high = 0;
     while base < b.len() {
         let next = Masks::of_block(b, base + 64);
+        any_high |= current.high;
         let alnum = current.lower | current.upper | current.digit;
         let alpha = current.lower | current.upper;
         let lower_or_digit = current.lower | current.digit;
@@ -456,6 +461,11 @@ fn quiet_buffer(b: &[u8]) -> bool {
         carry_digit = current.digit >> 62;
         current = next;
         base += 64;
+    }
+    // CBOR keys sit glued to their length bytes (`dname`), where no word boundary shows them:
+    // a payload with a CBOR map of text values goes to the full scan.
+    if any_high != 0 && fields::has_cbor_fields(b) {
+        return false;
     }
     !runs.iter().any(|r| {
         base64::decode_text_run(b.get(r.clone()).unwrap_or_default(), usize::MAX).is_some()
