@@ -1,5 +1,6 @@
 //! Field extraction: finds `name -> value` pairs in the structures M2M payloads use (JSON,
-//! `key=value` forms/queries/logs, header lines, CSV with a header row, SQL, Redis RESP, XML).
+//! `key=value` forms/queries/logs, `key: 'value'` object literals and GraphQL arguments, header
+//! lines, CSV with a header row, SQL, Redis RESP, XML, MessagePack, CBOR).
 //! Every extractor is tolerant (binary framing around JSON is fine), bounded and never panics.
 //! Ranges index the scanned buffer.
 

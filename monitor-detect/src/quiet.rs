@@ -1,7 +1,7 @@
 //! The quiet check: a cheap proof that the engine would report nothing in a payload.
 //!
 //! Most machine-to-machine bytes are telemetry with no personal data. The engine's full scan
-//! (fields in eight syntaxes, field-name classification, context rules) costs far more than
+//! (fields in ten syntaxes, field-name classification, context rules) costs far more than
 //! deciding that it cannot report anything, which needs only three facts:
 //!
 //! 1. **No strong pattern candidate.** Everything the engine reports without a field name
