@@ -328,9 +328,13 @@ pub(crate) fn name_before(b: &[u8], email_start: usize) -> Option<std::ops::Rang
         while end > 0 && b.get(end - 1) == Some(&b' ') {
             end -= 1;
         }
-        if b.get(end.checked_sub(1)?) == Some(&b'"') {
+        // A quoted display name may hold a comma: `"Schmidt, Anna" <anna@...>` (RFC 5322
+        // quotes it for that); unquoted, a comma ends the name (`a@x.com, Anna Berg <...>`).
+        let quoted = b.get(end.checked_sub(1)?) == Some(&b'"');
+        if quoted {
             end -= 1;
         }
+        let mut comma_crossed = !quoted;
         // Take capitalised words backwards.
         let mut start = end;
         let mut words = 0;
@@ -357,6 +361,10 @@ pub(crate) fn name_before(b: &[u8], email_start: usize) -> Option<std::ops::Rang
                 break;
             }
             cursor = s - 1;
+            if !comma_crossed && cursor > 0 && b.get(cursor - 1) == Some(&b',') {
+                comma_crossed = true;
+                cursor -= 1;
+            }
         }
         let span = start..end;
         return (words >= 2 && name_shape(b.get(span.clone())?, 2, 4)).then_some(span);
@@ -449,6 +457,16 @@ mod tests {
         let b = b"password reset requested for Kajetan Fal <k@x.pl>, sms";
         let at = b.iter().position(|&c| c == b'<').unwrap() + 1;
         assert_eq!(name_before(b, at).map(|r| &b[r]), Some(&b"Kajetan Fal"[..]));
+        // A quoted display name may be "Last, First"; unquoted, the comma parts addresses.
+        let b = b"From: \"Schmidt, Anna\" <anna@web.de>";
+        let at = b.iter().position(|&c| c == b'<').unwrap() + 1;
+        assert_eq!(
+            name_before(b, at).map(|r| &b[r]),
+            Some(&b"Schmidt, Anna"[..])
+        );
+        let b = b"To: Bob Ray, Anna Berg <anna@web.de>";
+        let at = b.iter().position(|&c| c == b'<').unwrap() + 1;
+        assert_eq!(name_before(b, at).map(|r| &b[r]), Some(&b"Anna Berg"[..]));
         let b = b"833\tWallace, Jay\tjay@yahoo.com";
         let at = b.iter().position(|&c| c == b'j').unwrap();
         assert_eq!(
