@@ -838,8 +838,8 @@ impl FieldHints {
     }
 }
 
-/// Gives a generic value field (`value`, `val`, `v`) the kind its label names: a field beside
-/// it in the same object (`key`, `name`, `system`, `type`, `field`, `attribute`, `label`, `k`,
+/// Gives a generic value field (`value`, `val`, `v`) the kind its label names: a field near
+/// it (up to three fields away) in the same object (`key`, `name`, `system`, `type`, `field`, `attribute`, `label`, `k`,
 /// `n`) whose short string value classifies as a field name does. Name and value come as a pair
 /// in FHIR contact points (`{"system":"phone","value":"+49 ..."}`), tag and attribute lists
 /// (`{"Key":"msisdn","Value":...}`), headers carried as pairs and `SenML` records (`n`, `v`).
@@ -878,7 +878,12 @@ fn labelled_values(
         if kinds.get(i) != Some(&FieldKind::Other) || !keys.get(i).is_some_and(|k| is_value(k)) {
             continue;
         }
-        let label = [i.wrapping_sub(1), i + 1].into_iter().find_map(|j| {
+        // The nearest fields on either side first: a label may sit one or two fields away
+        // (`{"system":"phone","use":"home","value":...}`).
+        let mut nearest = [1, 2, 3]
+            .into_iter()
+            .flat_map(|d| [i.wrapping_sub(d), i + d]);
+        let label = nearest.find_map(|j| {
             let other = fields.get(j)?;
             let (start, end) = if j < i {
                 (other.value.end, field.value.start)
@@ -1270,6 +1275,12 @@ mod tests {
         // A label that names no kind gives none.
         let kitchen = r#"{"name":"Kitchen","value":"0151 23456789"}"#;
         assert!(types(kitchen).is_empty(), "{kitchen}");
+        // A label two fields away in the same object still names the value.
+        let apart = r#"{"telecom":[{"system":"phone","use":"home","value":"0151 23456789"}]}"#;
+        assert_eq!(
+            types(apart),
+            vec![(DataType::Phone, "0151 23456789".to_owned())]
+        );
     }
 
     #[test]
