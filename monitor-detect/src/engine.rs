@@ -875,7 +875,10 @@ fn labelled_values(
         .any(|name| key.eq_ignore_ascii_case(name))
     };
     for (i, field) in fields.iter().enumerate() {
-        if kinds.get(i) != Some(&FieldKind::Other) || !keys.get(i).is_some_and(|k| is_value(k)) {
+        // The generic names' own kinds: `value` and `val` none, `v` a version (SenML's value
+        // is `v`).
+        let generic = matches!(kinds.get(i), Some(FieldKind::Other | FieldKind::Version));
+        if !generic || !keys.get(i).is_some_and(|k| is_value(k)) {
             continue;
         }
         // The nearest fields on either side first: a label may sit one or two fields away
@@ -900,8 +903,9 @@ fn labelled_values(
                 .then(|| std::str::from_utf8(text.get(other.value.clone())).ok())
                 .flatten()
         });
-        if let (Some(label), Some(kind)) = (label, kinds.get_mut(i)) {
-            *kind = keywords::classify(label, None);
+        let named = label.map_or(FieldKind::Other, |label| keywords::classify(label, None));
+        if let Some(kind) = kinds.get_mut(i).filter(|_| named != FieldKind::Other) {
+            *kind = named;
         }
     }
 }
@@ -1271,6 +1275,12 @@ mod tests {
         assert_eq!(
             types(tags),
             vec![(DataType::DateOfBirth, "1985-03-12".to_owned())]
+        );
+        // SenML names its value `v`.
+        let senml = r#"[{"n":"phone","v":"0151 23456789"},{"n":"fw","v":"10.2.3.4"}]"#;
+        assert_eq!(
+            types(senml),
+            vec![(DataType::Phone, "0151 23456789".to_owned())]
         );
         // A label that names no kind gives none.
         let kitchen = r#"{"name":"Kitchen","value":"0151 23456789"}"#;

@@ -725,14 +725,12 @@ const SENSOR_WORDS: &[&str] = &[
     "reading",
     "readings",
     "voltage",
-    "current",
     "rpm",
     "lux",
     "co2",
     "speed",
     "heading",
     "altitude",
-    "alt",
     "battery",
     "rssi",
     "metric",
@@ -1339,6 +1337,10 @@ mod tests {
             ("x", FieldKind::Sensor),
             ("x_accel", FieldKind::Sensor),
             ("traceparent", FieldKind::BusinessId),
+            // `current` and `alt` (electric current, altitude) are no sensor words: they open
+            // address fields as often (`currentAddress`, `alt_address`).
+            ("currentAddress", FieldKind::Address),
+            ("alt_address", FieldKind::Address),
         ] {
             assert_eq!(classify(name, None), kind, "{name}");
         }
