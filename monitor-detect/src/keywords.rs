@@ -682,7 +682,6 @@ const VERSION_WORDS: &[&str] = &[
     "os",
     "kernel",
     "producer",
-    "client",
     "server",
 ];
 const SERVER_WORDS: &[&str] = &[
@@ -1341,6 +1340,10 @@ mod tests {
             // address fields as often (`currentAddress`, `alt_address`).
             ("currentAddress", FieldKind::Address),
             ("alt_address", FieldKind::Address),
+            // A bare `client` holds the client's address in access logs, not a version (a
+            // product token, `App/1.2.3.4`, is no address whatever the field).
+            ("client", FieldKind::Other),
+            ("client_version", FieldKind::Version),
         ] {
             assert_eq!(classify(name, None), kind, "{name}");
         }
