@@ -203,6 +203,7 @@ const LAST_WORDS: &[&str] = &[
     "familyname",
     "nachname",
     "familienname",
+    "nomdefamille",
     "achternaam",
     "cognome",
     "apellido",
@@ -1343,6 +1344,7 @@ mod tests {
             // A bare `client` holds the client's address in access logs, not a version (a
             // product token, `App/1.2.3.4`, is no address whatever the field).
             ("client", FieldKind::Other),
+            ("nom_de_famille", FieldKind::LastName),
             ("client_version", FieldKind::Version),
         ] {
             assert_eq!(classify(name, None), kind, "{name}");
