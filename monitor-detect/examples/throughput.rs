@@ -39,12 +39,7 @@ fn main() {
         let mut rates = Vec::with_capacity(rounds);
         let mut findings = 0;
         let (mut records, mut scanned_bytes) = (0, 0);
-        let other_seed = |round: usize| {
-            Corpus::generate(&Spec {
-                seed: Spec::new(mix).seed.wrapping_add(round as u64 + 1),
-                ..Spec::new(mix)
-            })
-        };
+        let other_seed = |round: usize| Corpus::generate(&Spec::unseen(mix, round as u64 + 1));
         if unseen {
             for record in &other_seed(rounds).records {
                 std::hint::black_box(engine.scan(&record.bytes));

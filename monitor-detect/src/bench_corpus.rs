@@ -73,6 +73,17 @@ impl Spec {
             personal_share: DEFAULT_PERSONAL_SHARE,
         }
     }
+
+    /// The default corpus's spec with the `k`-th seed after [`DEFAULT_SEED`] (`k` from 1): the
+    /// same shapes with other values, which the engine's memos have not met (the unseen-values
+    /// figures of the benchmarks).
+    #[must_use]
+    pub const fn unseen(mix: Mix, k: u64) -> Self {
+        Self {
+            seed: DEFAULT_SEED.wrapping_add(k),
+            ..Self::new(mix)
+        }
+    }
 }
 
 /// The shape of one record.

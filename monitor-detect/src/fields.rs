@@ -1250,17 +1250,16 @@ fn msgpack_str(b: &[u8], at: usize) -> Option<(usize, usize)> {
     }
 }
 
-/// `str key -> str value` pairs of msgpack maps: a short identifier string followed directly by
-/// a string value.
-/// Position of the first byte in `0xa2..=0xbf` (a msgpack fixstr header of 2 to 31 bytes).
-/// Eight bytes at a time while they are all ASCII, as most M2M text is.
-fn next_fixstr_header(r: &[u8]) -> Option<usize> {
+/// Position of the first byte of `r` in `headers` (a range of bytes of 0x80 and above: msgpack
+/// and CBOR headers), eight bytes at a time while they are all ASCII, as most M2M text is.
+fn next_binary_header(r: &[u8], headers: std::ops::RangeInclusive<u8>) -> Option<usize> {
+    let is_header = |h: &u8| headers.contains(h);
     let mut at = 0;
     let mut chunks = r.chunks_exact(8);
     for chunk in chunks.by_ref() {
         let word = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
         if word & 0x8080_8080_8080_8080 != 0
-            && let Some(p) = chunk.iter().position(|h| (0xa2..=0xbf).contains(h))
+            && let Some(p) = chunk.iter().position(is_header)
         {
             return Some(at + p);
         }
@@ -1269,27 +1268,33 @@ fn next_fixstr_header(r: &[u8]) -> Option<usize> {
     chunks
         .remainder()
         .iter()
-        .position(|h| (0xa2..=0xbf).contains(h))
+        .position(is_header)
         .map(|p| at + p)
 }
 
+/// Whether a binary map's text key is an identifier (`device_id`, `user.email`), as field names
+/// are: most chance bytes that look like a key header are followed by none.
+fn is_binary_key(key: &[u8]) -> bool {
+    key.first().is_some_and(u8::is_ascii_alphabetic)
+        && key
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+}
+
+/// `str key -> str value` pairs of msgpack maps: a short identifier string followed directly by
+/// a string value.
 fn msgpack_fields(b: &[u8], out: &mut Vec<Field>) {
     let mut i = 0;
     while i < b.len() && out.len() < MAX_FIELDS {
-        // Skip to the next fixstr header of a key (ASCII text has none).
-        let Some(skip) = b.get(i..).and_then(next_fixstr_header) else {
+        // Skip to the next fixstr header of 2 to 31 bytes, a key's (ASCII text has none).
+        let Some(skip) = b.get(i..).and_then(|r| next_binary_header(r, 0xa2..=0xbf)) else {
             break;
         };
         i += skip;
         let Some(&h) = b.get(i) else { break };
         let key_len = usize::from(h & 0x1f);
         let key = i + 1..i + 1 + key_len;
-        let is_ident = b.get(key.clone()).is_some_and(|k| {
-            k.first().is_some_and(u8::is_ascii_alphabetic)
-                && k.iter()
-                    .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
-        });
-        if !is_ident {
+        if !b.get(key.clone()).is_some_and(is_binary_key) {
             i += 1;
             continue;
         }
@@ -1326,7 +1331,7 @@ fn cbor_fields(b: &[u8], out: &mut Vec<Field>) {
         fields: Vec::new(),
     };
     let mut i = 0;
-    while let Some(skip) = b.get(i..).and_then(next_cbor_map_header) {
+    while let Some(skip) = b.get(i..).and_then(|r| next_binary_header(r, 0xa1..=0xb7)) {
         let at = i + skip;
         walker.fields.clear();
         match walker.map(at, None, 0) {
@@ -1348,27 +1353,6 @@ pub(crate) fn has_cbor_fields(b: &[u8]) -> bool {
     let mut fields = Vec::new();
     cbor_fields(b, &mut fields);
     !fields.is_empty()
-}
-
-/// Position of the first byte in `0xa1..=0xb7`, eight bytes at a time while they are ASCII.
-fn next_cbor_map_header(r: &[u8]) -> Option<usize> {
-    let is_header = |h: &u8| (0xa1..=0xb7).contains(h);
-    let mut at = 0;
-    let mut chunks = r.chunks_exact(8);
-    for chunk in chunks.by_ref() {
-        let word = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
-        if word & 0x8080_8080_8080_8080 != 0
-            && let Some(p) = chunk.iter().position(is_header)
-        {
-            return Some(at + p);
-        }
-        at += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(is_header)
-        .map(|p| at + p)
 }
 
 struct CborWalker<'b> {
@@ -1454,13 +1438,11 @@ impl CborWalker<'_> {
         for _ in 0..pairs.min(self.b.len() as u64) {
             let (key_major, key_len, key_start) = self.header(next)?;
             let key = key_start..key_start.checked_add(usize::try_from(key_len).ok()?)?;
-            let is_ident = self.b.get(key.clone()).is_some_and(|k| {
-                (1..=64).contains(&k.len())
-                    && k.first().is_some_and(u8::is_ascii_alphabetic)
-                    && k.iter()
-                        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
-            });
-            if key_major != 3 || !is_ident {
+            let is_key = self
+                .b
+                .get(key.clone())
+                .is_some_and(|k| k.len() <= 64 && is_binary_key(k));
+            if key_major != 3 || !is_key {
                 return None;
             }
             next = self.item(key.end, Some(&key), parent, depth)?;

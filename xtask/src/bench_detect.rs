@@ -194,12 +194,7 @@ fn target_dir(root: &Path) -> PathBuf {
 /// yet another: what is compiled once per process (numbering plans of the calling codes met)
 /// is not counted, what each new value costs is.
 fn measure_unseen(engine: &Engine, mix: Mix) -> UnseenRun {
-    let corpus = |k: u64| {
-        Corpus::generate(&Spec {
-            seed: bench_corpus::DEFAULT_SEED.wrapping_add(k),
-            ..Spec::new(mix)
-        })
-    };
+    let corpus = |k: u64| Corpus::generate(&Spec::unseen(mix, k));
     for record in &corpus(UNSEEN_CORPORA + 1).records {
         black_box(engine.scan(black_box(&record.bytes)));
     }
