@@ -64,3 +64,24 @@ pub use error::EngineError;
 pub use redact::redact;
 pub use stream::StreamScanner;
 pub use types::{DataType, Finding, GdprCategory, ParseDataTypeError};
+
+/// Hooks for the fuzz targets of `fuzz/`, which reach parsers behind the engine's interface
+/// (`cargo fuzz` builds with `--cfg fuzzing`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    use phonenumber::{country::Id, metadata::DATABASE};
+
+    /// Parses `text` with the engine's numbering-plan parser and with the `phonenumber` crate's,
+    /// in the metadata's region number `region` (no region past the last), and panics where
+    /// the parsed number, its validity or its region differ.
+    pub fn phone_parse_agrees(region: u8, text: &str) {
+        let region: Option<Id> = DATABASE
+            .iter()
+            .filter_map(|metadata| metadata.id().parse().ok())
+            .nth(usize::from(region));
+        if let Some(difference) = crate::detect::numbering_plan::differs_from_crate(region, text) {
+            panic!("numbering-plan parser differs from the crate: {difference}");
+        }
+    }
+}

@@ -10,18 +10,10 @@ pub(crate) const DEFAULT_REGIONS: &[&str] = &[
     "IE", "CZ",
 ];
 
-/// Regexes of libphonenumber's metadata kept compiled (the crate's default of 100 thrashes when
-/// numbers of a dozen regions are checked).
-const REGEX_CACHE_CAPACITY: usize = 2048;
-
-/// Enlarges libphonenumber's regex cache, once per process.
+/// Loads libphonenumber's metadata (parsed from XML on first use, tens of milliseconds) when the
+/// engine is built rather than on the first phone number a flow carries.
 pub(crate) fn warm_up() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        if let Ok(mut cache) = phonenumber::metadata::DATABASE.cache().lock() {
-            *cache = regex_cache::RegexCache::new(REGEX_CACHE_CAPACITY);
-        }
-    });
+    let _ = phonenumber::metadata::DATABASE.by_code(&49);
 }
 
 /// Longest phone text considered (digits, separators, extension).
@@ -126,21 +118,19 @@ fn validate(text: &[u8], regions: &[&str]) -> Option<String> {
         } else {
             s.to_owned()
         };
-        let number = phonenumber::parse(None, &international).ok()?;
+        let number = numbering_plan::parse(None, &international)?;
         return numbering_plan::is_valid(&number).then(|| region_of(&number));
     }
     regions.iter().find_map(|region| {
         let id: Id = region.parse().ok()?;
-        let number = phonenumber::parse(Some(id), s).ok()?;
+        let number = numbering_plan::parse(Some(id), s)?;
         numbering_plan::is_valid(&number).then(|| (*region).to_owned())
     })
 }
 
-fn region_of(number: &phonenumber::PhoneNumber) -> String {
-    numbering_plan::region(number).map_or_else(
-        || format!("+{}", number.code().value()),
-        |id| id.as_ref().to_owned(),
-    )
+fn region_of(number: &numbering_plan::Parsed) -> String {
+    numbering_plan::region(number)
+        .map_or_else(|| format!("+{}", number.code), |id| id.as_ref().to_owned())
 }
 
 /// Length of the phone-shaped run at the start of `s` (used to find numbers in free text).
