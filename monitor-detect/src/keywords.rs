@@ -828,6 +828,13 @@ pub(crate) enum Need {
     Pair { rule: u8, side: u8 },
 }
 
+/// Parents (with their anchor) and the child lists they pair with.
+type PairRule = (
+    &'static [&'static str],
+    Anchor,
+    &'static [&'static [&'static str]],
+);
+
 /// Every entry through which [`classify`] (with its parent rules) can return a kind that
 /// field-decided detectors act on: names, birth dates, addresses, phones, national IDs,
 /// passports and coordinates. A field name holding none of them (as the anchor says) can only
@@ -863,12 +870,6 @@ pub(crate) fn personal_vocabulary() -> Vec<(&'static str, Anchor, Need)> {
         ADDRESS_SUFFIXES
             .iter()
             .map(|w| (*w, Anchor::Suffix, Need::Alone)),
-    );
-    /// Parents (with their anchor) and the child lists they pair with.
-    type PairRule = (
-        &'static [&'static str],
-        Anchor,
-        &'static [&'static [&'static str]],
     );
     let pairs: [PairRule; 2] = [
         (ADDRESS_PARENT_STEMS, Anchor::Prefix, &[ADDRESS_LINE_WORDS]),

@@ -51,7 +51,7 @@ impl PolyKey {
     }
 
     /// The hash of `parts`.
-    pub(crate) fn hash<'a>(&self, parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
+    pub(crate) fn hash<'a>(self, parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
         let mut accumulator = mul_mod(1, self.point);
         let mut absorb = |coefficient: u64| {
             accumulator = mul_mod(accumulator + coefficient, self.point);

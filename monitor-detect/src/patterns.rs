@@ -567,9 +567,9 @@ struct Groups {
     first_non_digit: usize,
     /// Groups up to which every byte that is not alphanumeric (a leading `+` and the
     /// separators) is the same one.
-    same_sep_groups: usize,
+    same_sep_count: usize,
     /// Groups after which a `.` or `/` has come.
-    plain_sep_groups: usize,
+    plain_sep_count: usize,
 }
 
 /// Longest compact form a grouped value is tried with.
@@ -583,8 +583,8 @@ impl Groups {
             compact: [0; MAX_COMPACT],
             compact_ends: [0; MAX_GROUPS],
             first_non_digit: MAX_COMPACT,
-            same_sep_groups: MAX_GROUPS,
-            plain_sep_groups: MAX_GROUPS,
+            same_sep_count: MAX_GROUPS,
+            plain_sep_count: MAX_GROUPS,
         };
         let plus = s.first() == Some(&b'+');
         let mut first_sep = plus.then_some(b'+');
@@ -625,10 +625,10 @@ impl Groups {
             }
             // This separator belongs to every prefix with more groups.
             if *first_sep.get_or_insert(sep) != sep {
-                groups.same_sep_groups = groups.same_sep_groups.min(groups.count);
+                groups.same_sep_count = groups.same_sep_count.min(groups.count);
             }
             if matches!(sep, b'.' | b'/') {
-                groups.plain_sep_groups = groups.plain_sep_groups.min(groups.count);
+                groups.plain_sep_count = groups.plain_sep_count.min(groups.count);
             }
             pos += 1;
         }
@@ -652,12 +652,12 @@ impl Groups {
 
     /// Whether groups `0..=k` are joined by one separator only (a leading `+` counts as one).
     fn single_sep(&self, k: usize) -> bool {
-        k < self.same_sep_groups
+        k < self.same_sep_count
     }
 
     /// Whether groups `0..=k` are joined by a `.` or `/` somewhere.
     fn dot_or_slash(&self, k: usize) -> bool {
-        k >= self.plain_sep_groups
+        k >= self.plain_sep_count
     }
 }
 

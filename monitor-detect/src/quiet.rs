@@ -270,6 +270,10 @@ fn needs_decoding(b: &[u8]) -> bool {
 /// One walk over 64-byte blocks finds, from bit masks, the token starts the pattern scan visits,
 /// the word starts where a vocabulary entry may begin and the word ends where a suffix may end;
 /// only those positions are looked at.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one walk whose per-block state (masks, carries, cursors) lives in its locals"
+)]
 fn quiet_buffer(b: &[u8]) -> bool {
     // The pattern scan tries every `@` first; a payload with an e-mail address ends here, before
     // the walk.
@@ -700,6 +704,10 @@ impl Window {
     /// `strong_at` at token start `b[at]` (bit `k`) for a number, a letter or a `-`, as far as the
     /// masks decide it: `Some(true)` for a card or IMEI, `Some(false)` for nothing strong,
     /// `None` when the full check must say.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one decision over the masks, in the order `strong_at` tries its patterns"
+    )]
     fn settle(
         &self,
         b: &[u8],
@@ -897,6 +905,10 @@ struct Masks {
 const SUFFIX_PAIR_GROUPS: [&[u8]; 4] = [b"esn", b"to", b"seo\xBF\xB3", b"afz"];
 
 /// A mask of the bytes in each of [`SUFFIX_PAIR_GROUPS`], from the mask of each folded byte.
+#[expect(
+    clippy::inline_always,
+    reason = "inlined into the `target_feature` classifiers, so that its masks use their vector instructions"
+)]
 #[inline(always)]
 fn suffix_group_masks(folded_eq: impl Fn(u8) -> u64) -> [u64; 4] {
     SUFFIX_PAIR_GROUPS.map(|group| group.iter().fold(0, |mask, &b| mask | folded_eq(b)))
@@ -904,6 +916,10 @@ fn suffix_group_masks(folded_eq: impl Fn(u8) -> u64) -> [u64; 4] {
 
 /// [`Masks::suffix_end`] from the masks of [`SUFFIX_PAIR_GROUPS`]. Bit 0, whose byte before lies
 /// in the previous block, counts as a pair end.
+#[expect(
+    clippy::inline_always,
+    reason = "inlined into the `target_feature` classifiers, as `suffix_group_masks`"
+)]
 #[inline(always)]
 const fn suffix_pair_ends([last1, last2, before1, before2]: [u64; 4]) -> u64 {
     last1 & (before1 << 1 | 1) | last2 & (before2 << 1 | 1)
@@ -964,6 +980,10 @@ impl Masks {
     fn classify_avx512(block: &[u8; 64]) -> Self {
         use std::arch::x86_64::{__m512i, _mm512_loadu_si512};
         // SAFETY: `block` is 64 readable bytes; the load has no alignment requirement.
+        #[expect(
+            clippy::cast_ptr_alignment,
+            reason = "`_mm512_loadu_si512` is the unaligned load"
+        )]
         let c = unsafe { _mm512_loadu_si512(block.as_ptr().cast::<__m512i>()) };
         Self::classify_avx512_register(c)
     }
@@ -1059,7 +1079,11 @@ impl Masks {
                 _mm_set1_epi8((0x80_u8.wrapping_add(hi - lo + 1)) as i8),
             )
         };
-        #[expect(clippy::cast_sign_loss, reason = "movemask sets the low 16 bits only")]
+        #[expect(
+            clippy::cast_sign_loss,
+            clippy::cast_possible_truncation,
+            reason = "movemask sets the low 16 bits only"
+        )]
         let bits = |v: __m128i| u64::from(_mm_movemask_epi8(v) as u16);
         let mut masks = Self::default();
         let mut suffix = [0; 4];
@@ -1175,6 +1199,10 @@ fn pack(flags: &[u8; 64]) -> u64 {
 /// Whether the word at `i` may begin an entry anchored at a word start, from its first four
 /// stream bytes (joiners skipped, as `starts_entry` reads them) and where words end among them:
 /// the lookup that ends most words. A non-ASCII byte among them takes the full match.
+#[expect(
+    clippy::many_single_char_names,
+    reason = "`b` and `i` are the payload and the index throughout this module"
+)]
 fn may_start_entry(vocabulary: &Vocabulary, b: &[u8], i: usize) -> bool {
     // Most words: four ASCII alphanumerics with no case change after the first.
     if let Some(&[first, second, third, fourth]) =
@@ -1690,6 +1718,8 @@ impl<'b> Stream<'b> {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use proptest::prelude::*;
 
     use super::*;
@@ -2291,7 +2321,7 @@ mod tests {
                 payload.push_str(head);
                 if let Some(error) = length_error {
                     let length = body.len().saturating_add_signed(error as isize);
-                    payload.push_str(&format!("Content-Length: {length}\r\n"));
+                    let _ = write!(payload, "Content-Length: {length}\r\n");
                 }
                 payload.push_str("\r\n");
                 payload.push_str(&body);

@@ -128,7 +128,7 @@ impl<'de> Deserialize<'de> for TlsVersion {
 /// What the TLS handshake of a connection revealed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsInfo {
-    /// Negotiated version (from the ServerHello, including the supported_versions extension).
+    /// Negotiated version (from the ServerHello, including the `supported_versions` extension).
     pub version: Option<TlsVersion>,
     /// Negotiated cipher suite, IANA name (e.g. `TLS_AES_128_GCM_SHA256`) or `0xNNNN`.
     pub cipher_suite: Option<String>,

@@ -34,7 +34,7 @@ fn curl(ns: &NsRef) -> Result<std::process::Command> {
     Ok(cmd)
 }
 
-fn expect_200(out: String, what: &str) -> Result<()> {
+fn expect_200(out: &str, what: &str) -> Result<()> {
     if out.trim() == "200" {
         Ok(())
     } else {
@@ -49,7 +49,7 @@ fn expect_200(out: String, what: &str) -> Result<()> {
 pub fn post_json(ns: &NsRef, url: &str, json: &str) -> Result<()> {
     let mut cmd = curl(ns)?;
     cmd.args(json_post(url, json));
-    expect_200(run_ok(&mut cmd, CLIENT_TIMEOUT)?, &format!("POST {url}"))
+    expect_200(&run_ok(&mut cmd, CLIENT_TIMEOUT)?, &format!("POST {url}"))
 }
 
 /// The `curl` arguments of one transfer POSTing `json` to `url`.
@@ -108,7 +108,7 @@ pub fn post_json_then_gzip(
 pub fn get(ns: &NsRef, url: &str) -> Result<()> {
     let mut cmd = curl(ns)?;
     cmd.arg(url);
-    expect_200(run_ok(&mut cmd, CLIENT_TIMEOUT)?, &format!("GET {url}"))
+    expect_200(&run_ok(&mut cmd, CLIENT_TIMEOUT)?, &format!("GET {url}"))
 }
 
 /// `curl -k` GET over HTTPS pinned to `version`, with `headers` (which travel encrypted);
@@ -124,7 +124,7 @@ pub fn https_get(ns: &NsRef, url: &str, version: TlsVersion, headers: &[&str]) -
     }
     cmd.arg(url);
     expect_200(
-        run_ok(&mut cmd, CLIENT_TIMEOUT)?,
+        &run_ok(&mut cmd, CLIENT_TIMEOUT)?,
         &format!("GET {url} over TLS {}", version.label()),
     )
 }

@@ -150,19 +150,16 @@ pub fn parse_metrics(text: &str) -> Result<Vec<Sample>> {
 }
 
 fn parse_sample(line: &str) -> Option<Sample> {
-    let (name, labels, rest) = match line.find('{') {
-        Some(open) => {
-            let close = line.rfind('}')?;
-            (
-                &line[..open],
-                parse_labels(&line[open + 1..close])?,
-                &line[close + 1..],
-            )
-        }
-        None => {
-            let (name, rest) = line.split_once(char::is_whitespace)?;
-            (name, BTreeMap::new(), rest)
-        }
+    let (name, labels, rest) = if let Some(open) = line.find('{') {
+        let close = line.rfind('}')?;
+        (
+            &line[..open],
+            parse_labels(&line[open + 1..close])?,
+            &line[close + 1..],
+        )
+    } else {
+        let (name, rest) = line.split_once(char::is_whitespace)?;
+        (name, BTreeMap::new(), rest)
     };
     let value = rest.split_whitespace().next()?.parse().ok()?;
     Some(Sample {

@@ -92,7 +92,7 @@ fn build_monitor() -> Result<PathBuf> {
         Command::new(cargo)
             .current_dir(workspace_root())
             .args(["build", "-p", "monitor"]),
-        Duration::from_secs(1800),
+        Duration::from_mins(30),
     )?;
     if !out.status.success() {
         return Err(Error(format!(
@@ -296,7 +296,7 @@ impl Daemon {
     /// Sends `signal` and waits up to `timeout` for the exit.
     ///
     /// # Errors
-    /// When it does not exit in time (it is then SIGKILLed).
+    /// When it does not exit in time (it is then `SIGKILLed`).
     pub fn stop(&mut self, signal: libc::c_int, timeout: Duration) -> Result<ExitStatus> {
         self.proc.stop_with(signal, timeout)
     }

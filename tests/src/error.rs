@@ -27,6 +27,10 @@ impl Error {
 /// Adds context to errors of foreign types (io, serde, ...).
 pub trait Context<T> {
     /// Prefixes the error with `what` (e.g. "starting alertmanager").
+    ///
+    /// # Errors
+    ///
+    /// The original error, as this crate's error with `what` in front.
     fn context(self, what: impl fmt::Display) -> Result<T>;
 }
 

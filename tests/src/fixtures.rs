@@ -1,6 +1,8 @@
 //! Planted personal data: distinctive raw values, the payloads that carry them, and the
 //! variants a leak might take (so the privacy test searches for more than the exact form).
 
+use std::fmt::Write as _;
+
 /// A planted value with its data type name and the forms to search for.
 #[derive(Debug, Clone, Copy)]
 pub struct Planted {
@@ -71,7 +73,7 @@ pub fn needles() -> Vec<&'static str> {
         .collect()
 }
 
-/// IoT telemetry carrying a customer's email and phone.
+/// `IoT` telemetry carrying a customer's email and phone.
 #[must_use]
 pub fn iot_telemetry_json() -> String {
     serde_json::json!({
@@ -115,9 +117,10 @@ pub fn plain_telemetry_batch_json() -> String {
 /// compresses: gzip-compressed, the record spans two packets and the address sits in the second.
 #[must_use]
 pub fn user_record_json() -> String {
-    let trace: String = (0_u32..500)
-        .map(|i| format!("{:08x}", i.wrapping_mul(0x9E37_79B1)))
-        .collect();
+    let trace = (0_u32..500).fold(String::new(), |mut trace, i| {
+        let _ = write!(trace, "{:08x}", i.wrapping_mul(0x9E37_79B1));
+        trace
+    });
     serde_json::json!({ "trace": trace, "user": { "id": 4711, "email": EMAIL.raw } }).to_string()
 }
 

@@ -3,6 +3,7 @@
 //! HTTP/1.0 with `Connection: close` means the server ends the body by closing; chunked
 //! bodies are decoded anyway in case a server uses them.
 
+use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -68,10 +69,11 @@ pub fn request(
     let mut head =
         format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\nAccept: */*\r\n");
     if let Some((content_type, bytes)) = body {
-        head.push_str(&format!(
+        let _ = write!(
+            head,
             "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
             bytes.len()
-        ));
+        );
     }
     head.push_str("\r\n");
     stream

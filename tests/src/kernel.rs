@@ -163,7 +163,13 @@ fn bpf_object_exists(cmd: libc::c_long, id: u32) -> Result<bool> {
     };
     if fd >= 0 {
         // SAFETY: the kernel just returned this fd to us; closing it once is correct.
-        unsafe { libc::close(fd as libc::c_int) };
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "a file descriptor the kernel returned fits a c_int"
+        )]
+        unsafe {
+            libc::close(fd as libc::c_int)
+        };
         return Ok(true);
     }
     let err = std::io::Error::last_os_error();

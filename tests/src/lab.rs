@@ -34,9 +34,9 @@ pub const ALERTMANAGER_PORT: u16 = 9093;
 pub const ALERT_NAME: &str = "PersonalDataUnencrypted";
 
 /// How long the daemon may take to attach and answer /readyz.
-pub const READY_TIMEOUT: Duration = Duration::from_secs(60);
+pub const READY_TIMEOUT: Duration = Duration::from_mins(1);
 /// How long findings/flows may take to show up while traffic is re-sent.
-pub const FINDINGS_TIMEOUT: Duration = Duration::from_secs(60);
+pub const FINDINGS_TIMEOUT: Duration = Duration::from_mins(1);
 /// How long an alert may take to reach Alertmanager (batching, retries).
 pub const ALERT_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long the daemon may take to exit after SIGTERM/SIGINT.
@@ -217,7 +217,7 @@ impl Lab {
             .ok_or_else(|| Error::msg("alertmanager not started"))
     }
 
-    /// POSTs the IoT telemetry (email, phone) and the payment webhook (IBAN, card, email)
+    /// POSTs the `IoT` telemetry (email, phone) and the payment webhook (IBAN, card, email)
     /// in clear text to the HTTP server.
     ///
     /// # Errors

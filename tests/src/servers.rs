@@ -287,7 +287,7 @@ impl Sink {
 }
 
 fn drain(tcp: &[TcpListener], udp: &UdpSocket, received: &AtomicU64, stop: &AtomicBool) {
-    let deadline = Instant::now() + Duration::from_secs(3600);
+    let deadline = Instant::now() + Duration::from_hours(1);
     let mut conns: Vec<TcpStream> = Vec::new();
     let mut buf = vec![0_u8; 64 * 1024];
     while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {

@@ -22,7 +22,7 @@ fn alert_is_delivered_once_alertmanager_comes_up() {
     lab.drive_until(
         "findings while alertmanager is down",
         FINDINGS_TIMEOUT,
-        |lab| lab.send_cleartext_personal_data(),
+        tests::lab::Lab::send_cleartext_personal_data,
         |lab| expect::cleartext_findings(&lab.daemon.findings().map_err(|e| e.0)?, &ALL, &server),
     )
     .expect("findings appear while alertmanager is down");
@@ -56,7 +56,7 @@ fn active_alert_is_resent_after_alertmanager_restart() {
     lab.drive_until(
         "an email finding",
         FINDINGS_TIMEOUT,
-        |lab| lab.send_cleartext_personal_data(),
+        tests::lab::Lab::send_cleartext_personal_data,
         |lab| {
             expect::cleartext_findings(&lab.daemon.findings().map_err(|e| e.0)?, &ALL[..1], &server)
         },

@@ -45,7 +45,7 @@ fn http_cleartext_personal_data_gives_findings_flows_metrics_and_alerts() {
     lab.drive_until_flows(
         "an http flow to the server",
         FINDINGS_TIMEOUT,
-        |lab| lab.send_plain_telemetry(),
+        tests::lab::Lab::send_plain_telemetry,
         |flows| expect::flow(flows, &server, "http", false, None).map(drop),
     )
     .expect("an http flow to the server");
@@ -75,7 +75,7 @@ fn http_cleartext_personal_data_gives_findings_flows_metrics_and_alerts() {
     let status = lab
         .daemon
         .get("/api/v1/status")
-        .and_then(|r| r.ok())
+        .and_then(tests::http::Response::ok)
         .expect("GET /api/v1/status");
     let status = status.json().expect("status is JSON");
     assert!(status.is_object(), "status is not a JSON object: {status}");

@@ -40,7 +40,7 @@ fn veth_carries_http_and_pinned_tls_and_namespaces_are_removed_on_drop() {
         .expect("curl POST over the veth");
         clients::get(&client, &format!("http://{SERVER_IP}:8080/v1/config"))
             .expect("curl GET over the veth");
-        let served = wait::until(
+        let logged = wait::until(
             "http server to log both requests",
             Duration::from_secs(5),
             Duration::from_millis(100),
@@ -53,7 +53,7 @@ fn veth_carries_http_and_pinned_tls_and_namespaces_are_removed_on_drop() {
                 }
             },
         );
-        served.expect("server saw the requests");
+        logged.expect("server saw the requests");
 
         for (port, version) in [(8443, TlsVersion::V1_2), (9443, TlsVersion::V1_3)] {
             clients::https_get(

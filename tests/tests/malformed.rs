@@ -103,7 +103,7 @@ fn malformed_traffic_is_unknown_and_harmless() {
     lab.drive_until(
         "findings after malformed traffic",
         FINDINGS_TIMEOUT,
-        |lab| lab.send_cleartext_personal_data(),
+        tests::lab::Lab::send_cleartext_personal_data,
         |lab| expect::cleartext_findings(&lab.daemon.findings().map_err(|e| e.0)?, &ALL, &server),
     )
     .expect("detection still works after malformed traffic");

@@ -41,7 +41,7 @@ fn tls_flows_are_encrypted_with_version_and_raise_nothing() {
     lab.drive_until(
         "control findings over http",
         FINDINGS_TIMEOUT,
-        |lab| lab.send_cleartext_personal_data(),
+        tests::lab::Lab::send_cleartext_personal_data,
         |lab| {
             expect::cleartext_findings(&lab.daemon.findings().map_err(|e| e.0)?, &ALL[..1], &http)
         },

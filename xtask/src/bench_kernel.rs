@@ -1,4 +1,4 @@
-//! The TC program's cost per packet (BPF_PROG_TEST_RUN on its own loaded instance): runs the
+//! The TC program's cost per packet (`BPF_PROG_TEST_RUN` on its own loaded instance): runs the
 //! `tc_program` bench of the monitor crate, which prints the machine and the figures.
 
 use crate::{setup, test::cargo};

@@ -1,6 +1,6 @@
 //! `cargo xtask test`: the whole test suite, as CI runs it. Sets up the machine first, builds the
 //! daemon (which builds the kernel programs), then runs every test of the workspace: unit tests,
-//! kernel tests through BPF_PROG_TEST_RUN, and the end-to-end tests in network namespaces (these
+//! kernel tests through `BPF_PROG_TEST_RUN`, and the end-to-end tests in network namespaces (these
 //! need root).
 
 use std::{

@@ -146,12 +146,11 @@ impl Capture {
             capture.attach_tc(iface)?;
         }
         if !options.without_cgroup {
-            let path = match &options.cgroup {
-                Some(p) => p.clone(),
-                None => {
-                    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
-                    cgroup2_mount(&mounts).ok_or(CaptureError::NoCgroup2)?
-                }
+            let path = if let Some(p) = &options.cgroup {
+                p.clone()
+            } else {
+                let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+                cgroup2_mount(&mounts).ok_or(CaptureError::NoCgroup2)?
             };
             capture.attach_cgroup(&path)?;
         }
@@ -407,7 +406,7 @@ impl Capture {
             .map("SOCKETS")
             .and_then(|m| HashMap::try_from(m).ok());
         let mut out = Vec::new();
-        for entry in flows.iter() {
+        for entry in &flows {
             let Ok((key, stats)) = entry else { continue };
             let socket = sockets.as_ref().and_then(|s| s.get(&key, 0).ok());
             out.push((key, stats, socket));
@@ -430,26 +429,23 @@ impl Capture {
             let Some(map) = self.ebpf.map_mut(name) else {
                 continue;
             };
-            match name {
-                "FLOWS" => {
-                    let mut m: HashMap<&mut MapData, FlowKey, FlowStats> =
-                        HashMap::try_from(map).map_err(|source| CaptureError::Map {
-                            name: "FLOWS",
-                            source: Box::new(source),
-                        })?;
-                    for key in keys {
-                        let _ = m.remove(key);
-                    }
+            if name == "FLOWS" {
+                let mut m: HashMap<&mut MapData, FlowKey, FlowStats> = HashMap::try_from(map)
+                    .map_err(|source| CaptureError::Map {
+                        name: "FLOWS",
+                        source: Box::new(source),
+                    })?;
+                for key in keys {
+                    let _ = m.remove(key);
                 }
-                _ => {
-                    let mut m: HashMap<&mut MapData, FlowKey, SocketInfo> = HashMap::try_from(map)
-                        .map_err(|source| CaptureError::Map {
-                            name: "SOCKETS",
-                            source: Box::new(source),
-                        })?;
-                    for key in keys {
-                        let _ = m.remove(key);
-                    }
+            } else {
+                let mut m: HashMap<&mut MapData, FlowKey, SocketInfo> = HashMap::try_from(map)
+                    .map_err(|source| CaptureError::Map {
+                        name: "SOCKETS",
+                        source: Box::new(source),
+                    })?;
+                for key in keys {
+                    let _ = m.remove(key);
                 }
             }
         }
@@ -534,7 +530,7 @@ impl KernelLog {
     }
 }
 
-/// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; later ones use memory cgroups.
+/// Kernels before 5.11 charge BPF memory to `RLIMIT_MEMLOCK`; later ones use memory cgroups.
 fn raise_memlock_limit() {
     let limit = libc::rlimit {
         rlim_cur: libc::RLIM_INFINITY,
@@ -548,7 +544,7 @@ fn raise_memlock_limit() {
 }
 
 /// Tests against the real kernel: the TC program loaded on its own (nothing attached), run on
-/// crafted frames through `BPF_PROG_TEST_RUN`. They need root (CAP_BPF); outside CI they skip
+/// crafted frames through `BPF_PROG_TEST_RUN`. They need root (`CAP_BPF`); outside CI they skip
 /// with a message when not root, in CI (`CI` set) they fail.
 #[cfg(test)]
 mod kernel_tests {

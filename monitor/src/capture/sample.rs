@@ -41,7 +41,7 @@ impl SampleError {
     }
 }
 
-/// Converts the kernel's `bpf_ktime_get_ns` (CLOCK_MONOTONIC) to wall-clock time.
+/// Converts the kernel's `bpf_ktime_get_ns` (`CLOCK_MONOTONIC`) to wall-clock time.
 #[derive(Clone, Copy, Debug)]
 pub struct MonotonicClock {
     /// Wall-clock time at monotonic zero.

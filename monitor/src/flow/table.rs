@@ -1166,10 +1166,11 @@ mod tests {
     /// A request whose gzip body ends with [`EMAIL`] behind bytes that hardly compress: the
     /// address is inflated only from the whole body.
     fn post_with_gzip_body() -> Vec<u8> {
-        use std::io::Write as _;
-        let filler: String = (0_u32..500)
-            .map(|i| format!("{:08x}", i.wrapping_mul(0x9E37_79B1)))
-            .collect();
+        use std::{fmt::Write as _, io::Write as _};
+        let filler = (0_u32..500).fold(String::new(), |mut filler, i| {
+            let _ = write!(filler, "{:08x}", i.wrapping_mul(0x9E37_79B1));
+            filler
+        });
         let json = format!(
             r#"{{"trace":"{filler}","owner_email":"{}"}}"#,
             String::from_utf8_lossy(EMAIL)

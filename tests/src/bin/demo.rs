@@ -33,7 +33,10 @@ fn check_tls_quiet(lab: &Lab) -> Result<(), String> {
     // A finding or alert on a TLS flow will not go away by waiting: fail at once then.
     let flows = lab.daemon.flows().map_err(|e| e.0)?;
     let findings = lab.daemon.findings().map_err(|e| e.0)?;
-    let alerts = lab.am().and_then(|am| am.alerts()).map_err(|e| e.0)?;
+    let alerts = lab
+        .am()
+        .and_then(tests::alertmanager::Alertmanager::alerts)
+        .map_err(|e| e.0)?;
     for (port, version) in [(TLS12_PORT, "1.2"), (TLS13_PORT, "1.3")] {
         let server = Lab::server_endpoint(port);
         expect::flow(&flows, &server, "tls", true, Some(version))?;
