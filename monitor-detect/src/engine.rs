@@ -239,7 +239,12 @@ impl<'e> Scan<'e> {
         // field-decided detectors.
         let keys: Vec<std::borrow::Cow<'_, str>> = fields
             .iter()
-            .map(|f| key_name(text.get(f.key.clone())))
+            .map(|f| {
+                f.label.map_or_else(
+                    || key_name(text.get(f.key.clone())),
+                    std::borrow::Cow::Borrowed,
+                )
+            })
             .collect();
         // Siblings share their parent: its name is decoded once per run of siblings.
         let mut last_parent: Option<(Range<usize>, std::borrow::Cow<'_, str>)> = None;
@@ -1258,6 +1263,59 @@ mod tests {
         let engine = Engine::new(EngineConfig::default()).expect("default config");
         let found: Vec<DataType> = engine.scan(&cbor).iter().map(|f| f.data_type).collect();
         assert_eq!(found, vec![DataType::PersonName, DataType::Phone]);
+    }
+
+    #[test]
+    fn hl7_fields_are_read_by_position() {
+        // An ADT message as a hospital system sends it over MLLP: no field names, positions.
+        let message = b"\x0bMSH|^~\\&|ADT|HOSP|||20240101120000||ADT^A01|1|P|2.5\r\
+            PID|1||4711^^^HOSP^MR||Berg^Anna||19850312|F|||Hauptstr. 5^^Berlin^^10115||\
+            0151 23456789\r\
+            NK1|1|Berg^Jonas|SPO\r\
+            OBX|1|NM|8867-4^Heart rate||72|/min\r\x1c\r";
+        assert!(!quiet::is_quiet(message));
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
+        let found = engine.scan(message);
+        let got: Vec<(DataType, &[u8], Option<&str>)> = found
+            .iter()
+            .map(|f| (f.data_type, &message[f.start..f.end], f.context.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    DataType::PersonName,
+                    &b"Berg"[..],
+                    Some("PID-5 patient name")
+                ),
+                (DataType::PersonName, b"Anna", Some("PID-5 patient name")),
+                (
+                    DataType::DateOfBirth,
+                    b"19850312",
+                    Some("PID-7 date of birth")
+                ),
+                (
+                    DataType::PostalAddress,
+                    b"Hauptstr. 5",
+                    Some("PID-11 patient address")
+                ),
+                (DataType::Phone, b"0151 23456789", Some("PID-13 home phone")),
+                (
+                    DataType::PersonName,
+                    b"Berg",
+                    Some("NK1-2 next of kin name")
+                ),
+                (
+                    DataType::PersonName,
+                    b"Jonas",
+                    Some("NK1-2 next of kin name")
+                ),
+            ]
+        );
+        assert_eq!(found, engine.scan_full(message));
+        // The same segments with other positions filled: no finding from a coded field.
+        let coded = b"PID|1||4711^^^HOSP^MR||||||||||||||||\rNK1|1||SPO|";
+        assert!(engine.scan(coded).is_empty());
     }
 
     #[test]

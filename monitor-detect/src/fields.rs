@@ -1,6 +1,6 @@
 //! Field extraction: finds `name -> value` pairs in the structures M2M payloads use (JSON,
 //! `key=value` forms/queries/logs, `key: 'value'` object literals and GraphQL arguments, header
-//! lines, CSV with a header row, SQL, Redis RESP, XML, MessagePack, CBOR).
+//! lines, CSV with a header row, SQL, Redis RESP, XML, MessagePack, CBOR, HL7 v2).
 //! Every extractor is tolerant (binary framing around JSON is fine), bounded and never panics.
 //! Ranges index the scanned buffer.
 
@@ -34,6 +34,8 @@ pub(crate) enum Syntax {
     /// Redis `GEOADD key lon lat member`: `value` spans from lon to lat.
     GeoPair,
     Xml,
+    /// A component of an HL7 v2 field (no escapes decoded).
+    Hl7,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +47,9 @@ pub(crate) struct Field {
     pub parent: Option<Range<usize>>,
     pub value: Range<usize>,
     pub syntax: Syntax,
+    /// The field's name where the payload does not write one: its position in a positional
+    /// format (`PID-5`, the patient name of an HL7 v2 message).
+    pub label: Option<&'static str>,
 }
 
 /// Most fields kept per buffer; beyond it a payload is scanned without context.
@@ -65,6 +70,7 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     xml_fields(b, &mut out);
     msgpack_fields(b, &mut out);
     cbor_fields(b, &mut out);
+    hl7_fields(b, &mut out);
     out.truncate(MAX_FIELDS);
     out.sort_by_key(|f| (f.value.start, std::cmp::Reverse(f.value.end)));
     out
@@ -166,6 +172,7 @@ fn json_walk(b: &[u8], start: usize, stack: &mut Vec<Container>, out: &mut Vec<F
                 {
                     out.push(Field {
                         kind_hint: None,
+                        label: None,
                         key,
                         parent: parent_key(stack),
                         value: top.start..i,
@@ -200,6 +207,7 @@ fn json_walk(b: &[u8], start: usize, stack: &mut Vec<Container>, out: &mut Vec<F
                         let parent = parent_key(stack);
                         out.push(Field {
                             kind_hint: None,
+                            label: None,
                             key,
                             parent,
                             value: inner,
@@ -229,6 +237,7 @@ fn json_walk(b: &[u8], start: usize, stack: &mut Vec<Container>, out: &mut Vec<F
                     let parent = parent_key(stack);
                     out.push(Field {
                         kind_hint: None,
+                        label: None,
                         key,
                         parent,
                         value: i..i + len,
@@ -364,6 +373,7 @@ fn key_values(b: &[u8], out: &mut Vec<Field>) {
         if !value.is_empty() {
             out.push(Field {
                 kind_hint: None,
+                label: None,
                 key,
                 parent: query_parent.clone(),
                 value,
@@ -426,6 +436,7 @@ fn bare_key_values(b: &[u8], out: &mut Vec<Field>) {
         if end > v + 1 {
             out.push(Field {
                 kind_hint: None,
+                label: None,
                 key,
                 parent: None,
                 value: v + 1..end,
@@ -523,6 +534,7 @@ fn header_lines(b: &[u8], out: &mut Vec<Field>) {
         if end > v {
             out.push(Field {
                 kind_hint: None,
+                label: None,
                 key: line_start_key..line_start_key + name_len,
                 parent: None,
                 value: line_start_key + v..line_start_key + end,
@@ -568,6 +580,7 @@ fn multipart_parts(b: &[u8], out: &mut Vec<Field>) {
         if value_len > 0 && value_len <= 4096 {
             out.push(Field {
                 kind_hint: None,
+                label: None,
                 key: key_start..key_start + key_len,
                 parent: None,
                 value: blank..blank + value_len,
@@ -636,6 +649,7 @@ fn csv_fields(b: &[u8], out: &mut Vec<Field>) {
                 if !value.is_empty() {
                     out.push(Field {
                         kind_hint: None,
+                        label: None,
                         key: key.clone(),
                         parent: None,
                         value,
@@ -750,6 +764,7 @@ fn headerless_table(b: &[u8], delim: u8, out: &mut Vec<Field>) {
             {
                 out.push(Field {
                     kind_hint: Some(*kind),
+                    label: None,
                     key: 0..0,
                     parent: None,
                     value: value.clone(),
@@ -856,6 +871,7 @@ fn sql_inserts(b: &[u8], out: &mut Vec<Field>) {
                 if !value.is_empty() {
                     out.push(Field {
                         kind_hint: None,
+                        label: None,
                         key: col.clone(),
                         parent: None,
                         value: value.clone(),
@@ -1078,6 +1094,7 @@ fn redis_command(b: &[u8], items: &[Range<usize>], syntax: Syntax, out: &mut Vec
                 if let [f, v] = pair {
                     out.push(Field {
                         kind_hint: None,
+                        label: None,
                         key: f.clone(),
                         parent: key.clone(),
                         value: v.clone(),
@@ -1099,6 +1116,7 @@ fn redis_command(b: &[u8], items: &[Range<usize>], syntax: Syntax, out: &mut Vec
                 if let [f, v] = pair {
                     out.push(Field {
                         kind_hint: None,
+                        label: None,
                         key: f.clone(),
                         parent: key.clone(),
                         value: v.clone(),
@@ -1122,6 +1140,7 @@ fn redis_command(b: &[u8], items: &[Range<usize>], syntax: Syntax, out: &mut Vec
                 if let ([lon, lat], Some(key)) = (pair, key.clone()) {
                     out.push(Field {
                         kind_hint: Some(FieldKind::Coordinates),
+                        label: None,
                         key,
                         parent: None,
                         value: lon.start..lat.end,
@@ -1134,6 +1153,7 @@ fn redis_command(b: &[u8], items: &[Range<usize>], syntax: Syntax, out: &mut Vec
             if let (Some(key), Some(value)) = (key, items.last()) {
                 out.push(Field {
                     kind_hint: None,
+                    label: None,
                     key,
                     parent: None,
                     value: value.clone(),
@@ -1226,6 +1246,7 @@ fn xml_fields(b: &[u8], out: &mut Vec<Field>) {
         {
             out.push(Field {
                 kind_hint: None,
+                label: None,
                 key: name,
                 parent: None,
                 value: content_start..close,
@@ -1305,6 +1326,7 @@ fn msgpack_fields(b: &[u8], out: &mut Vec<Field>) {
         {
             out.push(Field {
                 kind_hint: None,
+                label: None,
                 key,
                 parent: None,
                 value: start..start + len,
@@ -1315,6 +1337,155 @@ fn msgpack_fields(b: &[u8], out: &mut Vec<Field>) {
         }
         i += 1;
     }
+}
+
+// ---------------------------------------------------------------- HL7 v2
+
+/// Segments of HL7 v2 messages (hospital systems, lab devices, MLLP over TCP) that carry a
+/// person's data, each field with its position, name and kind (HL7 v2.5, chapters 3 and 6).
+/// Names are `family^given^middle` (XPN): the family name and the given names are fields of
+/// their own. Addresses (XAD) give their street; phone numbers (XTN) their first component, the
+/// number as written; timestamps (TS) their date.
+const HL7_SEGMENTS: [(&[u8; 3], Hl7Positions); 4] = [
+    (
+        b"PID",
+        &[
+            (5, "PID-5 patient name", Hl7Value::Name),
+            (6, "PID-6 mother's maiden name", Hl7Value::Name),
+            (7, "PID-7 date of birth", Hl7Value::Date),
+            (11, "PID-11 patient address", Hl7Value::Address),
+            (13, "PID-13 home phone", Hl7Value::Phone),
+            (14, "PID-14 business phone", Hl7Value::Phone),
+            (19, "PID-19 SSN", Hl7Value::NationalId),
+        ],
+    ),
+    (
+        b"NK1",
+        &[
+            (2, "NK1-2 next of kin name", Hl7Value::Name),
+            (4, "NK1-4 next of kin address", Hl7Value::Address),
+            (5, "NK1-5 next of kin phone", Hl7Value::Phone),
+            (6, "NK1-6 next of kin business phone", Hl7Value::Phone),
+        ],
+    ),
+    (
+        b"GT1",
+        &[
+            (3, "GT1-3 guarantor name", Hl7Value::Name),
+            (5, "GT1-5 guarantor address", Hl7Value::Address),
+            (6, "GT1-6 guarantor home phone", Hl7Value::Phone),
+            (7, "GT1-7 guarantor business phone", Hl7Value::Phone),
+            (8, "GT1-8 guarantor date of birth", Hl7Value::Date),
+            (12, "GT1-12 guarantor SSN", Hl7Value::NationalId),
+        ],
+    ),
+    (
+        b"IN1",
+        &[
+            (16, "IN1-16 name of insured", Hl7Value::Name),
+            (18, "IN1-18 insured's date of birth", Hl7Value::Date),
+            (19, "IN1-19 insured's address", Hl7Value::Address),
+        ],
+    ),
+];
+
+/// A segment's fields that hold a person's data: position, name, what it holds.
+type Hl7Positions = &'static [(usize, &'static str, Hl7Value)];
+
+/// What an HL7 field holds, which decides the components read.
+#[derive(Clone, Copy)]
+enum Hl7Value {
+    Name,
+    Date,
+    Address,
+    Phone,
+    NationalId,
+}
+
+/// HL7 v2 segments (see [`HL7_SEGMENTS`]): a segment starts the buffer or a line (segments end
+/// in `\r`; `\n` and MLLP's `0x0b` start byte are taken too) with its three-letter ID and `|`.
+/// Components are split at the separators the message's `MSH` header declares (`^~\&` when
+/// there is none, as in a sample that starts mid-message).
+fn hl7_fields(b: &[u8], out: &mut Vec<Field>) {
+    if !has_hl7_segments(b) {
+        return;
+    }
+    let [component, repetition, _, subcomponent] = memchr::memmem::find(b, b"MSH|")
+        .and_then(|at| b.get(at + 4..at + 8))
+        .and_then(|chars| <[u8; 4]>::try_from(chars).ok())
+        .unwrap_or(*b"^~\\&");
+    for line in b.split(|&c| matches!(c, b'\r' | b'\n' | 0x0b)) {
+        let Some((_, positions)) = HL7_SEGMENTS.iter().find(|(id, _)| {
+            line.get(..4)
+                .is_some_and(|head| head[..3] == id[..] && head[3] == b'|')
+        }) else {
+            continue;
+        };
+        let line_start = line.as_ptr() as usize - b.as_ptr() as usize;
+        let mut start = 0;
+        for (index, field) in line.split(|&c| c == b'|').enumerate() {
+            let field_start = line_start + start;
+            start += field.len() + 1;
+            let Some((_, label, value)) = positions.iter().find(|(at, ..)| *at == index) else {
+                continue;
+            };
+            // The first repetition; its components up to their first subcomponent.
+            let first = field.split(|&c| c == repetition).next().unwrap_or_default();
+            let components: Vec<Range<usize>> = {
+                let mut at = field_start;
+                first
+                    .split(|&c| c == component)
+                    .map(|c| {
+                        let whole = at..at + c.len();
+                        at += c.len() + 1;
+                        let cut = c.iter().position(|&x| x == subcomponent).unwrap_or(c.len());
+                        whole.start..whole.start + cut
+                    })
+                    .collect()
+            };
+            let picked: &[(usize, FieldKind)] = match value {
+                Hl7Value::Name => &[
+                    (0, FieldKind::LastName),
+                    (1, FieldKind::FirstName),
+                    (2, FieldKind::FirstName),
+                ],
+                Hl7Value::Date => &[(0, FieldKind::DateOfBirth)],
+                Hl7Value::Address => &[(0, FieldKind::Address)],
+                Hl7Value::Phone => &[(0, FieldKind::Phone)],
+                Hl7Value::NationalId => &[(0, FieldKind::NationalId)],
+            };
+            for &(i, kind) in picked {
+                let Some(mut span) = components.get(i).cloned() else {
+                    continue;
+                };
+                // A timestamp's date: `YYYYMMDD` before the time of day.
+                if matches!(value, Hl7Value::Date) && span.len() > 8 {
+                    span.end = span.start + 8;
+                }
+                if !span.is_empty() {
+                    out.push(Field {
+                        key: 0..0,
+                        kind_hint: Some(kind),
+                        label: Some(label),
+                        parent: None,
+                        value: span,
+                        syntax: Syntax::Hl7,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Whether `b` may hold one of the HL7 segments [`hl7_fields`] reads (its ID and `|`
+/// anywhere): the quiet check sends such payloads to the full scan, as positions, not field
+/// names, say what their fields hold.
+pub(crate) fn has_hl7_segments(b: &[u8]) -> bool {
+    memchr::memchr_iter(b'|', b).any(|bar| {
+        bar.checked_sub(3)
+            .and_then(|start| b.get(start..bar))
+            .is_some_and(|id| HL7_SEGMENTS.iter().any(|(segment, _)| id == &segment[..]))
+    })
 }
 
 // ---------------------------------------------------------------- CBOR
@@ -1406,6 +1577,7 @@ impl CborWalker<'_> {
                     if let Some(key) = key.filter(|_| !value.is_empty()) {
                         self.fields.push(Field {
                             kind_hint: None,
+                            label: None,
                             key: key.clone(),
                             parent: parent.cloned(),
                             value: content..end,
@@ -1500,6 +1672,76 @@ mod tests {
         assert!(!has_cbor_fields(&[0xa1, 0x62, b'1', b'a', 0x61, b'v']));
         // Text with UTF-8 continuation bytes in the map-header range is no CBOR.
         assert!(!has_cbor_fields("Très bien, café crème".as_bytes()));
+    }
+
+    #[test]
+    fn hl7_segments() {
+        let message = b"\x0bMSH|^~\\&|LAB|HOSP|||20240101120000||ADT^A01|1|P|2.5\r\
+            PID|1||4711^^^HOSP^MR||Berg^Anna^Maria~Alias^Ann||19850312120000|F|||\
+            Hauptstr. 5&Hauptstr.&5^^Berlin^^10115^DEU||030 1234567||||||123-45-6789\r\
+            OBX|1|NM|8867-4^Heart rate||72|/min\r\x1c\r";
+        let fields = extract(message);
+        let got: Vec<(&str, &[u8], Option<FieldKind>)> = fields
+            .iter()
+            .map(|f| {
+                (
+                    f.label.unwrap_or(""),
+                    &message[f.value.clone()],
+                    f.kind_hint,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "PID-5 patient name",
+                    &b"Berg"[..],
+                    Some(FieldKind::LastName)
+                ),
+                ("PID-5 patient name", b"Anna", Some(FieldKind::FirstName)),
+                ("PID-5 patient name", b"Maria", Some(FieldKind::FirstName)),
+                (
+                    "PID-7 date of birth",
+                    b"19850312",
+                    Some(FieldKind::DateOfBirth)
+                ),
+                (
+                    "PID-11 patient address",
+                    b"Hauptstr. 5",
+                    Some(FieldKind::Address)
+                ),
+                ("PID-13 home phone", b"030 1234567", Some(FieldKind::Phone)),
+                ("PID-19 SSN", b"123-45-6789", Some(FieldKind::NationalId)),
+            ]
+        );
+        assert!(has_hl7_segments(message));
+        // The separators the header declares; a sample that starts mid-message (no header)
+        // is read with the standard ones.
+        let declared = b"MSH|#~\\&|A\rNK1|1|Berg#Jonas|||030 7654321";
+        let got: Vec<&[u8]> = extract(declared)
+            .iter()
+            .map(|f| &declared[f.value.clone()])
+            .collect();
+        assert_eq!(got, vec![&b"Berg"[..], b"Jonas", b"030 7654321"]);
+        let sampled = b"e|F\nGT1|1||Berg^Jonas";
+        let got: Vec<&[u8]> = extract(sampled)
+            .iter()
+            .map(|f| &sampled[f.value.clone()])
+            .collect();
+        assert_eq!(got, vec![&b"Berg"[..], b"Jonas"]);
+        // Pipes elsewhere: no segment at a line start, no field.
+        for other in [
+            &b"a|b|c|PID|x|y|z|w|v"[..],
+            b"level=info msg=PID|1||x",
+            b"PID1|a|b",
+        ] {
+            assert!(
+                extract(other).iter().all(|f| f.label.is_none()),
+                "{other:?}"
+            );
+        }
+        assert!(!has_hl7_segments(b"a|b|c"));
     }
 
     #[test]
@@ -1605,6 +1847,7 @@ mod tests {
                 .map(|(start, len)| Field {
                     key: 0..0,
                     kind_hint: None,
+                    label: None,
                     parent: None,
                     value: start..start + len,
                     syntax: Syntax::Resp,

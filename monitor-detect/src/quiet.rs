@@ -471,6 +471,10 @@ fn quiet_buffer(b: &[u8]) -> bool {
     if any_high != 0 && fields::has_cbor_fields(b) {
         return false;
     }
+    // HL7 v2 segments name their fields by position, not by a word.
+    if fields::has_hl7_segments(b) {
+        return false;
+    }
     !runs.iter().any(|r| {
         base64::decode_text_run(b.get(r.clone()).unwrap_or_default(), usize::MAX).is_some()
     })
@@ -2278,9 +2282,11 @@ mod tests {
             "eyJ[A-Za-z0-9]{4,20}\\.[A-Za-z0-9]{4,20}",
             "[A-Za-z0-9+/]{16,40}={0,2}",
             base64_text(),
+            // HL7 v2 segment starts and separators.
+            "(\r|\n|\x0b)?(PID|NK1|GT1|IN1|MSH|OBX)\\|",
             proptest::sample::select(vec![
                 "\"", "\":\"", "\",\"", "{\"", "\"}", ":", ",", " ", "=", "&", "\r\n", "_", "-",
-                ".", "/", "(", ")", "\n", ";", "<", ">", "'"
+                ".", "/", "(", ")", "\n", ";", "<", ">", "'", "|", "||", "^", "~", "\r"
             ])
             .prop_map(str::to_owned),
         ]
