@@ -351,6 +351,12 @@ impl<'e> Scan<'e> {
             }
         }
         for f in fields {
+            if f.label == Some(fields::HL7_COUNTRY) {
+                if let Some(region) = fields::alpha2_of(text.get(f.value.clone())) {
+                    self.add_region(region);
+                }
+                continue;
+            }
             let key = text.get(f.key.clone());
             if (4..=12).contains(&key.len())
                 && COUNTRY_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
@@ -1313,6 +1319,24 @@ mod tests {
             ]
         );
         assert_eq!(found, engine.scan_full(message));
+        // The country an address or the header (`MSH-17`) gives decides a national number's
+        // region; without one, the default regions are tried in order.
+        for (header, country, region) in
+            [("", "", "DE"), ("", "^USA", "US"), ("|||||USA", "", "US")]
+        {
+            let us = format!(
+                "MSH|^~\\&|ADT|HOSP|||20240101||ADT^A01|1|P|2.5{header}\r\
+                 PID|1||4711||Doe^John||19610615|M|||2222 Home Street^^Greensboro^NC^27401{country}\
+                 ||(336) 379-5503\r"
+            );
+            let found = engine.scan(us.as_bytes());
+            let phone = found.iter().find(|f| f.data_type == DataType::Phone);
+            assert_eq!(
+                phone.and_then(|f| f.country.as_deref()),
+                Some(region),
+                "{found:?}"
+            );
+        }
         // The same segments with other positions filled: no finding from a coded field.
         let coded = b"PID|1||4711^^^HOSP^MR||||||||||||||||\rNK1|1||SPO|";
         assert!(engine.scan(coded).is_empty());

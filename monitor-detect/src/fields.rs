@@ -1346,7 +1346,9 @@ fn msgpack_fields(b: &[u8], out: &mut Vec<Field>) {
 /// Names are `family^given^middle` (XPN): the family name and the given names are fields of
 /// their own. Addresses (XAD) give their street; phone numbers (XTN) their first component, the
 /// number as written; timestamps (TS) their date.
-const HL7_SEGMENTS: [(&[u8; 3], Hl7Positions); 4] = [
+const HL7_SEGMENTS: [(&[u8; 3], Hl7Positions); 5] = [
+    // `MSH-1` is the field separator itself: `MSH-17` is the 16th field after the ID.
+    (b"MSH", &[(16, HL7_COUNTRY, Hl7Value::Country)]),
     (
         b"PID",
         &[
@@ -1389,6 +1391,59 @@ const HL7_SEGMENTS: [(&[u8; 3], Hl7Positions); 4] = [
     ),
 ];
 
+/// The label of an HL7 country field (an address's country, `MSH-17`): ISO 3166 alpha-3, which
+/// tells the engine the region of national-format phone numbers.
+pub(crate) const HL7_COUNTRY: &str = "HL7 country";
+
+/// ISO 3166 alpha-2 of an alpha-3 country code, for the regions with numbering plans the
+/// engine meets most (EU, EEA, the UK, Switzerland, North America, Australia).
+pub(crate) fn alpha2_of(alpha3: &[u8]) -> Option<&'static str> {
+    const CODES: [(&[u8; 3], &str); 38] = [
+        (b"AUT", "AT"),
+        (b"BEL", "BE"),
+        (b"BGR", "BG"),
+        (b"HRV", "HR"),
+        (b"CYP", "CY"),
+        (b"CZE", "CZ"),
+        (b"DNK", "DK"),
+        (b"EST", "EE"),
+        (b"FIN", "FI"),
+        (b"FRA", "FR"),
+        (b"DEU", "DE"),
+        (b"GRC", "GR"),
+        (b"HUN", "HU"),
+        (b"IRL", "IE"),
+        (b"ITA", "IT"),
+        (b"LVA", "LV"),
+        (b"LTU", "LT"),
+        (b"LUX", "LU"),
+        (b"MLT", "MT"),
+        (b"NLD", "NL"),
+        (b"POL", "PL"),
+        (b"PRT", "PT"),
+        (b"ROU", "RO"),
+        (b"SVK", "SK"),
+        (b"SVN", "SI"),
+        (b"ESP", "ES"),
+        (b"SWE", "SE"),
+        (b"ISL", "IS"),
+        (b"LIE", "LI"),
+        (b"NOR", "NO"),
+        (b"GBR", "GB"),
+        (b"CHE", "CH"),
+        (b"USA", "US"),
+        (b"CAN", "CA"),
+        (b"AUS", "AU"),
+        (b"NZL", "NZ"),
+        (b"MEX", "MX"),
+        (b"BRA", "BR"),
+    ];
+    CODES
+        .iter()
+        .find(|(code, _)| code.eq_ignore_ascii_case(alpha3))
+        .map(|(_, alpha2)| *alpha2)
+}
+
 /// A segment's fields that hold a person's data: position, name, what it holds.
 type Hl7Positions = &'static [(usize, &'static str, Hl7Value)];
 
@@ -1400,6 +1455,8 @@ enum Hl7Value {
     Address,
     Phone,
     NationalId,
+    /// ISO 3166 alpha-3.
+    Country,
 }
 
 /// HL7 v2 segments (see [`HL7_SEGMENTS`]): a segment starts the buffer or a line (segments end
@@ -1450,9 +1507,11 @@ fn hl7_fields(b: &[u8], out: &mut Vec<Field>) {
                     (2, FieldKind::FirstName),
                 ],
                 Hl7Value::Date => &[(0, FieldKind::DateOfBirth)],
-                Hl7Value::Address => &[(0, FieldKind::Address)],
+                // The street, and the country for the numbers' region.
+                Hl7Value::Address => &[(0, FieldKind::Address), (5, FieldKind::Other)],
                 Hl7Value::Phone => &[(0, FieldKind::Phone)],
                 Hl7Value::NationalId => &[(0, FieldKind::NationalId)],
+                Hl7Value::Country => &[(0, FieldKind::Other)],
             };
             for &(i, kind) in picked {
                 let Some(mut span) = components.get(i).cloned() else {
@@ -1466,7 +1525,11 @@ fn hl7_fields(b: &[u8], out: &mut Vec<Field>) {
                     out.push(Field {
                         key: 0..0,
                         kind_hint: Some(kind),
-                        label: Some(label),
+                        label: Some(if kind == FieldKind::Other {
+                            HL7_COUNTRY
+                        } else {
+                            label
+                        }),
                         parent: None,
                         value: span,
                         syntax: Syntax::Hl7,
@@ -1711,6 +1774,7 @@ mod tests {
                     b"Hauptstr. 5",
                     Some(FieldKind::Address)
                 ),
+                (HL7_COUNTRY, b"DEU", Some(FieldKind::Other)),
                 ("PID-13 home phone", b"030 1234567", Some(FieldKind::Phone)),
                 ("PID-19 SSN", b"123-45-6789", Some(FieldKind::NationalId)),
             ]
