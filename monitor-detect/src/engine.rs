@@ -1343,6 +1343,34 @@ mod tests {
     }
 
     #[test]
+    fn vcard_properties_are_read() {
+        // A CardDAV sync: property codes, no field-name vocabulary but the vCard's own.
+        let card = b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Berg;Anna;;;\r\nFN:Anna Berg\r\n\
+            TEL;TYPE=CELL:0151 23456789\r\nEND:VCARD\r\n";
+        assert!(!quiet::is_quiet(card));
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
+        let found = engine.scan(card);
+        let got: Vec<(DataType, &[u8], Option<&str>)> = found
+            .iter()
+            .map(|f| (f.data_type, &card[f.start..f.end], f.context.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (DataType::PersonName, &b"Berg"[..], Some("N")),
+                (DataType::PersonName, b"Anna", Some("N")),
+                (DataType::PersonName, b"Anna Berg", Some("FN")),
+                (DataType::Phone, b"0151 23456789", Some("TEL")),
+            ]
+        );
+        assert_eq!(found, engine.scan_full(card));
+        // Names alone: the declaration is the only word that keeps the card from being quiet.
+        let names = b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Berg;Anna;;;\r\nEND:VCARD\r\n";
+        assert!(!quiet::is_quiet(names));
+        assert_eq!(engine.scan(names).len(), 2);
+    }
+
+    #[test]
     fn a_value_takes_the_kind_its_label_names() {
         let engine = Engine::new(EngineConfig::default()).expect("default config");
         // A national-format number is a phone only where a field says so: here its label.

@@ -1,6 +1,6 @@
 //! Field extraction: finds `name -> value` pairs in the structures M2M payloads use (JSON,
 //! `key=value` forms/queries/logs, `key: 'value'` object literals and GraphQL arguments, header
-//! lines, CSV with a header row, SQL, Redis RESP, XML, MessagePack, CBOR, HL7 v2).
+//! lines, CSV with a header row, SQL, Redis RESP, XML, MessagePack, CBOR, HL7 v2, vCard).
 //! Every extractor is tolerant (binary framing around JSON is fine), bounded and never panics.
 //! Ranges index the scanned buffer.
 
@@ -71,6 +71,7 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     msgpack_fields(b, &mut out);
     cbor_fields(b, &mut out);
     hl7_fields(b, &mut out);
+    vcard_fields(b, &mut out);
     out.truncate(MAX_FIELDS);
     out.sort_by_key(|f| (f.value.start, std::cmp::Reverse(f.value.end)));
     out
@@ -1551,6 +1552,92 @@ pub(crate) fn has_hl7_segments(b: &[u8]) -> bool {
     })
 }
 
+// ---------------------------------------------------------------- vCard
+
+/// vCard contacts (RFC 6350: CardDAV sync, contact exports), whose property names are codes no
+/// vocabulary holds (`FN`, `N`, `ADR`, `TEL`, `BDAY`), read only in a payload that declares a
+/// vCard (`BEGIN:VCARD`, as the tools that write them spell it). The quiet check sends payloads
+/// with the word `vcard` to the full scan (it is in [`keywords::personal_vocabulary`]).
+fn vcard_fields(b: &[u8], out: &mut Vec<Field>) {
+    /// Built once: every buffer the full scan reads is asked.
+    static VCARD: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("BEGIN:VCARD"));
+    // The line that declares it, whole (so the quiet check's word `vcard` is there too).
+    let declared = VCARD
+        .find_iter(b)
+        .any(|at| matches!(b.get(at + "BEGIN:VCARD".len()), None | Some(b'\r' | b'\n')));
+    if !declared {
+        return;
+    }
+    let mut line_start = 0;
+    for nl in memchr::memchr_iter(b'\n', b).chain(std::iter::once(b.len())) {
+        let line = line_start..nl;
+        line_start = nl + 1;
+        let text = b.get(line.clone()).unwrap_or_default();
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        let Some(colon) = text.iter().take(96).position(|&c| c == b':') else {
+            continue;
+        };
+        // `item1.TEL;TYPE=cell:...`: a group before the name, parameters after it.
+        let head = text.get(..colon).unwrap_or_default();
+        let name_end = head.iter().position(|&c| c == b';').unwrap_or(head.len());
+        let name_start = head
+            .get(..name_end)
+            .and_then(|n| n.iter().rposition(|&c| c == b'.'))
+            .map_or(0, |dot| dot + 1);
+        let name = head.get(name_start..name_end).unwrap_or_default();
+        let value = line.start + colon + 1..line.start + text.len();
+        let is = |code: &str| name.eq_ignore_ascii_case(code.as_bytes());
+        let mut at = value.start;
+        let parts: Vec<Range<usize>> = b
+            .get(value.clone())
+            .unwrap_or_default()
+            .split(|&c| c == b';')
+            .map(|c| {
+                let part = at..at + c.len();
+                at += c.len() + 1;
+                part
+            })
+            .collect();
+        let picked: Vec<(Option<Range<usize>>, FieldKind)> = if is("FN") {
+            vec![(Some(value), FieldKind::FullName)]
+        } else if is("N") {
+            // Family; given; additional names; prefixes; suffixes.
+            vec![
+                (parts.first().cloned(), FieldKind::LastName),
+                (parts.get(1).cloned(), FieldKind::FirstName),
+                (parts.get(2).cloned(), FieldKind::FirstName),
+            ]
+        } else if is("ADR") {
+            // PO box; extended address; street; locality; region; postal code; country.
+            vec![(parts.get(2).cloned(), FieldKind::Address)]
+        } else if is("TEL") {
+            // vCard 4 writes a URI.
+            let uri = b.get(value.start..value.start + 4) == Some(b"tel:");
+            vec![(
+                Some(value.start + 4 * usize::from(uri)..value.end),
+                FieldKind::Phone,
+            )]
+        } else if is("BDAY") {
+            vec![(Some(value), FieldKind::DateOfBirth)]
+        } else {
+            continue;
+        };
+        for (part, kind) in picked {
+            if let Some(part) = part.filter(|p| !p.is_empty()) {
+                out.push(Field {
+                    key: line.start + name_start..line.start + name_end,
+                    kind_hint: Some(kind),
+                    label: None,
+                    parent: None,
+                    value: part,
+                    syntax: Syntax::Header,
+                });
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------- CBOR
 
 /// Text-keyed maps of CBOR (RFC 8949), the binary JSON of constrained devices (CoAP, LwM2M,
@@ -1806,6 +1893,33 @@ mod tests {
             );
         }
         assert!(!has_hl7_segments(b"a|b|c"));
+    }
+
+    #[test]
+    fn vcard_properties() {
+        let card = b"BEGIN:VCARD\r\nVERSION:4.0\r\nN:Berg;Anna;Maria;;\r\nFN:Anna Berg\r\n\
+            item1.TEL;TYPE=cell:tel:+49-151-23456789\r\nADR;TYPE=home:;;Hauptstr. 5;Berlin;;10115;DE\r\n\
+            BDAY:19850312\r\nNOTE:N:ot a name\r\nEND:VCARD\r\n";
+        let got: Vec<(&[u8], &[u8], Option<FieldKind>)> = extract(card)
+            .iter()
+            .filter(|f| f.kind_hint.is_some())
+            .map(|f| (&card[f.key.clone()], &card[f.value.clone()], f.kind_hint))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (&b"N"[..], &b"Berg"[..], Some(FieldKind::LastName)),
+                (b"N", b"Anna", Some(FieldKind::FirstName)),
+                (b"N", b"Maria", Some(FieldKind::FirstName)),
+                (b"FN", b"Anna Berg", Some(FieldKind::FullName)),
+                (b"TEL", b"+49-151-23456789", Some(FieldKind::Phone)),
+                (b"ADR", b"Hauptstr. 5", Some(FieldKind::Address)),
+                (b"BDAY", b"19850312", Some(FieldKind::DateOfBirth)),
+            ]
+        );
+        // The same lines without the vCard around them are no vCard.
+        let loose = b"N:Berg;Anna\r\nFN:Anna Berg\r\n";
+        assert!(extract(loose).iter().all(|f| f.kind_hint.is_none()));
     }
 
     #[test]

@@ -841,7 +841,10 @@ type PairRule = (
 /// be classified as a kind that needs a pattern candidate to report anything; the quiet check
 /// (`crate::quiet`) relies on this, and its tests check it against the engine.
 pub(crate) fn personal_vocabulary() -> Vec<(&'static str, Anchor, Need)> {
-    let words: [&[&'static str]; 14] = [
+    let words: [&[&'static str]; 15] = [
+        // A vCard's fields are named by codes (`fields::vcard_fields`): the word that declares
+        // one sends the payload to the full scan.
+        &["vcard"],
         PASSPORT_WORDS,
         DOB_WORDS,
         BIRTH_WORDS,

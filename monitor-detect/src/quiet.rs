@@ -2284,6 +2284,8 @@ mod tests {
             base64_text(),
             // HL7 v2 segment starts and separators.
             "(\r|\n|\x0b)?(PID|NK1|GT1|IN1|MSH|OBX)\\|",
+            // vCard lines.
+            "(BEGIN:VCARD|N:|FN:|TEL:|ADR:;;|BDAY:|;)",
             proptest::sample::select(vec![
                 "\"", "\":\"", "\",\"", "{\"", "\"}", ":", ",", " ", "=", "&", "\r\n", "_", "-",
                 ".", "/", "(", ")", "\n", ";", "<", ">", "'", "|", "||", "^", "~", "\r"
