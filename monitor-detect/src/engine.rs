@@ -232,7 +232,20 @@ impl<'e> Scan<'e> {
         let bytes: &[u8] = &text.bytes;
         let mut candidates = Vec::new();
         let mut runs = Vec::new();
-        patterns::scan(bytes, &mut candidates, &mut runs);
+        // Binary framing glued to values (LDAP's BER tags) is blanked for the pattern scan, at
+        // the same offsets.
+        let framing = fields::ber_framing(bytes);
+        if framing.is_empty() {
+            patterns::scan(bytes, &mut candidates, &mut runs);
+        } else {
+            let mut blanked = bytes.to_vec();
+            for range in framing {
+                if let Some(framing) = blanked.get_mut(range) {
+                    framing.fill(0);
+                }
+            }
+            patterns::scan(&blanked, &mut candidates, &mut runs);
+        }
         let fields = fields::extract(bytes);
         self.learn_regions(text, &candidates, &fields);
         // Each field's name is decoded once and reused for its kind, its candidates and its
@@ -1368,6 +1381,48 @@ mod tests {
         let names = b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Berg;Anna;;;\r\nEND:VCARD\r\n";
         assert!(!quiet::is_quiet(names));
         assert_eq!(engine.scan(names).len(), 2);
+    }
+
+    #[test]
+    fn ldap_entries_are_read() {
+        // A directory's answer to a search, as an application reads it on port 389.
+        let message = fields::tests::ldap_entry(
+            "uid=aberg,ou=people,dc=example,dc=com",
+            &[
+                ("objectClass", &["top", "inetOrgPerson"]),
+                ("cn", &["Anna Berg"]),
+                ("sn", &["Berg"]),
+                ("mail", &["anna.berg@example.com"]),
+                ("telephoneNumber", &["030 1234567"]),
+                ("postalAddress", &["Hauptstr. 5"]),
+            ],
+        );
+        assert!(!quiet::is_quiet(&message));
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
+        let found = engine.scan(&message);
+        let got: Vec<(DataType, &[u8], Option<&str>)> = found
+            .iter()
+            .map(|f| (f.data_type, &message[f.start..f.end], f.context.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (DataType::PersonName, &b"Anna Berg"[..], Some("cn")),
+                (DataType::PersonName, b"Berg", Some("sn")),
+                (DataType::Email, b"anna.berg@example.com", Some("mail")),
+                (DataType::Phone, b"030 1234567", Some("telephoneNumber")),
+                (
+                    DataType::PostalAddress,
+                    b"Hauptstr. 5",
+                    Some("postalAddress")
+                ),
+            ]
+        );
+        assert_eq!(found, engine.scan_full(&message));
+        // Names alone, which no word gives away: still not quiet.
+        let names = fields::tests::ldap_entry("cn=x", &[("cn", &["Anna Berg"])]);
+        assert!(!quiet::is_quiet(&names));
+        assert_eq!(engine.scan(&names).len(), 1);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Field extraction: finds `name -> value` pairs in the structures M2M payloads use (JSON,
 //! `key=value` forms/queries/logs, `key: 'value'` object literals and GraphQL arguments, header
-//! lines, CSV with a header row, SQL, Redis RESP, XML, MessagePack, CBOR, HL7 v2, vCard).
+//! lines, CSV with a header row, SQL, Redis RESP, XML, MessagePack, CBOR, HL7 v2, vCard, LDAP).
 //! Every extractor is tolerant (binary framing around JSON is fine), bounded and never panics.
 //! Ranges index the scanned buffer.
 
@@ -72,6 +72,7 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     cbor_fields(b, &mut out);
     hl7_fields(b, &mut out);
     vcard_fields(b, &mut out);
+    ldap_fields(b, &mut out);
     out.truncate(MAX_FIELDS);
     out.sort_by_key(|f| (f.value.start, std::cmp::Reverse(f.value.end)));
     out
@@ -1542,13 +1543,29 @@ fn hl7_fields(b: &[u8], out: &mut Vec<Field>) {
 }
 
 /// Whether `b` may hold one of the HL7 segments [`hl7_fields`] reads (its ID and `|`
-/// anywhere): the quiet check sends such payloads to the full scan, as positions, not field
-/// names, say what their fields hold.
+/// anywhere).
 pub(crate) fn has_hl7_segments(b: &[u8]) -> bool {
-    memchr::memchr_iter(b'|', b).any(|bar| {
-        bar.checked_sub(3)
-            .and_then(|start| b.get(start..bar))
-            .is_some_and(|id| HL7_SEGMENTS.iter().any(|(segment, _)| id == &segment[..]))
+    memchr::memchr_iter(b'|', b).any(|bar| hl7_id_before(b, bar))
+}
+
+/// Whether the three bytes before `bar` are the ID of a segment [`hl7_fields`] reads.
+fn hl7_id_before(b: &[u8], bar: usize) -> bool {
+    bar.checked_sub(3)
+        .and_then(|start| b.get(start..bar))
+        .is_some_and(|id| HL7_SEGMENTS.iter().any(|(segment, _)| id == &segment[..]))
+}
+
+/// Whether `b` may hold an HL7 segment [`hl7_fields`] reads or holds an LDAP attribute
+/// [`ldap_fields`] reads, in one pass: the quiet check sends such payloads to the full scan, as
+/// positions, codes (`cn`) or names glued to BER tags (`mail1`), not words, say what their
+/// fields hold.
+pub(crate) fn has_positional_or_ber_fields(b: &[u8]) -> bool {
+    memchr::memchr2_iter(b'|', 0x04, b).any(|at| {
+        if b.get(at) == Some(&0x04) {
+            ldap_attribute(b, at).is_some()
+        } else {
+            hl7_id_before(b, at)
+        }
     })
 }
 
@@ -1636,6 +1653,129 @@ fn vcard_fields(b: &[u8], out: &mut Vec<Field>) {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------- LDAP
+
+/// Attributes of LDAP messages (RFC 4511, BER): the entries a directory returns to a search
+/// and those a client adds or modifies, sent in clear text on port 389 by many applications.
+/// Each `PartialAttribute` is `SEQUENCE { type OCTET STRING, vals SET OF OCTET STRING }`; a
+/// value is a field under its attribute's name, kept only when the lengths of the sequence,
+/// the set and each value agree. LDAP's person attributes whose names no vocabulary holds take
+/// their kind from RFC 4519 (`cn`, `sn`, `displayName`); the others (`mail`,
+/// `telephoneNumber`, `postalAddress`, `givenName`...) are classified by name as any field is.
+fn ldap_fields(b: &[u8], out: &mut Vec<Field>) {
+    for at in memchr::memchr_iter(0x04, b) {
+        if let Some(attribute) = ldap_attribute(b, at) {
+            let kind_hint = ldap_kind(b.get(attribute.name.clone()).unwrap_or_default());
+            out.extend(attribute.values.into_iter().map(|value| Field {
+                key: attribute.name.clone(),
+                kind_hint,
+                label: None,
+                parent: None,
+                value,
+                syntax: Syntax::Resp,
+            }));
+        }
+    }
+}
+
+/// The kind of an LDAP attribute whose name is a code (RFC 4519), compared without options
+/// (`cn;lang-de`).
+fn ldap_kind(name: &[u8]) -> Option<FieldKind> {
+    let base = name.split(|&c| c == b';').next().unwrap_or_default();
+    let is = |code: &str| base.eq_ignore_ascii_case(code.as_bytes());
+    if is("cn") || is("displayName") || is("commonName") {
+        Some(FieldKind::FullName)
+    } else if is("sn") || is("surname") {
+        Some(FieldKind::LastName)
+    } else {
+        None
+    }
+}
+
+/// An LDAP attribute whose type (`0x04`, the OCTET STRING tag) starts at `at`.
+struct LdapAttribute {
+    name: Range<usize>,
+    values: Vec<Range<usize>>,
+    /// The tags and lengths around the name and the values.
+    framing: Vec<Range<usize>>,
+}
+
+/// The BER tags and lengths of the LDAP attributes in `b`, which sit glued to names and values
+/// (`0x30` is `0`, `0x31` is `1`, a length may be a letter): the pattern scan reads the buffer
+/// with them blanked, so that `030 1234567` followed by the next attribute's `0x30` stays a
+/// number of its own.
+pub(crate) fn ber_framing(b: &[u8]) -> Vec<Range<usize>> {
+    memchr::memchr_iter(0x04, b)
+        .filter_map(|at| ldap_attribute(b, at))
+        .flat_map(|attribute| attribute.framing)
+        .collect()
+}
+
+/// Reads the `PartialAttribute` whose type starts at `at`, if the bytes around it are one.
+fn ldap_attribute(b: &[u8], at: usize) -> Option<LdapAttribute> {
+    /// A BER length in its short form or its long form of one or two bytes: the length and
+    /// the bytes it took.
+    fn length(b: &[u8], at: usize) -> Option<(usize, usize)> {
+        match *b.get(at)? {
+            short @ 0..=0x7f => Some((usize::from(short), 1)),
+            0x81 => Some((usize::from(*b.get(at + 1)?), 2)),
+            0x82 => Some((
+                usize::from(u16::from_be_bytes([*b.get(at + 1)?, *b.get(at + 2)?])),
+                3,
+            )),
+            _ => None,
+        }
+    }
+    let name_len = usize::from(*b.get(at + 1)?);
+    let name = at + 2..at + 2 + name_len;
+    let name_bytes = b.get(name.clone())?;
+    if !(1..=64).contains(&name_len)
+        || !name_bytes.first()?.is_ascii_alphabetic()
+        || !name_bytes
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b';')
+    {
+        return None;
+    }
+    // The SET of values right after the name, whole.
+    if *b.get(name.end)? != 0x31 {
+        return None;
+    }
+    let (set_len, set_header) = length(b, name.end + 1)?;
+    let set = name.end + 1 + set_header..name.end + 1 + set_header + set_len;
+    b.get(set.clone())?;
+    // The SEQUENCE before the name spans the name and the set exactly.
+    let inner = set.end - at;
+    let sequence_start = (1..=3).find_map(|header| {
+        at.checked_sub(header + 1).filter(|&start| {
+            b.get(start) == Some(&0x30) && length(b, start + 1) == Some((inner, header))
+        })
+    })?;
+    let mut framing = vec![sequence_start..name.start, name.end..set.start];
+    let mut values = Vec::new();
+    let mut i = set.start;
+    while i < set.end {
+        if *b.get(i)? != 0x04 {
+            return None;
+        }
+        let (len, header) = length(b, i + 1)?;
+        let value = i + 1 + header..i + 1 + header + len;
+        if value.end > set.end {
+            return None;
+        }
+        framing.push(i..value.start);
+        if !value.is_empty() {
+            values.push(value.clone());
+        }
+        i = value.end;
+    }
+    (!values.is_empty()).then_some(LdapAttribute {
+        name,
+        values,
+        framing,
+    })
 }
 
 // ---------------------------------------------------------------- CBOR
@@ -1774,7 +1914,7 @@ impl CborWalker<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use proptest::prelude::*;
 
     use super::*;
@@ -1920,6 +2060,97 @@ mod tests {
         // The same lines without the vCard around them are no vCard.
         let loose = b"N:Berg;Anna\r\nFN:Anna Berg\r\n";
         assert!(extract(loose).iter().all(|f| f.kind_hint.is_none()));
+    }
+
+    /// A BER element: tag, length (short or long form), content.
+    pub(crate) fn ber(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        match u8::try_from(content.len()) {
+            Ok(len) if len < 0x80 => out.push(len),
+            Ok(len) => out.extend([0x81, len]),
+            Err(_) => {
+                let len = u16::try_from(content.len()).expect("test elements under 64 KiB");
+                out.push(0x82);
+                out.extend(len.to_be_bytes());
+            }
+        }
+        out.extend_from_slice(content);
+        out
+    }
+
+    /// An LDAP `SearchResultEntry` (RFC 4511) for `dn` with `attributes`.
+    pub(crate) fn ldap_entry(dn: &str, attributes: &[(&str, &[&str])]) -> Vec<u8> {
+        let list: Vec<u8> = attributes
+            .iter()
+            .flat_map(|(name, values)| {
+                let set: Vec<u8> = values
+                    .iter()
+                    .flat_map(|v| ber(0x04, v.as_bytes()))
+                    .collect();
+                ber(
+                    0x30,
+                    &[ber(0x04, name.as_bytes()), ber(0x31, &set)].concat(),
+                )
+            })
+            .collect();
+        let entry = ber(0x64, &[ber(0x04, dn.as_bytes()), ber(0x30, &list)].concat());
+        ber(0x30, &[ber(0x02, &[7]), entry].concat())
+    }
+
+    #[test]
+    fn ldap_attributes() {
+        let long = "x".repeat(300);
+        let message = ldap_entry(
+            "uid=aberg,ou=people,dc=example,dc=com",
+            &[
+                ("objectClass", &["top", "inetOrgPerson"]),
+                ("cn", &["Anna Berg"]),
+                ("sn", &["Berg"]),
+                ("telephoneNumber", &["+49 30 901820", "030 1234567"]),
+                ("description", &[long.as_str()]),
+            ],
+        );
+        // (The DN's `ou=people` and `dc=example` are read as key-value pairs too.)
+        let got: Vec<(&[u8], &[u8], Option<FieldKind>)> = extract(&message)
+            .iter()
+            .filter(|f| f.syntax == Syntax::Resp)
+            .map(|f| {
+                (
+                    &message[f.key.clone()],
+                    &message[f.value.clone()],
+                    f.kind_hint,
+                )
+            })
+            .filter(|(key, ..)| *key != b"objectClass")
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (&b"cn"[..], &b"Anna Berg"[..], Some(FieldKind::FullName)),
+                (b"sn", b"Berg", Some(FieldKind::LastName)),
+                (b"telephoneNumber", b"+49 30 901820", None),
+                (b"telephoneNumber", b"030 1234567", None),
+                (b"description", long.as_bytes(), None),
+            ]
+        );
+        assert!(has_positional_or_ber_fields(&message));
+        // Cut inside a value (as a sample may be), that attribute's set no longer fits and
+        // none of its values is read; the whole attributes before it still are.
+        let cut = &message[..message.len() - 10];
+        let keys: Vec<&[u8]> = extract(cut).iter().map(|f| &cut[f.key.clone()]).collect();
+        assert!(keys.contains(&&b"telephoneNumber"[..]) && !keys.contains(&&b"description"[..]));
+        // A length that disagrees with its sequence: no attribute.
+        let mut wrong = message.clone();
+        let cn = memchr::memmem::find(&wrong, b"\x04\x02cn").expect("cn");
+        wrong[cn - 1] += 1;
+        assert!(
+            extract(&wrong)
+                .iter()
+                .all(|f| &wrong[f.key.clone()] != b"cn")
+        );
+        assert!(!has_positional_or_ber_fields(
+            b"\x04\x02cn1\x02\x04\x00 text"
+        ));
     }
 
     #[test]

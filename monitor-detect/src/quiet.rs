@@ -471,8 +471,8 @@ fn quiet_buffer(b: &[u8]) -> bool {
     if any_high != 0 && fields::has_cbor_fields(b) {
         return false;
     }
-    // HL7 v2 segments name their fields by position, not by a word.
-    if fields::has_hl7_segments(b) {
+    // HL7 v2 segments name their fields by position, LDAP's BER glues names to its tags.
+    if fields::has_positional_or_ber_fields(b) {
         return false;
     }
     !runs.iter().any(|r| {
@@ -2286,6 +2286,16 @@ mod tests {
             "(\r|\n|\x0b)?(PID|NK1|GT1|IN1|MSH|OBX)\\|",
             // vCard lines.
             "(BEGIN:VCARD|N:|FN:|TEL:|ADR:;;|BDAY:|;)",
+            // LDAP attributes (BER) with a name the vocabulary holds or not.
+            (
+                proptest::sample::select(vec!["cn", "sn", "mail", "uid", "l"]),
+                "[A-Za-z0-9 .@]{0,12}"
+            )
+                .prop_map(|(name, value)| {
+                    let attribute =
+                        crate::fields::tests::ldap_entry("", &[(name, &[value.as_str()])]);
+                    String::from_utf8_lossy(&attribute).into_owned()
+                }),
             proptest::sample::select(vec![
                 "\"", "\":\"", "\",\"", "{\"", "\"}", ":", ",", " ", "=", "&", "\r\n", "_", "-",
                 ".", "/", "(", ")", "\n", ";", "<", ">", "'", "|", "||", "^", "~", "\r"
