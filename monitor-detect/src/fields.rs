@@ -59,7 +59,9 @@ const MAX_DEPTH: usize = 32;
 
 /// All fields of `b`, sorted by value start.
 pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
-    let mut out = Vec::new();
+    // About one field in 32 bytes of the payloads that reach the full scan: sized once rather
+    // than grown several times.
+    let mut out = Vec::with_capacity((b.len() / 32).min(1024));
     json_fields(b, &mut out);
     key_values(b, &mut out);
     bare_key_values(b, &mut out);
