@@ -1576,7 +1576,7 @@ pub(crate) fn has_positional_or_ber_fields(b: &[u8]) -> bool {
 /// vCard contacts (RFC 6350: CardDAV sync, contact exports), whose property names are codes no
 /// vocabulary holds (`FN`, `N`, `ADR`, `TEL`, `BDAY`), read only in a payload that declares a
 /// vCard (`BEGIN:VCARD`, as the tools that write them spell it). The quiet check sends payloads
-/// with the word `vcard` to the full scan (it is in [`keywords::personal_vocabulary`]).
+/// with the word `vcard` to the full scan (it is in [`crate::keywords::personal_vocabulary`]).
 fn vcard_fields(b: &[u8], out: &mut Vec<Field>) {
     /// Built once: every buffer the full scan reads is asked.
     static VCARD: LazyLock<memchr::memmem::Finder<'static>> =
