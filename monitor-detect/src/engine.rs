@@ -1426,6 +1426,28 @@ mod tests {
     }
 
     #[test]
+    fn ldif_entries_are_read() {
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
+        // An LDAP export: `cn` and `sn` are codes, `dn` the only word that tells.
+        for entry in [
+            &b"dn: uid=aberg,ou=people,dc=example,dc=com\ncn: Anna Berg\nsn: Berg\n"[..],
+            b"version: 1\r\n\r\ndn: uid=x\r\ncn: Anna Berg\r\n",
+        ] {
+            assert!(!quiet::is_quiet(entry), "{entry:?}");
+            let found = engine.scan(entry);
+            assert!(
+                found.iter().any(|f| f.data_type == DataType::PersonName
+                    && &entry[f.start..f.end] == b"Anna Berg"
+                    && f.context.as_deref() == Some("cn")),
+                "{found:?}"
+            );
+            assert_eq!(found, engine.scan_full(entry));
+        }
+        // Without an entry, `cn` is no name (an X.509 subject, a config key).
+        assert!(engine.scan(b"cn: Build Server\nou: Lab\n").is_empty());
+    }
+
+    #[test]
     fn a_value_takes_the_kind_its_label_names() {
         let engine = Engine::new(EngineConfig::default()).expect("default config");
         // A national-format number is a phone only where a field says so: here its label.

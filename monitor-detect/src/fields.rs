@@ -75,6 +75,7 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     hl7_fields(b, &mut out);
     vcard_fields(b, &mut out);
     ldap_fields(b, &mut out);
+    ldif_fields(b, &mut out);
     out.truncate(MAX_FIELDS);
     out.sort_by_key(|f| (f.value.start, std::cmp::Reverse(f.value.end)));
     out
@@ -1678,6 +1679,49 @@ fn ldap_fields(b: &[u8], out: &mut Vec<Field>) {
                 value,
                 syntax: Syntax::Resp,
             }));
+        }
+    }
+}
+
+/// Directory entries in LDIF (RFC 2849: LDAP exports and sync feeds), `attribute: value` lines
+/// after a `dn:` line. The header-line reader reads them as any `name: value` line; this gives
+/// the attributes whose names are codes (`cn`, `sn`) their kind, in a payload with an entry
+/// (a line that starts with `dn:`; `dn` is in [`crate::keywords::personal_vocabulary`], so the
+/// quiet check sends such payloads to the full scan). Base64 values (`cn:: ...`) are not read.
+fn ldif_fields(b: &[u8], out: &mut Vec<Field>) {
+    /// Built once: every buffer the full scan reads is asked.
+    static ENTRY: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("\ndn:"));
+    if !b.starts_with(b"dn:") && ENTRY.find(b).is_none() {
+        return;
+    }
+    let mut line_start = 0;
+    for nl in memchr::memchr_iter(b'\n', b).chain(std::iter::once(b.len())) {
+        let line = line_start..nl;
+        line_start = nl + 1;
+        let text = b.get(line.clone()).unwrap_or_default();
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        let Some(colon) = text.iter().take(64).position(|&c| c == b':') else {
+            continue;
+        };
+        let name = text.get(..colon).unwrap_or_default();
+        let Some(kind) = ldap_kind(name) else {
+            continue;
+        };
+        // `cn:: ` is base64, `cn:< ` a URL.
+        if matches!(text.get(colon + 1), Some(b':' | b'<')) {
+            continue;
+        }
+        let value_start = colon + 1 + usize::from(text.get(colon + 1) == Some(&b' '));
+        if value_start < text.len() {
+            out.push(Field {
+                key: line.start..line.start + colon,
+                kind_hint: Some(kind),
+                label: None,
+                parent: None,
+                value: line.start + value_start..line.start + text.len(),
+                syntax: Syntax::Header,
+            });
         }
     }
 }

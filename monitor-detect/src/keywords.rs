@@ -842,9 +842,10 @@ type PairRule = (
 /// (`crate::quiet`) relies on this, and its tests check it against the engine.
 pub(crate) fn personal_vocabulary() -> Vec<(&'static str, Anchor, Need)> {
     let words: [&[&'static str]; 15] = [
-        // A vCard's fields are named by codes (`fields::vcard_fields`): the word that declares
-        // one sends the payload to the full scan.
-        &["vcard"],
+        // vCard and LDIF name their fields by codes (`fields::vcard_fields`,
+        // `fields::ldif_fields`): the word that declares a card or an entry sends the payload to
+        // the full scan.
+        &["vcard", "dn"],
         PASSPORT_WORDS,
         DOB_WORDS,
         BIRTH_WORDS,

@@ -2285,7 +2285,7 @@ mod tests {
             // HL7 v2 segment starts and separators.
             "(\r|\n|\x0b)?(PID|NK1|GT1|IN1|MSH|OBX)\\|",
             // vCard lines.
-            "(BEGIN:VCARD|N:|FN:|TEL:|ADR:;;|BDAY:|;)",
+            "(BEGIN:VCARD|N:|FN:|TEL:|ADR:;;|BDAY:|;|\ndn:|dn: |\ncn: |\nsn: )",
             // LDAP attributes (BER) with a name the vocabulary holds or not.
             (
                 proptest::sample::select(vec!["cn", "sn", "mail", "uid", "l"]),
