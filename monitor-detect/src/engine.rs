@@ -983,6 +983,17 @@ fn key_name(raw: &[u8]) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
 
+    /// Each finding's type, the bytes it spans and the context that decided it.
+    fn in_context<'a>(
+        payload: &'a [u8],
+        found: &'a [Finding],
+    ) -> Vec<(DataType, &'a [u8], Option<&'a str>)> {
+        found
+            .iter()
+            .map(|f| (f.data_type, &payload[f.start..f.end], f.context.as_deref()))
+            .collect()
+    }
+
     fn types(payload: &str) -> Vec<(DataType, String)> {
         let engine = Engine::new(EngineConfig::default()).unwrap();
         engine
@@ -1295,12 +1306,8 @@ mod tests {
         assert!(!quiet::is_quiet(message));
         let engine = Engine::new(EngineConfig::default()).expect("default config");
         let found = engine.scan(message);
-        let got: Vec<(DataType, &[u8], Option<&str>)> = found
-            .iter()
-            .map(|f| (f.data_type, &message[f.start..f.end], f.context.as_deref()))
-            .collect();
         assert_eq!(
-            got,
+            in_context(message, &found),
             vec![
                 (
                     DataType::PersonName,
@@ -1363,12 +1370,8 @@ mod tests {
         assert!(!quiet::is_quiet(card));
         let engine = Engine::new(EngineConfig::default()).expect("default config");
         let found = engine.scan(card);
-        let got: Vec<(DataType, &[u8], Option<&str>)> = found
-            .iter()
-            .map(|f| (f.data_type, &card[f.start..f.end], f.context.as_deref()))
-            .collect();
         assert_eq!(
-            got,
+            in_context(card, &found),
             vec![
                 (DataType::PersonName, &b"Berg"[..], Some("N")),
                 (DataType::PersonName, b"Anna", Some("N")),
@@ -1400,12 +1403,8 @@ mod tests {
         assert!(!quiet::is_quiet(&message));
         let engine = Engine::new(EngineConfig::default()).expect("default config");
         let found = engine.scan(&message);
-        let got: Vec<(DataType, &[u8], Option<&str>)> = found
-            .iter()
-            .map(|f| (f.data_type, &message[f.start..f.end], f.context.as_deref()))
-            .collect();
         assert_eq!(
-            got,
+            in_context(&message, &found),
             vec![
                 (DataType::PersonName, &b"Anna Berg"[..], Some("cn")),
                 (DataType::PersonName, b"Berg", Some("sn")),

@@ -57,6 +57,18 @@ const MAX_FIELDS: usize = 4096;
 /// Deepest JSON nesting followed.
 const MAX_DEPTH: usize = 32;
 
+/// The lines of `b`: the span of each, without its `\n`.
+fn line_spans(b: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut line_start = 0;
+    memchr::memchr_iter(b'\n', b)
+        .chain(std::iter::once(b.len()))
+        .map(move |nl| {
+            let line = line_start..nl;
+            line_start = nl + 1;
+            line
+        })
+}
+
 /// All fields of `b`, sorted by value start.
 pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     // About one field in 32 bytes of the payloads that reach the full scan: sized once rather
@@ -498,10 +510,7 @@ fn quoted_end(b: &[u8], from: usize, q: u8) -> Option<usize> {
 // ---------------------------------------------------------------- header lines
 
 fn header_lines(b: &[u8], out: &mut Vec<Field>) {
-    let mut line_start = 0;
-    for nl in memchr::memchr_iter(b'\n', b).chain(std::iter::once(b.len())) {
-        let line = line_start..nl;
-        line_start = nl + 1;
+    for line in line_spans(b) {
         let Some(text) = b.get(line.clone()) else {
             continue;
         };
@@ -946,10 +955,7 @@ fn resp_fields(b: &[u8], out: &mut Vec<Field>) {
 /// `MONITOR` lines (`1700000000.1 [0 10.0.0.1:5000] "HSET" "user:1" ...`), with quoted
 /// arguments and backslash escapes.
 fn redis_inline(b: &[u8], out: &mut Vec<Field>) {
-    let mut line_start = 0;
-    for nl in memchr::memchr_iter(b'\n', b).chain(std::iter::once(b.len())) {
-        let line = line_start..nl;
-        line_start = nl + 1;
+    for line in line_spans(b) {
         let Some(text) = b.get(line.clone()) else {
             continue;
         };
@@ -1476,17 +1482,20 @@ fn hl7_fields(b: &[u8], out: &mut Vec<Field>) {
         .and_then(|at| b.get(at + 4..at + 8))
         .and_then(|chars| <[u8; 4]>::try_from(chars).ok())
         .unwrap_or(*b"^~\\&");
-    for line in b.split(|&c| matches!(c, b'\r' | b'\n' | 0x0b)) {
+    let mut line_start = 0;
+    for end in memchr::memchr3_iter(b'\r', b'\n', 0x0b, b).chain(std::iter::once(b.len())) {
+        let line = b.get(line_start..end).unwrap_or_default();
+        let segment_start = line_start;
+        line_start = end + 1;
         let Some((_, positions)) = HL7_SEGMENTS.iter().find(|(id, _)| {
             line.get(..4)
                 .is_some_and(|head| head[..3] == id[..] && head[3] == b'|')
         }) else {
             continue;
         };
-        let line_start = line.as_ptr() as usize - b.as_ptr() as usize;
         let mut start = 0;
         for (index, field) in line.split(|&c| c == b'|').enumerate() {
-            let field_start = line_start + start;
+            let field_start = segment_start + start;
             start += field.len() + 1;
             let Some((_, label, value)) = positions.iter().find(|(at, ..)| *at == index) else {
                 continue;
@@ -1589,10 +1598,7 @@ fn vcard_fields(b: &[u8], out: &mut Vec<Field>) {
     if !declared {
         return;
     }
-    let mut line_start = 0;
-    for nl in memchr::memchr_iter(b'\n', b).chain(std::iter::once(b.len())) {
-        let line = line_start..nl;
-        line_start = nl + 1;
+    for line in line_spans(b) {
         let text = b.get(line.clone()).unwrap_or_default();
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         let Some(colon) = text.iter().take(96).position(|&c| c == b':') else {
@@ -1695,10 +1701,7 @@ fn ldif_fields(b: &[u8], out: &mut Vec<Field>) {
     if !b.starts_with(b"dn:") && ENTRY.find(b).is_none() {
         return;
     }
-    let mut line_start = 0;
-    for nl in memchr::memchr_iter(b'\n', b).chain(std::iter::once(b.len())) {
-        let line = line_start..nl;
-        line_start = nl + 1;
+    for line in line_spans(b) {
         let text = b.get(line.clone()).unwrap_or_default();
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         let Some(colon) = text.iter().take(64).position(|&c| c == b':') else {

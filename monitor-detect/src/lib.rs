@@ -21,7 +21,7 @@
 //!    formatted national IDs, coordinates), working only at token starts.
 //! 3. **Fields** (`fields`): `name -> value` pairs are extracted from JSON, forms and query
 //!    strings, header/YAML lines, CSV (with a header row, or by inferring column kinds), SQL,
-//!    Redis (RESP, inline, MONITOR), XML, multipart, msgpack, CBOR, vCard and LDAP (BER); HL7
+//!    Redis (RESP, inline, MONITOR), XML, multipart, msgpack, CBOR, vCard, LDAP (BER) and LDIF; HL7
 //!    v2 segments give their fields by position (`PID-5`, the patient name). Field names are
 //!    classified in several languages (`keywords`).
 //! 4. **Context** (`engine`): each pattern candidate is judged by the field it sits in or the

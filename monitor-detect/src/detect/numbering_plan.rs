@@ -17,7 +17,7 @@
 //! crate's: the parsed number, its validity and its region, on generated numbers of every
 //! calling code and on random texts.
 
-use std::cell::OnceCell;
+use std::{cell::OnceCell, sync::LazyLock};
 
 use phonenumber::{
     country::Id,
@@ -76,63 +76,47 @@ pub(crate) fn region(number: &Parsed) -> Option<Id> {
     })
 }
 
-/// Where the crate's number came from (`country::Source`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Source {
-    /// A leading `+` (or an RFC 3966 global number).
-    Plus,
-    /// The region's international dialling prefix.
-    Idd,
-    /// The region's calling code written before a national number.
-    Number,
-    /// A national number of the given region.
-    Default,
-}
-
 /// The number in the making (`parser::helper::Number`): the national part and the calling
 /// code, once found.
 struct Draft {
-    source: Source,
+    /// Written with a calling code (a `+`, an RFC 3966 prefix, a dialling prefix): the crate's
+    /// `country::Source` other than `Default`.
+    international: bool,
     national: String,
     prefix: Option<u16>,
 }
 
 /// `phonenumber::parse` for a text of ASCII digits, `+` and ` -./()` (no letters, so no
-/// extension and no alpha number), step by step.
+/// extension and no alpha number), step by step. With a region, its metadata reads the calling
+/// code and strips the national prefix; without one, the region the number's calling code and
+/// leading digits name strips it.
 fn parse_ascii(region: Option<Id>, text: &str) -> Option<Parsed> {
     let (national, prefix) = split_number(text)?;
     if !is_viable(national) {
         return None;
     }
-    let given = region.map(|id| (id, code_of(id)));
-    let draft = with_region_parsing(given, |parsing| {
-        country_code(draft(national, prefix, parsing.map(|(p, _)| p))?, parsing)
-    })?;
-    let code = draft.prefix?;
-    // The metadata that strips a national prefix: the given region's, else the region the
-    // number's calling code and leading digits name.
-    let mut national = draft.national;
-    let potential = |parsing: &Parsing, checks: &Checks| {
-        let mut potential = parsing.national_number(checks, &national);
-        if let Some(prefix) = parsing.national_prefix
-            && potential.starts_with(prefix)
-        {
-            potential.drain(..prefix.len());
-        }
-        (parsing.length(potential.len()) != Length::TooShort).then_some(potential)
+    let (code, national) = if let Some(id) = region {
+        with_region_parsing(id, |found| {
+            let draft = country_code(draft(national, prefix, found.map(|(p, _)| p))?, found)?;
+            let national = match found {
+                Some((parsing, checks)) => parsing.strip_national_prefix(checks, draft.national),
+                None => draft.national,
+            };
+            Some((draft.prefix?, national))
+        })?
+    } else {
+        let draft = country_code(draft(national, prefix, None)?, None)?;
+        let code = draft.prefix?;
+        let national = with_plan(code, |plan| {
+            match plan.source(draft.national.trim_start_matches('0')) {
+                Some(region) => region
+                    .parsing()
+                    .strip_national_prefix(region.checks(), draft.national),
+                None => draft.national,
+            }
+        });
+        (code, national)
     };
-    let stripped = match given {
-        Some(given) => with_region_parsing(Some(given), |found| {
-            found.and_then(|(parsing, checks)| potential(parsing, checks))
-        }),
-        None => with_plan(code, |plan| {
-            plan.source(national.trim_start_matches('0'))
-                .and_then(|region| potential(region.parsing(), region.checks()))
-        }),
-    };
-    if let Some(stripped) = stripped {
-        national = stripped;
-    }
     if !(MIN_NATIONAL..=MAX_NATIONAL).contains(&national.len()) {
         return None;
     }
@@ -155,18 +139,14 @@ fn digits(text: &str) -> String {
 fn draft(national: &str, prefix: Option<&str>, parsing: Option<&Parsing>) -> Option<Draft> {
     if let Some(prefix) = prefix {
         return Some(Draft {
-            source: Source::Plus,
+            international: true,
             national: digits(national),
             prefix: Some(digits(prefix).parse().ok()?),
         });
     }
     let pluses = national.bytes().take_while(|&b| b == b'+').count();
     let mut draft = Draft {
-        source: if pluses > 0 {
-            Source::Plus
-        } else {
-            Source::Default
-        },
+        international: pluses > 0,
         national: digits(national.get(pluses..)?),
         prefix: None,
     };
@@ -175,9 +155,7 @@ fn draft(national: &str, prefix: Option<&str>, parsing: Option<&Parsing>) -> Opt
     if let Some(end) = idd.and_then(|idd| idd.match_end(&draft.national))
         && !draft.national.get(end..)?.starts_with('0')
     {
-        if draft.source != Source::Plus {
-            draft.source = Source::Idd;
-        }
+        draft.international = true;
         draft.national.drain(..end);
     }
     Some(draft)
@@ -186,7 +164,7 @@ fn draft(national: &str, prefix: Option<&str>, parsing: Option<&Parsing>) -> Opt
 /// `helper::country_code`: the calling code, read from the number or taken from the given
 /// region (`parsing`, with its checks).
 fn country_code(mut draft: Draft, parsing: Option<(&Parsing, &Checks)>) -> Option<Draft> {
-    if draft.source == Source::Default {
+    if !draft.international {
         let (parsing, checks) = parsing?;
         let code = &parsing.code;
         // A national number written with the calling code in front but no `+`.
@@ -194,7 +172,6 @@ fn country_code(mut draft: Draft, parsing: Option<(&Parsing, &Checks)>) -> Optio
             && (!checks.general.is_match(&draft.national)
                 || !parsing.length(draft.national.len()).is_possible())
         {
-            draft.source = Source::Number;
             draft.national.drain(..code.len());
         }
         draft.prefix = code.parse().ok();
@@ -269,31 +246,25 @@ fn is_viable(national: &str) -> bool {
 
 /// Whether the metadata has a region (or a non-geographic entry) for calling code `code`.
 fn has_code(code: u16) -> bool {
-    thread_local! {
-        static CODES: Vec<bool> = (0..1000_u16).map(|code| DATABASE.by_code(&code).is_some()).collect();
-    }
-    CODES.with(|codes| codes.get(usize::from(code)).copied().unwrap_or(false))
+    static CODES: LazyLock<Vec<bool>> = LazyLock::new(|| {
+        (0..1000_u16)
+            .map(|code| DATABASE.by_code(&code).is_some())
+            .collect()
+    });
+    CODES.get(usize::from(code)).copied().unwrap_or(false)
 }
 
-/// The calling code of a region.
-fn code_of(id: Id) -> Option<u16> {
-    DATABASE.by_id(id.as_ref()).map(Metadata::country_code)
-}
-
-/// Calls `f` with the given region's parsing data and checks (`None` without a region, or for
-/// a region the metadata lacks).
+/// Calls `f` with region `id`'s parsing data and checks (`None` for a region whose calling
+/// code's plan lacks it); `None` for a region the metadata does not know.
 fn with_region_parsing<T>(
-    given: Option<(Id, Option<u16>)>,
+    id: Id,
     f: impl FnOnce(Option<(&Parsing, &Checks)>) -> Option<T>,
 ) -> Option<T> {
-    match given {
-        Some((id, Some(code))) => with_plan(code, |plan| {
-            let found = plan.regions.iter().find(|region| region.id == Some(id));
-            f(found.map(|region| (region.parsing(), region.checks())))
-        }),
-        Some((_, None)) => None,
-        None => f(None),
-    }
+    let code = DATABASE.by_id(id.as_ref()).map(Metadata::country_code)?;
+    with_plan(code, |plan| {
+        let found = plan.regions.iter().find(|region| region.id == Some(id));
+        f(found.map(|region| (region.parsing(), region.checks())))
+    })
 }
 
 /// Calls `f` with this thread's plan of calling code `code`, built on first use.
@@ -459,6 +430,23 @@ impl Parsing {
             Length::Possible
         } else {
             Length::Invalid
+        }
+    }
+
+    /// The national number without its national prefix, as `parse` keeps it: stripped by
+    /// [`Self::national_number`], then of the national prefix once more (so the crate does),
+    /// unless that leaves it too short for the region.
+    fn strip_national_prefix(&self, checks: &Checks, national: String) -> String {
+        let mut potential = self.national_number(checks, &national);
+        if let Some(prefix) = self.national_prefix
+            && potential.starts_with(prefix)
+        {
+            potential.drain(..prefix.len());
+        }
+        if self.length(potential.len()) == Length::TooShort {
+            national
+        } else {
+            potential
         }
     }
 

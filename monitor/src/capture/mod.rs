@@ -425,32 +425,29 @@ impl Capture {
         if keys.is_empty() {
             return Ok(());
         }
-        for name in ["FLOWS", "SOCKETS"] {
-            let Some(map) = self.ebpf.map_mut(name) else {
-                continue;
-            };
-            if name == "FLOWS" {
-                let mut m: HashMap<&mut MapData, FlowKey, FlowStats> = HashMap::try_from(map)
-                    .map_err(|source| CaptureError::Map {
-                        name: "FLOWS",
-                        source: Box::new(source),
-                    })?;
-                for key in keys {
-                    let _ = m.remove(key);
-                }
-            } else {
-                let mut m: HashMap<&mut MapData, FlowKey, SocketInfo> = HashMap::try_from(map)
-                    .map_err(|source| CaptureError::Map {
-                        name: "SOCKETS",
-                        source: Box::new(source),
-                    })?;
-                for key in keys {
-                    let _ = m.remove(key);
-                }
-            }
-        }
-        Ok(())
+        remove_keys::<FlowStats>(&mut self.ebpf, "FLOWS", keys)?;
+        remove_keys::<SocketInfo>(&mut self.ebpf, "SOCKETS", keys)
     }
+}
+
+/// Removes `keys` from the flow-keyed hash map `name` with values `V`, if the programs have it.
+fn remove_keys<V: aya::Pod>(
+    ebpf: &mut Ebpf,
+    name: &'static str,
+    keys: &[FlowKey],
+) -> Result<(), CaptureError> {
+    let Some(map) = ebpf.map_mut(name) else {
+        return Ok(());
+    };
+    let mut map: HashMap<&mut MapData, FlowKey, V> =
+        HashMap::try_from(map).map_err(|source| CaptureError::Map {
+            name,
+            source: Box::new(source),
+        })?;
+    for key in keys {
+        let _ = map.remove(key);
+    }
+    Ok(())
 }
 
 impl Drop for Capture {
