@@ -103,7 +103,7 @@ impl Engine {
             0..value.len(),
             kind,
             context.name,
-            Syntax::Resp,
+            Syntax::Raw,
             hints,
         );
         scan.base64_runs(&text, &runs);
@@ -1422,6 +1422,81 @@ mod tests {
         let names = fields::tests::ldap_entry("cn=x", &[("cn", &["Anna Berg"])]);
         assert!(!quiet::is_quiet(&names));
         assert_eq!(engine.scan(&names).len(), 1);
+    }
+
+    #[test]
+    fn postgres_rows_and_parameters_are_read() {
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
+        // A server's answer to `SELECT`: the name and the birth date are known by their columns
+        // only.
+        let result = fields::tests::pg_result(
+            &["customer_id", "full_name", "birth_date", "phone", "country"],
+            &[&[
+                Some("1042"),
+                Some("Anna Berg"),
+                Some("1984-03-12"),
+                Some("030 1234567"),
+                None,
+            ]],
+        );
+        let found = engine.scan(&result);
+        assert_eq!(
+            in_context(&result, &found),
+            vec![
+                (DataType::PersonName, &b"Anna Berg"[..], Some("full_name")),
+                (DataType::DateOfBirth, b"1984-03-12", Some("birth_date")),
+                (DataType::Phone, b"030 1234567", Some("phone")),
+            ]
+        );
+        assert_eq!(found, engine.scan_full(&result));
+        // A driver's insert with parameters: the statement names them.
+        let insert = fields::tests::pg_extended_query(
+            "",
+            "INSERT INTO customers (first_name, last_name, date_of_birth, email) \
+             VALUES ($1, $2, $3, $4)",
+            &[
+                Some("Anna"),
+                Some("Berg"),
+                Some("1984-03-12"),
+                Some("anna.berg@example.com"),
+            ],
+        );
+        let found = engine.scan(&insert);
+        assert_eq!(
+            in_context(&insert, &found),
+            vec![
+                (DataType::PersonName, &b"Anna"[..], Some("first_name")),
+                (DataType::PersonName, b"Berg", Some("last_name")),
+                (DataType::DateOfBirth, b"1984-03-12", Some("date_of_birth")),
+                (DataType::Email, b"anna.berg@example.com", Some("email")),
+            ]
+        );
+        assert_eq!(found, engine.scan_full(&insert));
+        // The same columns holding telemetry: nothing.
+        let telemetry = fields::tests::pg_result(
+            &["device_id", "temperature", "recorded_at"],
+            &[&[Some("gw-17"), Some("21.5"), Some("2026-11-24 10:00:00+00")]],
+        );
+        assert!(engine.scan(&telemetry).is_empty());
+    }
+
+    #[test]
+    fn postgres_column_glued_to_its_count_is_not_read() {
+        // 65 columns: the count's low byte `A` sits glued to the first name (`Apassport`),
+        // where the quiet check sees no word; the full scan must not read the column either.
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
+        for (first, value) in [("passport", "C01X00T47"), ("nombre", "Anna Berg")] {
+            let names: Vec<String> = std::iter::once(first.to_owned())
+                .chain((1..65).map(|i| format!("c{i}")))
+                .collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let row: Vec<Option<&str>> = std::iter::once(Some(value))
+                .chain((1..65).map(|_| Some("x")))
+                .collect();
+            let result = fields::tests::pg_result(&names, &[&row]);
+            assert!(quiet::is_quiet(&result), "{first}");
+            assert!(engine.scan_full(&result).is_empty(), "{first}");
+        }
     }
 
     #[test]

@@ -29,8 +29,9 @@ pub(crate) enum Syntax {
     Csv {
         quoted: bool,
     },
-    /// A Redis bulk string (RESP).
-    Resp,
+    /// A length-prefixed value of a binary protocol, taken as sent: Redis bulk strings, MessagePack,
+    /// LDAP's BER, PostgreSQL's rows and parameters.
+    Raw,
     /// Redis `GEOADD key lon lat member`: `value` spans from lon to lat.
     GeoPair,
     Xml,
@@ -88,6 +89,7 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     vcard_fields(b, &mut out);
     ldap_fields(b, &mut out);
     ldif_fields(b, &mut out);
+    postgres_fields(b, &mut out);
     out.truncate(MAX_FIELDS);
     out.sort_by_key(|f| (f.value.start, std::cmp::Reverse(f.value.end)));
     out
@@ -944,7 +946,7 @@ fn resp_fields(b: &[u8], out: &mut Vec<Field>) {
             return;
         };
         pos = next;
-        redis_command(b, &items, Syntax::Resp, out);
+        redis_command(b, &items, Syntax::Raw, out);
     }
     if b.first() != Some(&b'*') {
         redis_inline(b, out);
@@ -992,7 +994,7 @@ fn redis_inline(b: &[u8], out: &mut Vec<Field>) {
             let syntax = if quoted_args {
                 Syntax::KeyValue { quote: Some(b'"') }
             } else {
-                Syntax::Resp
+                Syntax::Raw
             };
             redis_command(b, &items, syntax, out);
         }
@@ -1341,7 +1343,7 @@ fn msgpack_fields(b: &[u8], out: &mut Vec<Field>) {
                 key,
                 parent: None,
                 value: start..start + len,
-                syntax: Syntax::Resp,
+                syntax: Syntax::Raw,
             });
             i = start + len;
             continue;
@@ -1683,7 +1685,7 @@ fn ldap_fields(b: &[u8], out: &mut Vec<Field>) {
                 label: None,
                 parent: None,
                 value,
-                syntax: Syntax::Resp,
+                syntax: Syntax::Raw,
             }));
         }
     }
@@ -1827,6 +1829,241 @@ fn ldap_attribute(b: &[u8], at: usize) -> Option<LdapAttribute> {
     })
 }
 
+// ---------------------------------------------------------------- PostgreSQL
+
+/// Most columns of a PostgreSQL table (`MaxTupleAttributeNumber`).
+const PG_MAX_COLUMNS: usize = 1664;
+
+/// Column names by position (spans of `b`); `None` where no name is read.
+type PgColumns = Vec<Option<Range<usize>>>;
+
+/// PostgreSQL's wire protocol (v3), in clear text wherever a client does not require TLS
+/// (`sslmode` below `require`, the default `prefer` against a server without a certificate):
+/// - result rows: a `RowDescription` names the columns of the `DataRow`s after it, so each
+///   value is a field under its column's name;
+/// - bound parameters: the statement of a `Parse` (`INSERT INTO t (a, b) VALUES ($1, $2)`,
+///   `WHERE email = $1`) names the parameters of the `Bind` after it, as drivers send the two
+///   together for a query with parameters.
+///
+/// A message counts only when its length agrees with what it holds. Simple queries (`Q`) need
+/// no reader of their own: their SQL text is read as any SQL is. Values are taken as sent,
+/// text or binary; binary ones (an integer, a `date` as days) hold nothing a detector reads.
+/// The quiet check needs no test of its own for these messages: a value here is decided by a
+/// column name, which sits between NUL bytes, where its vocabulary test sees words.
+fn postgres_fields(b: &[u8], out: &mut Vec<Field>) {
+    for at in memchr::memchr2_iter(b'T', b'P', b) {
+        if out.len() >= MAX_FIELDS {
+            return;
+        }
+        let Some((kind, body)) = pg_message(b, at) else {
+            continue;
+        };
+        if kind == b'T' {
+            if let Some(columns) = pg_row_description(b, body.clone()) {
+                pg_data_rows(b, body.end, &columns, out);
+            }
+        } else if let Some((statement, parameters)) = pg_parse(b, body.clone()) {
+            pg_bind(b, body.end, statement, &parameters, out);
+        }
+    }
+}
+
+/// The message whose type byte is at `at`: its type and its body, which must lie in `b` whole.
+fn pg_message(b: &[u8], at: usize) -> Option<(u8, Range<usize>)> {
+    let kind = *b.get(at)?;
+    let len = u32::from_be_bytes(b.get(at + 1..at + 5)?.try_into().ok()?);
+    let len = usize::try_from(len).ok()?;
+    let body = at + 5..(at + 1).checked_add(len)?;
+    (len >= 4 && body.end <= b.len()).then_some((kind, body))
+}
+
+fn pg_i16(b: &[u8], at: usize) -> Option<i16> {
+    Some(i16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn pg_i32(b: &[u8], at: usize) -> Option<i32> {
+    Some(i32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// A NUL-terminated string starting at `at`, within `limit`: its span (without the NUL).
+fn pg_string(b: &[u8], at: usize, limit: usize) -> Option<Range<usize>> {
+    let len = memchr::memchr(0, b.get(at..limit)?)?;
+    Some(at..at + len)
+}
+
+/// The column names of a `RowDescription` body (`None` for a column whose name the quiet
+/// check cannot see as a word: the first, when the column count's low byte before it is
+/// printable), when every column's 18 bytes of types follow its name and the last one ends the
+/// body exactly.
+fn pg_row_description(b: &[u8], body: Range<usize>) -> Option<PgColumns> {
+    let count = usize::try_from(pg_i16(b, body.start)?).ok()?;
+    if !(1..=PG_MAX_COLUMNS).contains(&count) {
+        return None;
+    }
+    let mut columns = Vec::with_capacity(count);
+    let mut i = body.start + 2;
+    for _ in 0..count {
+        let name = pg_string(b, i, body.end)?;
+        let name_bytes = b.get(name.clone())?;
+        // Format code: 0 text, 1 binary.
+        let format = pg_i16(b, name.end + 17)?;
+        if name_bytes.is_empty() || name_bytes.len() > 256 || !matches!(format, 0 | 1) {
+            return None;
+        }
+        let seen_as_word = b.get(name.start - 1).is_some_and(|&c| c < 0x20);
+        columns.push(seen_as_word.then_some(name.clone()));
+        i = name.end + 19;
+    }
+    (i == body.end).then_some(columns)
+}
+
+/// Each value of the `DataRow`s that follow one another from `at` as a field under its
+/// column's name. A row whose column count or lengths disagree ends the walk.
+fn pg_data_rows(b: &[u8], mut at: usize, columns: &[Option<Range<usize>>], out: &mut Vec<Field>) {
+    while let Some((b'D', body)) = pg_message(b, at) {
+        if pg_i16(b, body.start).and_then(|n| usize::try_from(n).ok()) != Some(columns.len()) {
+            return;
+        }
+        let Some((values, end)) = pg_values(b, body.start + 2, columns.len(), body.end) else {
+            return;
+        };
+        if end != body.end {
+            return;
+        }
+        for (column, value) in columns.iter().zip(values) {
+            if let (Some(key), Some(value)) = (column, value) {
+                push_raw(out, key.clone(), value);
+            }
+        }
+        if out.len() >= MAX_FIELDS {
+            return;
+        }
+        at = body.end;
+    }
+}
+
+/// `count` length-prefixed values from `at` (`None` for SQL NULL or an empty value), none
+/// past `limit`, and where they end.
+fn pg_values(
+    b: &[u8],
+    mut at: usize,
+    count: usize,
+    limit: usize,
+) -> Option<(Vec<Option<Range<usize>>>, usize)> {
+    let mut values = Vec::with_capacity(count);
+    for _ in 0..count {
+        let len = pg_i32(b, at)?;
+        at += 4;
+        if len == -1 {
+            values.push(None);
+            continue;
+        }
+        let value = at..at.checked_add(usize::try_from(len).ok()?)?;
+        if value.end > limit {
+            return None;
+        }
+        at = value.end;
+        values.push((!value.is_empty()).then_some(value));
+    }
+    Some((values, at))
+}
+
+/// A `Parse` body: the statement's name and, for each parameter `$n` (index `n - 1`), the
+/// column its statement compares it with or inserts it into.
+fn pg_parse(b: &[u8], body: Range<usize>) -> Option<(Range<usize>, PgColumns)> {
+    let statement = pg_string(b, body.start, body.end)?;
+    let query = pg_string(b, statement.end + 1, body.end)?;
+    let types = usize::try_from(pg_i16(b, query.end + 1)?).ok()?;
+    if query.end + 3 + 4 * types != body.end {
+        return None;
+    }
+    let text = b.get(query.clone())?;
+    // The statement's own fields, in its SQL: `col = $1`, `INSERT ... VALUES ($1, ...)`.
+    let mut fields = Vec::new();
+    sql_inserts(text, &mut fields);
+    key_values(text, &mut fields);
+    let mut parameters = PgColumns::new();
+    for field in fields {
+        let Some(n) = text
+            .get(field.value.clone())
+            .and_then(|v| v.strip_prefix(b"$"))
+            .and_then(|digits| std::str::from_utf8(digits).ok())
+            .and_then(|digits| digits.parse::<usize>().ok())
+            .filter(|n| (1..=PG_MAX_COLUMNS).contains(n))
+        else {
+            continue;
+        };
+        if parameters.len() < n {
+            parameters.resize(n, None);
+        }
+        parameters[n - 1] = Some(query.start + field.key.start..query.start + field.key.end);
+    }
+    (!parameters.is_empty()).then_some((statement, parameters))
+}
+
+/// The parameters of the `Bind` to `statement` among the messages that follow `at`, each a
+/// field under the column [`pg_parse`] found for it.
+fn pg_bind(
+    b: &[u8],
+    mut at: usize,
+    statement: Range<usize>,
+    columns: &[Option<Range<usize>>],
+    out: &mut Vec<Field>,
+) {
+    // Parse, Bind, Describe, Execute, Sync: the Bind comes within a few messages.
+    for _ in 0..4 {
+        let Some((kind, body)) = pg_message(b, at) else {
+            return;
+        };
+        at = body.end;
+        if kind != b'B' {
+            continue;
+        }
+        let Some(portal) = pg_string(b, body.start, body.end) else {
+            return;
+        };
+        let Some(named) = pg_string(b, portal.end + 1, body.end) else {
+            return;
+        };
+        if b.get(named.clone()) != b.get(statement.clone()) {
+            return;
+        }
+        let Some(formats) = pg_i16(b, named.end + 1).and_then(|n| usize::try_from(n).ok()) else {
+            return;
+        };
+        let count_at = named.end + 3 + 2 * formats;
+        let Some(count) = pg_i16(b, count_at).and_then(|n| usize::try_from(n).ok()) else {
+            return;
+        };
+        let Some((values, end)) = pg_values(b, count_at + 2, count, body.end) else {
+            return;
+        };
+        // The result columns' formats close the message.
+        let results = pg_i16(b, end).and_then(|n| usize::try_from(n).ok());
+        if results.is_none_or(|n| end + 2 + 2 * n != body.end) {
+            return;
+        }
+        for (column, value) in columns.iter().zip(values) {
+            if let (Some(key), Some(value)) = (column, value) {
+                push_raw(out, key.clone(), value);
+            }
+        }
+        return;
+    }
+}
+
+/// A field whose value is taken as sent (a length-prefixed value of a binary protocol).
+fn push_raw(out: &mut Vec<Field>, key: Range<usize>, value: Range<usize>) {
+    out.push(Field {
+        key,
+        kind_hint: None,
+        label: None,
+        parent: None,
+        value,
+        syntax: Syntax::Raw,
+    });
+}
+
 // ---------------------------------------------------------------- CBOR
 
 /// Text-keyed maps of CBOR (RFC 8949), the binary JSON of constrained devices (CoAP, LwM2M,
@@ -1920,7 +2157,7 @@ impl CborWalker<'_> {
                             key: key.clone(),
                             parent: parent.cloned(),
                             value: content..end,
-                            syntax: Syntax::Resp,
+                            syntax: Syntax::Raw,
                         });
                     }
                 }
@@ -2162,7 +2399,7 @@ pub(crate) mod tests {
         // (The DN's `ou=people` and `dc=example` are read as key-value pairs too.)
         let got: Vec<(&[u8], &[u8], Option<FieldKind>)> = extract(&message)
             .iter()
-            .filter(|f| f.syntax == Syntax::Resp)
+            .filter(|f| f.syntax == Syntax::Raw)
             .map(|f| {
                 (
                     &message[f.key.clone()],
@@ -2308,7 +2545,7 @@ pub(crate) mod tests {
                     label: None,
                     parent: None,
                     value: start..start + len,
-                    syntax: Syntax::Resp,
+                    syntax: Syntax::Raw,
                 })
                 .collect();
             fields.sort_by_key(|f| (f.value.start, std::cmp::Reverse(f.value.end)));
@@ -2324,5 +2561,202 @@ pub(crate) mod tests {
                 .map(|(i, _)| i);
             prop_assert_eq!(field_around(&fields, &span), reference);
         }
+    }
+
+    /// A PostgreSQL message: its type, its length and `body`.
+    pub(crate) fn pg_message_bytes(kind: u8, body: &[u8]) -> Vec<u8> {
+        let len = u32::try_from(body.len() + 4).expect("test messages are small");
+        [&[kind][..], &len.to_be_bytes(), body].concat()
+    }
+
+    /// Length-prefixed values (`None` is SQL NULL).
+    fn pg_value_bytes(values: &[Option<&str>]) -> Vec<u8> {
+        values
+            .iter()
+            .flat_map(|v| match v {
+                Some(v) => [
+                    &i32::try_from(v.len()).expect("short").to_be_bytes()[..],
+                    v.as_bytes(),
+                ]
+                .concat(),
+                None => (-1i32).to_be_bytes().to_vec(),
+            })
+            .collect()
+    }
+
+    fn pg_count(n: usize) -> [u8; 2] {
+        i16::try_from(n).expect("few").to_be_bytes()
+    }
+
+    /// A server's answer to a query: `RowDescription`, a `DataRow` per row, `CommandComplete`
+    /// and `ReadyForQuery`, as PostgreSQL 15 sends them (text columns of table OID 16384).
+    pub(crate) fn pg_result(columns: &[&str], rows: &[&[Option<&str>]]) -> Vec<u8> {
+        let mut description = pg_count(columns.len()).to_vec();
+        for (i, name) in columns.iter().enumerate() {
+            description.extend(name.as_bytes());
+            description.push(0);
+            description.extend(16384u32.to_be_bytes());
+            description.extend(pg_count(i + 1));
+            description.extend(25u32.to_be_bytes()); // text
+            description.extend((-1i16).to_be_bytes());
+            description.extend((-1i32).to_be_bytes());
+            description.extend(0i16.to_be_bytes());
+        }
+        let mut out = pg_message_bytes(b'T', &description);
+        for row in rows {
+            let body = [&pg_count(row.len())[..], &pg_value_bytes(row)].concat();
+            out.extend(pg_message_bytes(b'D', &body));
+        }
+        let tag = format!("SELECT {}\0", rows.len());
+        out.extend(pg_message_bytes(b'C', tag.as_bytes()));
+        out.extend(pg_message_bytes(b'Z', b"I"));
+        out
+    }
+
+    /// What a driver sends for a query with parameters: `Parse`, `Bind`, `Describe`,
+    /// `Execute`, `Sync`, for the statement `name`.
+    pub(crate) fn pg_extended_query(
+        name: &str,
+        query: &str,
+        parameters: &[Option<&str>],
+    ) -> Vec<u8> {
+        let parse = [
+            name.as_bytes(),
+            b"\0",
+            query.as_bytes(),
+            b"\0",
+            &pg_count(0),
+        ]
+        .concat();
+        let bind = [
+            b"\0",
+            name.as_bytes(),
+            b"\0",
+            &pg_count(0),
+            &pg_count(parameters.len()),
+            &pg_value_bytes(parameters),
+            &pg_count(0),
+        ]
+        .concat();
+        [
+            pg_message_bytes(b'P', &parse),
+            pg_message_bytes(b'B', &bind),
+            pg_message_bytes(b'D', b"P\0"),
+            pg_message_bytes(b'E', &[0, 0, 0, 0, 0]),
+            pg_message_bytes(b'S', b""),
+        ]
+        .concat()
+    }
+
+    fn raw_pairs(b: &[u8]) -> Vec<(String, String)> {
+        extract(b)
+            .into_iter()
+            .filter(|f| f.syntax == Syntax::Raw)
+            .map(|f| {
+                (
+                    String::from_utf8_lossy(&b[f.key]).into_owned(),
+                    String::from_utf8_lossy(&b[f.value]).into_owned(),
+                )
+            })
+            .collect()
+    }
+
+    fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn postgres_result_rows() {
+        let result = pg_result(
+            &["id", "full_name", "birth_date"],
+            &[
+                &[Some("1"), Some("Anna Berg"), Some("1984-03-12")],
+                &[Some("2"), None, Some("")],
+            ],
+        );
+        assert_eq!(
+            raw_pairs(&result),
+            owned(&[
+                ("id", "1"),
+                ("full_name", "Anna Berg"),
+                ("birth_date", "1984-03-12"),
+                ("id", "2"),
+            ])
+        );
+        // After other messages, and cut in the second row: the first row still counts.
+        let mut late = pg_message_bytes(b'1', b"");
+        late.extend(&result[..result.len() - 30]);
+        assert_eq!(raw_pairs(&late).len(), 3);
+        // A row whose column count or lengths disagree with the description is not read.
+        let one_column = pg_result(&["full_name"], &[&[Some("Anna Berg"), Some("x")]]);
+        assert!(raw_pairs(&one_column).is_empty());
+        let mut wrong_length = pg_result(&["full_name"], &[&[Some("Anna Berg")]]);
+        let at = wrong_length
+            .iter()
+            .rposition(|&c| c == 9)
+            .expect("length of the value");
+        wrong_length[at] = 8;
+        assert!(raw_pairs(&wrong_length).is_empty());
+        // A description whose types do not end it exactly is none.
+        let mut description = pg_result(&["full_name"], &[&[Some("Anna Berg")]]);
+        assert_eq!(raw_pairs(&description).len(), 1);
+        description[4] += 1;
+        description.insert(5 + 2 + 10 + 18, 0);
+        assert!(raw_pairs(&description).is_empty());
+        // The letter T in text is no message.
+        assert!(raw_pairs(b"The full_name\0 Anna Berg").is_empty());
+    }
+
+    #[test]
+    fn postgres_first_column_glued_to_a_printable_count_has_no_name() {
+        let names: Vec<String> = (0..65).map(|i| format!("c{i}")).collect();
+        let mut columns: Vec<&str> = names.iter().map(String::as_str).collect();
+        columns[0] = "full_name";
+        columns[1] = "last_name";
+        let mut row = vec![Some("x"); 65];
+        row[0] = Some("Anna Berg");
+        row[1] = Some("Berg");
+        let result = pg_result(&columns, &[&row]);
+        // 65 columns: the count's low byte is `A`, glued to the first name (`Afull_name`).
+        assert_eq!(result[6], b'A');
+        let pairs = raw_pairs(&result);
+        assert!(!pairs.iter().any(|(k, _)| k == "full_name"));
+        assert!(pairs.contains(&("last_name".to_owned(), "Berg".to_owned())));
+    }
+
+    #[test]
+    fn postgres_bound_parameters() {
+        let insert = pg_extended_query(
+            "",
+            "INSERT INTO customers (first_name, last_name, dob) VALUES ($1, $2, $3)",
+            &[Some("Anna"), Some("Berg"), Some("1984-03-12")],
+        );
+        assert_eq!(
+            raw_pairs(&insert),
+            owned(&[
+                ("first_name", "Anna"),
+                ("last_name", "Berg"),
+                ("dob", "1984-03-12")
+            ])
+        );
+        let lookup = pg_extended_query(
+            "s1",
+            "SELECT id FROM accounts WHERE c.email = $2 AND last_name = $1 AND n > $3",
+            &[Some("Berg"), Some("anna@example.com"), Some("5")],
+        );
+        assert_eq!(
+            raw_pairs(&lookup),
+            owned(&[("last_name", "Berg"), ("c.email", "anna@example.com")])
+        );
+        // A Bind to another statement takes nothing from this Parse.
+        let mut other = pg_extended_query("s1", "SELECT 1 WHERE last_name = $1", &[]);
+        let bind_other = pg_extended_query("s2", "SELECT 1", &[Some("Berg")]);
+        let bind_at = bind_other.iter().position(|&c| c == b'B').expect("Bind");
+        other.truncate(other.iter().position(|&c| c == b'B').expect("Bind"));
+        other.extend(&bind_other[bind_at..]);
+        assert!(raw_pairs(&other).is_empty());
     }
 }

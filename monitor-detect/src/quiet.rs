@@ -2296,6 +2296,41 @@ mod tests {
                         crate::fields::tests::ldap_entry("", &[(name, &[value.as_str()])]);
                     String::from_utf8_lossy(&attribute).into_owned()
                 }),
+            // PostgreSQL result rows (up to 65 columns: the count's low byte is then printable,
+            // glued to the first name) and bound parameters, under names the vocabulary holds
+            // or not.
+            (
+                proptest::sample::select(vec![
+                    "full_name",
+                    "birth_date",
+                    "email",
+                    "name",
+                    "device_id",
+                    "sn",
+                    "temp"
+                ]),
+                "[A-Za-z0-9 .@-]{0,14}",
+                proptest::sample::select(vec![0_usize, 1, 2, 65]),
+            )
+                .prop_map(|(column, value, columns)| {
+                    let bytes = if columns == 0 {
+                        crate::fields::tests::pg_extended_query(
+                            "",
+                            &format!("INSERT INTO t ({column}) VALUES ($1)"),
+                            &[Some(value.as_str())],
+                        )
+                    } else {
+                        let names: Vec<String> = std::iter::once(column.to_owned())
+                            .chain((1..columns).map(|i| format!("c{i}")))
+                            .collect();
+                        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                        let row: Vec<Option<&str>> = std::iter::once(Some(value.as_str()))
+                            .chain((1..columns).map(|_| Some("x")))
+                            .collect();
+                        crate::fields::tests::pg_result(&names, &[&row])
+                    };
+                    String::from_utf8_lossy(&bytes).into_owned()
+                }),
             proptest::sample::select(vec![
                 "\"", "\":\"", "\",\"", "{\"", "\"}", ":", ",", " ", "=", "&", "\r\n", "_", "-",
                 ".", "/", "(", ")", "\n", ";", "<", ">", "'", "|", "||", "^", "~", "\r"

@@ -36,6 +36,7 @@ pub mod http;
 pub mod kernel;
 pub mod lab;
 pub mod netns;
+pub mod postgres;
 pub mod preflight;
 pub mod privacy;
 pub mod process;

@@ -65,6 +65,10 @@ fn install_hint(name: &str) -> &'static str {
         "curl" => " (apt-get install curl)",
         "openssl" => " (apt-get install openssl)",
         "python3" => " (apt-get install python3)",
+        "psql" => " (apt-get install postgresql)",
+        name if name.ends_with("/postgres") || name == "postgres" => {
+            " (apt-get install postgresql)"
+        }
         _ => "",
     }
 }

@@ -25,6 +25,7 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "gcc",
     "iproute2",
     "openssl",
+    "postgresql",
     "procps",
     "prometheus-alertmanager",
     "python3",
