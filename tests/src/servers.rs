@@ -57,7 +57,7 @@ impl TlsVersion {
 /// Waits until something accepts TCP connections on `port` inside `ns`.
 ///
 /// # Errors
-/// After [`READY_TIMEOUT`], or when `proc` exits first.
+/// After 20 s, or when `proc` exits first.
 pub fn wait_listening(ns: &NsRef, port: u16, mut proc: Option<&mut Proc>) -> Result<()> {
     let what = format!("port {port} to accept connections in {}", ns.name());
     wait::until(&what, READY_TIMEOUT, Duration::from_millis(100), || {
