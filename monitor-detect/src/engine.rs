@@ -7,7 +7,7 @@
 //! (escaped values, base64 runs) into further buffers. Overlapping findings are resolved by
 //! confidence.
 
-use std::ops::Range;
+use std::{ops::Range, sync::LazyLock};
 
 use crate::{
     DataType, EngineConfig, EngineError, FieldContext, Finding,
@@ -313,11 +313,23 @@ impl<'e> Scan<'e> {
     }
 
     /// Names next to an e-mail address (`Anna Schmidt <anna@...>`, a CSV cell before the
-    /// address) and after a greeting (`Hallo Gilles,`).
+    /// address), before a SIP URI (`"Anna Schmidt" <sip:+4930...@pbx>`, the display name of
+    /// RFC 3261's name-addr) and after a greeting (`Hallo Gilles,`).
     fn free_text_names(&mut self, text: &Text<'_>, candidates: &[Candidate]) {
+        /// Built once: every buffer the full scan reads is asked.
+        static SIP_URI: LazyLock<memchr::memmem::Finder<'static>> =
+            LazyLock::new(|| memchr::memmem::Finder::new("<sip"));
         let bytes: &[u8] = &text.bytes;
         for c in candidates.iter().filter(|c| c.data_type == DataType::Email) {
             if let Some(span) = names::name_before(bytes, c.span.start) {
+                self.push(text, DataType::PersonName, span, 0.8, None, None);
+            }
+        }
+        for at in SIP_URI.find_iter(bytes) {
+            let scheme = bytes.get(at + 4..).unwrap_or_default();
+            if (scheme.starts_with(b":") || scheme.starts_with(b"s:"))
+                && let Some(span) = names::name_before(bytes, at + 1)
+            {
                 self.push(text, DataType::PersonName, span, 0.8, None, None);
             }
         }
@@ -1497,6 +1509,38 @@ mod tests {
             assert!(quiet::is_quiet(&result), "{first}");
             assert!(engine.scan_full(&result).is_empty(), "{first}");
         }
+    }
+
+    #[test]
+    fn sip_uris_give_phones_and_display_names() {
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
+        // A VoIP call's INVITE (RFC 3261): telephone subscribers are phone numbers, not
+        // mailboxes; the display names before the URIs are the parties' names.
+        let invite = b"INVITE sip:+4930123456@voip.example.net SIP/2.0\r\n\
+            From: \"Anna Berg\" <sip:+4930987654@voip.example.net;user=phone>;tag=1\r\n\
+            To: Bob Schneider <sips:bob.schneider@example.org>\r\n\
+            Contact: <sip:1001@pbx.example.net>\r\n\r\n";
+        let found = engine.scan(invite);
+        assert_eq!(
+            in_context(invite, &found)
+                .into_iter()
+                .map(|(t, value, _)| (t, value))
+                .collect::<Vec<_>>(),
+            vec![
+                (DataType::Phone, &b"+4930123456"[..]),
+                (DataType::PersonName, b"Anna Berg"),
+                (DataType::Phone, b"+4930987654"),
+                (DataType::PersonName, b"Bob Schneider"),
+                (DataType::Email, b"bob.schneider@example.org"),
+            ]
+        );
+        assert_eq!(found, engine.scan_full(invite));
+        // The same shapes outside a SIP URI stay what they were.
+        let mail = b"reply-to: +4930987654@mail.example.net";
+        assert_eq!(
+            types(std::str::from_utf8(mail).expect("ASCII")),
+            vec![(DataType::Email, "4930987654@mail.example.net".to_owned())]
+        );
     }
 
     #[test]

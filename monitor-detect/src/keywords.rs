@@ -843,9 +843,10 @@ type PairRule = (
 pub(crate) fn personal_vocabulary() -> Vec<(&'static str, Anchor, Need)> {
     let words: [&[&'static str]; 15] = [
         // vCard and LDIF name their fields by codes (`fields::vcard_fields`,
-        // `fields::ldif_fields`): the word that declares a card or an entry sends the payload to
-        // the full scan.
-        &["vcard", "dn"],
+        // `fields::ldif_fields`), SIP its caller's name by position (the display name before
+        // `<sip:...>`): the word that declares a card, an entry or a SIP URI sends the payload
+        // to the full scan.
+        &["vcard", "dn", "sip", "sips"],
         PASSPORT_WORDS,
         DOB_WORDS,
         BIRTH_WORDS,

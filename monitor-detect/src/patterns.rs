@@ -99,6 +99,11 @@ enum Mode {
 pub(crate) fn scan(b: &[u8], out: &mut Vec<Candidate>, base64_runs: &mut Vec<Range<usize>>) {
     for at in memchr::memchr_iter(b'@', b) {
         if let Some((s, e)) = email::email_at(b, at) {
+            if email::is_sip_telephone_user(b, s, at) {
+                // `sip:+4930123456@pbx.example.net`: a phone line, not a mailbox; its number
+                // is tried as any number is.
+                continue;
+            }
             out.push(Candidate {
                 data_type: DataType::Email,
                 span: s..e,

@@ -2286,6 +2286,8 @@ mod tests {
             "(\r|\n|\x0b)?(PID|NK1|GT1|IN1|MSH|OBX)\\|",
             // vCard lines.
             "(BEGIN:VCARD|N:|FN:|TEL:|ADR:;;|BDAY:|;|\ndn:|dn: |\ncn: |\nsn: )",
+            // SIP URIs, with a display name before them or not.
+            "(\"?[A-Z][a-z]{2,6} [A-Z][a-z]{2,8}\"? )?<sips?:\\+?[0-9a-z.]{3,12}@",
             // LDAP attributes (BER) with a name the vocabulary holds or not.
             (
                 proptest::sample::select(vec!["cn", "sn", "mail", "uid", "l"]),

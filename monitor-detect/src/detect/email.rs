@@ -74,6 +74,26 @@ pub(crate) fn email_at(s: &[u8], at: usize) -> Option<(usize, usize)> {
     Some((start, at + 1 + domain_len))
 }
 
+/// Whether the local part `start..at` of an address is the telephone subscriber of a SIP URI
+/// (RFC 3261 19.1.1, `sip:+4930123456@pbx.example.net;user=phone`): a number, written with
+/// digits, `+` and visual separators, right after `sip:` or `sips:`.
+pub(crate) fn is_sip_telephone_user(s: &[u8], start: usize, at: usize) -> bool {
+    // The address leaves a leading `+` out.
+    let start = start - usize::from(start > 0 && s.get(start - 1) == Some(&b'+'));
+    let user = s.get(start..at).unwrap_or_default();
+    let scheme = |name: &[u8]| {
+        start
+            .checked_sub(name.len())
+            .and_then(|from| s.get(from..start))
+            .is_some_and(|written| written.eq_ignore_ascii_case(name))
+    };
+    (scheme(b"sip:") || scheme(b"sips:"))
+        && user.iter().filter(|c| c.is_ascii_digit()).count() >= 3
+        && user
+            .iter()
+            .all(|&c| c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.' | b'(' | b')'))
+}
+
 /// Message-IDs and similar tokens: a UUID or a long hex/random run as the local part.
 fn is_message_id(local: &[u8]) -> bool {
     let hex_or_dash = local.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
