@@ -1544,6 +1544,42 @@ mod tests {
     }
 
     #[test]
+    fn mongodb_documents_are_read() {
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
+        let customer = bson::doc! {
+            "first_name": "Anna",
+            "last_name": "Berg",
+            "birth_date": "1984-03-12",
+            "address": { "street": "Hauptstr. 5", "city": "Berlin" },
+            "loyalty_points": 1200,
+        };
+        let insert = fields::tests::mongo_insert("customers", &[customer]);
+        let found = engine.scan(&insert);
+        assert_eq!(
+            in_context(&insert, &found),
+            vec![
+                (DataType::PersonName, &b"Anna"[..], Some("first_name")),
+                (DataType::PersonName, b"Berg", Some("last_name")),
+                (DataType::DateOfBirth, b"1984-03-12", Some("birth_date")),
+                (DataType::PostalAddress, b"Hauptstr. 5", Some("street")),
+            ]
+        );
+        assert_eq!(found, engine.scan_full(&insert));
+        // A device's readings: nothing.
+        let reading = bson::doc! {
+            "device_id": "gw-17",
+            "firmware": "10.2.3.4",
+            "readings": [{ "sensor": "temp", "value": 21.5 }],
+            "recorded_at": "2026-11-24T10:00:00Z",
+        };
+        assert!(
+            engine
+                .scan(&fields::tests::mongo_insert("readings", &[reading]))
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn ldif_entries_are_read() {
         let engine = Engine::new(EngineConfig::default()).expect("default config");
         // An LDAP export: `cn` and `sn` are codes, `dn` the only word that tells.

@@ -90,6 +90,7 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     ldap_fields(b, &mut out);
     ldif_fields(b, &mut out);
     postgres_fields(b, &mut out);
+    bson_fields(b, &mut out);
     out.truncate(MAX_FIELDS);
     out.sort_by_key(|f| (f.value.start, std::cmp::Reverse(f.value.end)));
     out
@@ -2064,6 +2065,122 @@ fn push_raw(out: &mut Vec<Field>, key: Range<usize>, value: Range<usize>) {
     });
 }
 
+// ---------------------------------------------------------------- BSON
+
+/// Most embedded documents and arrays of one buffer looked at for parents.
+const BSON_MAX_CONTAINERS: usize = 256;
+
+/// An embedded document or array of a BSON document.
+struct BsonContainer {
+    key: Range<usize>,
+    /// From its length to its closing NUL.
+    span: Range<usize>,
+    is_array: bool,
+}
+
+/// String values of BSON documents (MongoDB's wire protocol: inserts, updates, queries and
+/// the documents a server returns, in clear text wherever TLS is not configured, the default
+/// of a self-hosted server). A string element is `0x02`, its name (NUL-terminated), a
+/// little-endian length and the value with its closing NUL; it counts only when that NUL sits
+/// where the length says. An element of an array takes the array's name (`phones.0` is a
+/// phone); an embedded document's name is the parent of its elements (`address.street`).
+/// Names sit between a type byte and a NUL, where the quiet check's vocabulary test sees
+/// words, and values after a length whose last byte is NUL for any value under 16 MiB.
+fn bson_fields(b: &[u8], out: &mut Vec<Field>) {
+    if memchr::memchr(0x02, b).is_none() {
+        return;
+    }
+    let containers: Vec<BsonContainer> = memchr::memchr2_iter(0x03, 0x04, b)
+        .filter_map(|at| {
+            let (key, content) = bson_element(b, at)?;
+            let len = usize::try_from(bson_i32(b, content)?).ok()?;
+            let span = content..content.checked_add(len)?;
+            (len >= 5 && b.get(span.end - 1) == Some(&0)).then_some(BsonContainer {
+                key,
+                span,
+                is_array: b.get(at) == Some(&0x04),
+            })
+        })
+        .take(BSON_MAX_CONTAINERS)
+        .collect();
+    // The innermost container around `at`.
+    let around = |at: usize| {
+        containers
+            .iter()
+            .filter(|c| c.span.start < at && at < c.span.end)
+            .min_by_key(|c| c.span.len())
+    };
+    // A container's name: an array's element takes the array's.
+    let name_of = |c: &BsonContainer| match around(c.key.start) {
+        Some(array) if array.is_array && bson_is_index(b, &c.key) => array.key.clone(),
+        _ => c.key.clone(),
+    };
+    for at in memchr::memchr_iter(0x02, b) {
+        if out.len() >= MAX_FIELDS {
+            return;
+        }
+        let Some((key, content)) = bson_element(b, at) else {
+            continue;
+        };
+        let Some(len) = bson_i32(b, content).and_then(|n| usize::try_from(n).ok()) else {
+            continue;
+        };
+        let value = content + 4..(content + 3).saturating_add(len);
+        let Some(text) = b.get(value.clone()) else {
+            continue;
+        };
+        if len < 2 || b.get(value.end) != Some(&0) || memchr::memchr(0, text).is_some() {
+            continue;
+        }
+        let inner = around(at);
+        let (key, parent) = match inner {
+            Some(array) if array.is_array => (
+                if bson_is_index(b, &key) {
+                    name_of(array)
+                } else {
+                    key
+                },
+                around(array.key.start).map(name_of),
+            ),
+            Some(document) => (key, Some(name_of(document))),
+            None => (key, None),
+        };
+        out.push(Field {
+            key,
+            kind_hint: None,
+            label: None,
+            parent,
+            value,
+            syntax: Syntax::Raw,
+        });
+    }
+}
+
+/// The element whose type byte is at `at`: its name (an identifier, or an array index) and
+/// where its content starts.
+fn bson_element(b: &[u8], at: usize) -> Option<(Range<usize>, usize)> {
+    let rest = b.get(at + 1..)?;
+    let len = memchr::memchr(0, rest.get(..rest.len().min(65))?)?;
+    let name = rest.get(..len)?;
+    let identifier = name
+        .first()
+        .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$')
+        && name
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'.' | b'-'));
+    identifier.then_some((at + 1..at + 1 + len, at + 2 + len))
+}
+
+fn bson_i32(b: &[u8], at: usize) -> Option<i32> {
+    Some(i32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// Whether `key` is an array index (`0`, `1`, ...).
+fn bson_is_index(b: &[u8], key: &Range<usize>) -> bool {
+    b.get(key.clone())
+        .is_some_and(|k| !k.is_empty() && k.iter().all(u8::is_ascii_digit))
+}
+
 // ---------------------------------------------------------------- CBOR
 
 /// Text-keyed maps of CBOR (RFC 8949), the binary JSON of constrained devices (CoAP, LwM2M,
@@ -2758,5 +2875,91 @@ pub(crate) mod tests {
         other.truncate(other.iter().position(|&c| c == b'B').expect("Bind"));
         other.extend(&bind_other[bind_at..]);
         assert!(raw_pairs(&other).is_empty());
+    }
+
+    /// `document` as MongoDB's own encoder writes it.
+    pub(crate) fn bson_bytes(document: &bson::Document) -> Vec<u8> {
+        let mut out = Vec::new();
+        document.to_writer(&mut out).expect("a document encodes");
+        out
+    }
+
+    /// An `OP_MSG` (MongoDB 3.6+) inserting `documents` into `collection`.
+    pub(crate) fn mongo_insert(collection: &str, documents: &[bson::Document]) -> Vec<u8> {
+        let command = bson_bytes(&bson::doc! { "insert": collection, "$db": "crm" });
+        let mut sequence = b"documents\0".to_vec();
+        for d in documents {
+            sequence.extend(bson_bytes(d));
+        }
+        let sequence_len = i32::try_from(sequence.len() + 4).expect("small");
+        let mut body = 0u32.to_le_bytes().to_vec();
+        body.push(0);
+        body.extend(command);
+        body.push(1);
+        body.extend(sequence_len.to_le_bytes());
+        body.extend(sequence);
+        let len = i32::try_from(body.len() + 16).expect("small");
+        [
+            &len.to_le_bytes()[..],
+            &1i32.to_le_bytes(),
+            &0i32.to_le_bytes(),
+            &2013i32.to_le_bytes(),
+            &body,
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn bson_documents() {
+        let customer = bson::doc! {
+            "_id": bson::oid::ObjectId::parse_str("65a1f0c2e4b0a1b2c3d4e5f6").expect("oid"),
+            "first_name": "Anna",
+            "age": 41,
+            "score": 0.5,
+            "address": { "street": "Hauptstr. 5", "zip": "10115" },
+            "phones": ["030 1234567", "+49 170 1234567"],
+            "contacts": [{ "name": "Bob Berg" }],
+            "empty": "",
+            "tags": [],
+        };
+        let message = mongo_insert("customers", &[customer]);
+        let got: Vec<(String, Option<String>, String)> = extract(&message)
+            .into_iter()
+            .filter(|f| f.syntax == Syntax::Raw)
+            .map(|f| {
+                let text = |r: Range<usize>| String::from_utf8_lossy(&message[r]).into_owned();
+                (text(f.key), f.parent.map(text), text(f.value))
+            })
+            .collect();
+        let want =
+            |k: &str, p: Option<&str>, v: &str| (k.to_owned(), p.map(str::to_owned), v.to_owned());
+        assert_eq!(
+            got,
+            vec![
+                want("insert", None, "customers"),
+                want("$db", None, "crm"),
+                want("first_name", None, "Anna"),
+                want("street", Some("address"), "Hauptstr. 5"),
+                want("zip", Some("address"), "10115"),
+                want("phones", None, "030 1234567"),
+                want("phones", None, "+49 170 1234567"),
+                want("name", Some("contacts"), "Bob Berg"),
+            ]
+        );
+        // A length that disagrees with the closing NUL is no string.
+        let mut wrong = bson_bytes(&bson::doc! { "first_name": "Anna" });
+        let at = wrong
+            .iter()
+            .position(|&c| c == 5)
+            .expect("the value's length");
+        wrong[at] = 4;
+        assert!(extract(&wrong).iter().all(|f| f.syntax != Syntax::Raw));
+        // Cut within the value: nothing.
+        let whole = bson_bytes(&bson::doc! { "first_name": "Anna Berg" });
+        assert!(
+            extract(&whole[..whole.len() - 4])
+                .iter()
+                .all(|f| f.syntax != Syntax::Raw)
+        );
     }
 }

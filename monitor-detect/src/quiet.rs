@@ -2286,6 +2286,22 @@ mod tests {
             "(\r|\n|\x0b)?(PID|NK1|GT1|IN1|MSH|OBX)\\|",
             // vCard lines.
             "(BEGIN:VCARD|N:|FN:|TEL:|ADR:;;|BDAY:|;|\ndn:|dn: |\ncn: |\nsn: )",
+            // BSON documents (MongoDB), under names the vocabulary holds or not, alone, in an
+            // embedded document or in an array.
+            (
+                proptest::sample::select(vec!["first_name", "street", "name", "sn", "device", "0"]),
+                "[A-Za-z0-9 .@-]{0,14}",
+                0_u8..3,
+            )
+                .prop_map(|(name, value, shape)| {
+                    let document = match shape {
+                        0 => bson::doc! { name: value },
+                        1 => bson::doc! { "address": { name: value } },
+                        _ => bson::doc! { name: [value] },
+                    };
+                    String::from_utf8_lossy(&crate::fields::tests::bson_bytes(&document))
+                        .into_owned()
+                }),
             // SIP URIs, with a display name before them or not.
             "(\"?[A-Z][a-z]{2,6} [A-Z][a-z]{2,8}\"? )?<sips?:\\+?[0-9a-z.]{3,12}@",
             // LDAP attributes (BER) with a name the vocabulary holds or not.
