@@ -1580,6 +1580,38 @@ mod tests {
     }
 
     #[test]
+    fn mysql_rows_are_read() {
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
+        let result = fields::tests::mysql_result(
+            &["customer_id", "first_name", "last_name", "dob", "plan"],
+            &[&[
+                Some("7"),
+                Some("Anna"),
+                Some("Berg"),
+                Some("1984-03-12"),
+                Some("pro"),
+            ]],
+            false,
+        );
+        let found = engine.scan(&result);
+        assert_eq!(
+            in_context(&result, &found),
+            vec![
+                (DataType::PersonName, &b"Anna"[..], Some("first_name")),
+                (DataType::PersonName, b"Berg", Some("last_name")),
+                (DataType::DateOfBirth, b"1984-03-12", Some("dob")),
+            ]
+        );
+        assert_eq!(found, engine.scan_full(&result));
+        let readings = fields::tests::mysql_result(
+            &["device_id", "temperature", "recorded_at"],
+            &[&[Some("gw-17"), Some("21.5"), Some("2026-11-24 10:00:00")]],
+            true,
+        );
+        assert!(engine.scan(&readings).is_empty());
+    }
+
+    #[test]
     fn ldif_entries_are_read() {
         let engine = Engine::new(EngineConfig::default()).expect("default config");
         // An LDAP export: `cn` and `sn` are codes, `dn` the only word that tells.

@@ -91,6 +91,7 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     ldif_fields(b, &mut out);
     postgres_fields(b, &mut out);
     bson_fields(b, &mut out);
+    mysql_fields(b, &mut out);
     out.truncate(MAX_FIELDS);
     out.sort_by_key(|f| (f.value.start, std::cmp::Reverse(f.value.end)));
     out
@@ -1835,8 +1836,8 @@ fn ldap_attribute(b: &[u8], at: usize) -> Option<LdapAttribute> {
 /// Most columns of a PostgreSQL table (`MaxTupleAttributeNumber`).
 const PG_MAX_COLUMNS: usize = 1664;
 
-/// Column names by position (spans of `b`); `None` where no name is read.
-type PgColumns = Vec<Option<Range<usize>>>;
+/// Column names (or values) by position, spans of `b`; `None` where none is read.
+type Columns = Vec<Option<Range<usize>>>;
 
 /// PostgreSQL's wire protocol (v3), in clear text wherever a client does not require TLS
 /// (`sslmode` below `require`, the default `prefer` against a server without a certificate):
@@ -1896,7 +1897,7 @@ fn pg_string(b: &[u8], at: usize, limit: usize) -> Option<Range<usize>> {
 /// check cannot see as a word: the first, when the column count's low byte before it is
 /// printable), when every column's 18 bytes of types follow its name and the last one ends the
 /// body exactly.
-fn pg_row_description(b: &[u8], body: Range<usize>) -> Option<PgColumns> {
+fn pg_row_description(b: &[u8], body: Range<usize>) -> Option<Columns> {
     let count = usize::try_from(pg_i16(b, body.start)?).ok()?;
     if !(1..=PG_MAX_COLUMNS).contains(&count) {
         return None;
@@ -1971,7 +1972,7 @@ fn pg_values(
 
 /// A `Parse` body: the statement's name and, for each parameter `$n` (index `n - 1`), the
 /// column its statement compares it with or inserts it into.
-fn pg_parse(b: &[u8], body: Range<usize>) -> Option<(Range<usize>, PgColumns)> {
+fn pg_parse(b: &[u8], body: Range<usize>) -> Option<(Range<usize>, Columns)> {
     let statement = pg_string(b, body.start, body.end)?;
     let query = pg_string(b, statement.end + 1, body.end)?;
     let types = usize::try_from(pg_i16(b, query.end + 1)?).ok()?;
@@ -1983,7 +1984,7 @@ fn pg_parse(b: &[u8], body: Range<usize>) -> Option<(Range<usize>, PgColumns)> {
     let mut fields = Vec::new();
     sql_inserts(text, &mut fields);
     key_values(text, &mut fields);
-    let mut parameters = PgColumns::new();
+    let mut parameters = Columns::new();
     for field in fields {
         let Some(n) = text
             .get(field.value.clone())
@@ -2063,6 +2064,162 @@ fn push_raw(out: &mut Vec<Field>, key: Range<usize>, value: Range<usize>) {
         value,
         syntax: Syntax::Raw,
     });
+}
+
+// ---------------------------------------------------------------- MySQL
+
+/// MySQL's and MariaDB's client/server protocol, in clear text wherever a client does not
+/// require TLS: the rows of a text result set (the answer to a `COM_QUERY`), read under the
+/// columns its `ColumnDefinition41` packets name. A result set counts only when its column
+/// count packet, its definitions (each from the catalog `def` on) and each row's
+/// length-encoded values fill their packets exactly. A name counts only between bytes the
+/// quiet check sees as word boundaries (its length byte before it and the next one after it,
+/// below 0x20: names under 32 bytes), as the PostgreSQL reader's first column does.
+fn mysql_fields(b: &[u8], out: &mut Vec<Field>) {
+    /// Built once: every buffer the full scan reads is asked.
+    static CATALOG: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\x03def"));
+    let mut resume = 0;
+    for at in CATALOG.find_iter(b) {
+        if at < resume || out.len() >= MAX_FIELDS {
+            continue;
+        }
+        // The first definition's packet header, and the column count packet before it.
+        let Some(first) = at.checked_sub(4) else {
+            continue;
+        };
+        let Some(count_packet) = (1..=3).find_map(|len| {
+            let start = first.checked_sub(4 + len)?;
+            let body = mysql_packet(b, start)?;
+            (body.end == first).then_some(body)
+        }) else {
+            continue;
+        };
+        let Some((count, used)) = mysql_lenenc_int(b, count_packet.start) else {
+            continue;
+        };
+        let Ok(count) = usize::try_from(count) else {
+            continue;
+        };
+        if count_packet.start + used != count_packet.end || !(1..=4096).contains(&count) {
+            continue;
+        }
+        let mut columns: Columns = Vec::with_capacity(count.min(64));
+        let mut next = first;
+        for _ in 0..count {
+            let Some(name) = mysql_packet(b, next).and_then(|body| {
+                let name = mysql_column_name(b, body.clone())?;
+                next = body.end;
+                Some(name)
+            }) else {
+                break;
+            };
+            columns.push(name);
+        }
+        if columns.len() != count {
+            continue;
+        }
+        // An EOF packet after the definitions, unless the client deprecated it.
+        if let Some(body) = mysql_packet(b, next)
+            && b.get(body.start) == Some(&0xfe)
+            && body.len() < 9
+        {
+            next = body.end;
+        }
+        while let Some(body) = mysql_packet(b, next) {
+            let Some(values) = mysql_row(b, body.clone(), count) else {
+                break;
+            };
+            for (column, value) in columns.iter().zip(values) {
+                if let (Some(key), Some(value)) = (column, value) {
+                    push_raw(out, key.clone(), value);
+                }
+            }
+            next = body.end;
+            if out.len() >= MAX_FIELDS {
+                return;
+            }
+        }
+        resume = next;
+    }
+}
+
+/// The body of the packet whose 4-byte header starts at `at`, when it lies in `b` whole.
+fn mysql_packet(b: &[u8], at: usize) -> Option<Range<usize>> {
+    let header = b.get(at..at + 4)?;
+    let len = usize::from(header[0]) | usize::from(header[1]) << 8 | usize::from(header[2]) << 16;
+    let body = at + 4..at + 4 + len;
+    (len > 0 && body.end <= b.len()).then_some(body)
+}
+
+/// A length-encoded integer at `at`: its value and the bytes it took (`0xfb`, NULL, is none).
+fn mysql_lenenc_int(b: &[u8], at: usize) -> Option<(u64, usize)> {
+    let first = *b.get(at)?;
+    let wide = |n: usize| {
+        let bytes = b.get(at + 1..at + 1 + n)?;
+        Some((
+            bytes
+                .iter()
+                .rev()
+                .fold(0_u64, |v, &c| v << 8 | u64::from(c)),
+            n + 1,
+        ))
+    };
+    match first {
+        0..=0xfa => Some((u64::from(first), 1)),
+        0xfc => wide(2),
+        0xfd => wide(3),
+        0xfe => wide(8),
+        _ => None,
+    }
+}
+
+/// A length-encoded string at `at` within `limit`: its span and where it ends.
+fn mysql_lenenc_str(b: &[u8], at: usize, limit: usize) -> Option<(Range<usize>, usize)> {
+    let (len, used) = mysql_lenenc_int(b, at)?;
+    let start = at + used;
+    let end = start.checked_add(usize::try_from(len).ok()?)?;
+    (end <= limit).then_some((start..end, end))
+}
+
+/// The name of a `ColumnDefinition41` body (`None` for a name the quiet check cannot see as a
+/// word), when the body is one: the catalog `def`, schema, table, original table, name and
+/// original name, then the 13 fixed bytes announced by `0x0c`.
+#[expect(
+    clippy::option_option,
+    reason = "`None`: no column definition; `Some(None)`: a definition whose name is not read"
+)]
+fn mysql_column_name(b: &[u8], body: Range<usize>) -> Option<Option<Range<usize>>> {
+    let mut at = body.start;
+    let mut strings = [0..0, 0..0, 0..0, 0..0, 0..0, 0..0];
+    for slot in &mut strings {
+        let (span, end) = mysql_lenenc_str(b, at, body.end)?;
+        *slot = span;
+        at = end;
+    }
+    if b.get(strings[0].clone())? != b"def" || *b.get(at)? != 0x0c || at + 13 != body.end {
+        return None;
+    }
+    let name = strings[4].clone();
+    let bounded = |i: usize| b.get(i).is_some_and(|&c| c < 0x20);
+    Some((!name.is_empty() && bounded(name.start - 1) && bounded(name.end)).then_some(name))
+}
+
+/// The `count` values of a text row filling `body` exactly (`None` for NULL or empty).
+fn mysql_row(b: &[u8], body: Range<usize>, count: usize) -> Option<Columns> {
+    let mut at = body.start;
+    let mut values = Vec::with_capacity(count.min(64));
+    for _ in 0..count {
+        if b.get(at) == Some(&0xfb) {
+            values.push(None);
+            at += 1;
+            continue;
+        }
+        let (value, end) = mysql_lenenc_str(b, at, body.end)?;
+        values.push((!value.is_empty()).then_some(value));
+        at = end;
+    }
+    (at == body.end).then_some(values)
 }
 
 // ---------------------------------------------------------------- BSON
@@ -2961,5 +3118,106 @@ pub(crate) mod tests {
                 .iter()
                 .all(|f| f.syntax != Syntax::Raw)
         );
+    }
+
+    /// A MySQL packet: its 3-byte length, sequence number and `body`.
+    fn mysql_packet_bytes(sequence: u8, body: &[u8]) -> Vec<u8> {
+        let len = u32::try_from(body.len()).expect("small").to_le_bytes();
+        [&len[..3], &[sequence], body].concat()
+    }
+
+    fn mysql_lenenc(text: &str) -> Vec<u8> {
+        let len = text.len();
+        let mut out = match u8::try_from(len) {
+            Ok(short) if short < 0xfb => vec![short],
+            _ => [
+                &[0xfc][..],
+                &u16::try_from(len).expect("short").to_le_bytes(),
+            ]
+            .concat(),
+        };
+        out.extend(text.as_bytes());
+        out
+    }
+
+    /// A server's text result set (MySQL 8 / MariaDB), with the EOF packet after the column
+    /// definitions or without it (`CLIENT_DEPRECATE_EOF`).
+    pub(crate) fn mysql_result(columns: &[&str], rows: &[&[Option<&str>]], eof: bool) -> Vec<u8> {
+        let mut sequence = 1;
+        let mut packet = |body: &[u8]| {
+            let p = mysql_packet_bytes(sequence, body);
+            sequence = sequence.wrapping_add(1);
+            p
+        };
+        let mut out = packet(&[u8::try_from(columns.len()).expect("few")]);
+        for name in columns {
+            let mut body: Vec<u8> = ["def", "crm", "customers", "customers", name, name]
+                .iter()
+                .flat_map(|s| mysql_lenenc(s))
+                .collect();
+            body.push(0x0c);
+            body.extend([
+                0x21, 0x00, 0xfc, 0x03, 0x00, 0x00, 0xfd, 0x00, 0x00, 0x00, 0x00, 0x00,
+            ]);
+            out.extend(packet(&body));
+        }
+        if eof {
+            out.extend(packet(&[0xfe, 0x00, 0x00, 0x22, 0x00]));
+        }
+        for row in rows {
+            let body: Vec<u8> = row
+                .iter()
+                .flat_map(|v| v.map_or_else(|| vec![0xfb], mysql_lenenc))
+                .collect();
+            out.extend(packet(&body));
+        }
+        out.extend(packet(&[0xfe, 0x00, 0x00, 0x22, 0x00]));
+        out
+    }
+
+    #[test]
+    fn mysql_result_rows() {
+        let long = "x".repeat(300);
+        for eof in [true, false] {
+            let result = mysql_result(
+                &["id", "full_name", "birth_date", "notes"],
+                &[
+                    &[
+                        Some("1"),
+                        Some("Anna Berg"),
+                        Some("1984-03-12"),
+                        Some(long.as_str()),
+                    ],
+                    &[Some("2"), None, Some(""), None],
+                ],
+                eof,
+            );
+            assert_eq!(
+                raw_pairs(&result),
+                owned(&[
+                    ("id", "1"),
+                    ("full_name", "Anna Berg"),
+                    ("birth_date", "1984-03-12"),
+                    ("notes", long.as_str()),
+                    ("id", "2"),
+                ]),
+                "eof {eof}"
+            );
+        }
+        // A row that does not fill its packet, or a count that disagrees: nothing.
+        let mut short = mysql_result(&["full_name"], &[&[Some("Anna Berg")]], false);
+        let at = short
+            .iter()
+            .rposition(|&c| c == 9)
+            .expect("the value's length");
+        short[at] = 8;
+        assert!(raw_pairs(&short).is_empty());
+        let mut count = mysql_result(&["full_name"], &[&[Some("Anna Berg")]], false);
+        count[4] = 2;
+        assert!(raw_pairs(&count).is_empty());
+        // A name of 48 bytes or more sits glued to a printable length byte: unnamed.
+        let wide = "customer_full_name_as_printed_on_the_loyalty_card";
+        let glued = mysql_result(&[wide], &[&[Some("Anna Berg")]], false);
+        assert!(raw_pairs(&glued).is_empty());
     }
 }

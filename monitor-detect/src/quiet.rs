@@ -2286,24 +2286,21 @@ mod tests {
             "(\r|\n|\x0b)?(PID|NK1|GT1|IN1|MSH|OBX)\\|",
             // vCard lines.
             "(BEGIN:VCARD|N:|FN:|TEL:|ADR:;;|BDAY:|;|\ndn:|dn: |\ncn: |\nsn: )",
-            // BSON documents (MongoDB), under names the vocabulary holds or not, alone, in an
-            // embedded document or in an array.
-            (
-                proptest::sample::select(vec!["first_name", "street", "name", "sn", "device", "0"]),
-                "[A-Za-z0-9 .@-]{0,14}",
-                0_u8..3,
-            )
-                .prop_map(|(name, value, shape)| {
-                    let document = match shape {
-                        0 => bson::doc! { name: value },
-                        1 => bson::doc! { "address": { name: value } },
-                        _ => bson::doc! { name: [value] },
-                    };
-                    String::from_utf8_lossy(&crate::fields::tests::bson_bytes(&document))
-                        .into_owned()
-                }),
+            wire_piece(),
             // SIP URIs, with a display name before them or not.
             "(\"?[A-Z][a-z]{2,6} [A-Z][a-z]{2,8}\"? )?<sips?:\\+?[0-9a-z.]{3,12}@",
+            proptest::sample::select(vec![
+                "\"", "\":\"", "\",\"", "{\"", "\"}", ":", ",", " ", "=", "&", "\r\n", "_", "-",
+                ".", "/", "(", ")", "\n", ";", "<", ">", "'", "|", "||", "^", "~", "\r"
+            ])
+            .prop_map(str::to_owned),
+        ]
+    }
+
+    /// Records of binary protocols that name fields (LDAP's BER, PostgreSQL, BSON, MySQL),
+    /// under names the vocabulary holds or not.
+    fn wire_piece() -> impl Strategy<Value = String> {
+        prop_oneof![
             // LDAP attributes (BER) with a name the vocabulary holds or not.
             (
                 proptest::sample::select(vec!["cn", "sn", "mail", "uid", "l"]),
@@ -2349,11 +2346,44 @@ mod tests {
                     };
                     String::from_utf8_lossy(&bytes).into_owned()
                 }),
-            proptest::sample::select(vec![
-                "\"", "\":\"", "\",\"", "{\"", "\"}", ":", ",", " ", "=", "&", "\r\n", "_", "-",
-                ".", "/", "(", ")", "\n", ";", "<", ">", "'", "|", "||", "^", "~", "\r"
-            ])
-            .prop_map(str::to_owned),
+            // BSON documents (MongoDB), under names the vocabulary holds or not, alone, in an
+            // embedded document or in an array.
+            (
+                proptest::sample::select(vec!["first_name", "street", "name", "sn", "device", "0"]),
+                "[A-Za-z0-9 .@-]{0,14}",
+                0_u8..3,
+            )
+                .prop_map(|(name, value, shape)| {
+                    let document = match shape {
+                        0 => bson::doc! { name: value },
+                        1 => bson::doc! { "address": { name: value } },
+                        _ => bson::doc! { name: [value] },
+                    };
+                    String::from_utf8_lossy(&crate::fields::tests::bson_bytes(&document))
+                        .into_owned()
+                }),
+            // MySQL result sets, with names of any length (from 48 bytes on, glued to a
+            // printable length byte).
+            (
+                proptest::sample::select(vec![
+                    "first_name",
+                    "dob",
+                    "name",
+                    "sn",
+                    "device",
+                    "customer_full_name_as_printed_on_the_loyalty_card"
+                ]),
+                "[A-Za-z0-9 .@-]{0,14}",
+                proptest::bool::ANY,
+            )
+                .prop_map(|(name, value, eof)| {
+                    let bytes = crate::fields::tests::mysql_result(
+                        &[name],
+                        &[&[Some(value.as_str())]],
+                        eof,
+                    );
+                    String::from_utf8_lossy(&bytes).into_owned()
+                }),
         ]
     }
 
