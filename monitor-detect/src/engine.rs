@@ -1006,6 +1006,13 @@ mod tests {
             .collect()
     }
 
+    /// `payload`'s findings are `want` (type, bytes, context), with and without the quiet check.
+    fn assert_found(engine: &Engine, payload: &[u8], want: &[(DataType, &[u8], Option<&str>)]) {
+        let found = engine.scan(payload);
+        assert_eq!(in_context(payload, &found), want);
+        assert_eq!(found, engine.scan_full(payload));
+    }
+
     fn types(payload: &str) -> Vec<(DataType, String)> {
         let engine = Engine::new(EngineConfig::default()).unwrap();
         engine
@@ -1317,40 +1324,39 @@ mod tests {
             OBX|1|NM|8867-4^Heart rate||72|/min\r\x1c\r";
         assert!(!quiet::is_quiet(message));
         let engine = Engine::new(EngineConfig::default()).expect("default config");
-        let found = engine.scan(message);
-        assert_eq!(
-            in_context(message, &found),
-            vec![
+        assert_found(
+            &engine,
+            message,
+            &[
                 (
                     DataType::PersonName,
                     &b"Berg"[..],
-                    Some("PID-5 patient name")
+                    Some("PID-5 patient name"),
                 ),
                 (DataType::PersonName, b"Anna", Some("PID-5 patient name")),
                 (
                     DataType::DateOfBirth,
                     b"19850312",
-                    Some("PID-7 date of birth")
+                    Some("PID-7 date of birth"),
                 ),
                 (
                     DataType::PostalAddress,
                     b"Hauptstr. 5",
-                    Some("PID-11 patient address")
+                    Some("PID-11 patient address"),
                 ),
                 (DataType::Phone, b"0151 23456789", Some("PID-13 home phone")),
                 (
                     DataType::PersonName,
                     b"Berg",
-                    Some("NK1-2 next of kin name")
+                    Some("NK1-2 next of kin name"),
                 ),
                 (
                     DataType::PersonName,
                     b"Jonas",
-                    Some("NK1-2 next of kin name")
+                    Some("NK1-2 next of kin name"),
                 ),
-            ]
+            ],
         );
-        assert_eq!(found, engine.scan_full(message));
         // The country an address or the header (`MSH-17`) gives decides a national number's
         // region; without one, the default regions are tried in order.
         for (header, country, region) in
@@ -1381,17 +1387,16 @@ mod tests {
             TEL;TYPE=CELL:0151 23456789\r\nEND:VCARD\r\n";
         assert!(!quiet::is_quiet(card));
         let engine = Engine::new(EngineConfig::default()).expect("default config");
-        let found = engine.scan(card);
-        assert_eq!(
-            in_context(card, &found),
-            vec![
+        assert_found(
+            &engine,
+            card,
+            &[
                 (DataType::PersonName, &b"Berg"[..], Some("N")),
                 (DataType::PersonName, b"Anna", Some("N")),
                 (DataType::PersonName, b"Anna Berg", Some("FN")),
                 (DataType::Phone, b"0151 23456789", Some("TEL")),
-            ]
+            ],
         );
-        assert_eq!(found, engine.scan_full(card));
         // Names alone: the declaration is the only word that keeps the card from being quiet.
         let names = b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Berg;Anna;;;\r\nEND:VCARD\r\n";
         assert!(!quiet::is_quiet(names));
@@ -1414,10 +1419,10 @@ mod tests {
         );
         assert!(!quiet::is_quiet(&message));
         let engine = Engine::new(EngineConfig::default()).expect("default config");
-        let found = engine.scan(&message);
-        assert_eq!(
-            in_context(&message, &found),
-            vec![
+        assert_found(
+            &engine,
+            &message,
+            &[
                 (DataType::PersonName, &b"Anna Berg"[..], Some("cn")),
                 (DataType::PersonName, b"Berg", Some("sn")),
                 (DataType::Email, b"anna.berg@example.com", Some("mail")),
@@ -1425,11 +1430,10 @@ mod tests {
                 (
                     DataType::PostalAddress,
                     b"Hauptstr. 5",
-                    Some("postalAddress")
+                    Some("postalAddress"),
                 ),
-            ]
+            ],
         );
-        assert_eq!(found, engine.scan_full(&message));
         // Names alone, which no word gives away: still not quiet.
         let names = fields::tests::ldap_entry("cn=x", &[("cn", &["Anna Berg"])]);
         assert!(!quiet::is_quiet(&names));
@@ -1451,16 +1455,15 @@ mod tests {
                 None,
             ]],
         );
-        let found = engine.scan(&result);
-        assert_eq!(
-            in_context(&result, &found),
-            vec![
+        assert_found(
+            &engine,
+            &result,
+            &[
                 (DataType::PersonName, &b"Anna Berg"[..], Some("full_name")),
                 (DataType::DateOfBirth, b"1984-03-12", Some("birth_date")),
                 (DataType::Phone, b"030 1234567", Some("phone")),
-            ]
+            ],
         );
-        assert_eq!(found, engine.scan_full(&result));
         // A driver's insert with parameters: the statement names them.
         let insert = fields::tests::pg_extended_query(
             "",
@@ -1473,17 +1476,16 @@ mod tests {
                 Some("anna.berg@example.com"),
             ],
         );
-        let found = engine.scan(&insert);
-        assert_eq!(
-            in_context(&insert, &found),
-            vec![
+        assert_found(
+            &engine,
+            &insert,
+            &[
                 (DataType::PersonName, &b"Anna"[..], Some("first_name")),
                 (DataType::PersonName, b"Berg", Some("last_name")),
                 (DataType::DateOfBirth, b"1984-03-12", Some("date_of_birth")),
                 (DataType::Email, b"anna.berg@example.com", Some("email")),
-            ]
+            ],
         );
-        assert_eq!(found, engine.scan_full(&insert));
         // The same columns holding telemetry: nothing.
         let telemetry = fields::tests::pg_result(
             &["device_id", "temperature", "recorded_at"],
@@ -1554,17 +1556,16 @@ mod tests {
             "loyalty_points": 1200,
         };
         let insert = fields::tests::mongo_insert("customers", &[customer]);
-        let found = engine.scan(&insert);
-        assert_eq!(
-            in_context(&insert, &found),
-            vec![
+        assert_found(
+            &engine,
+            &insert,
+            &[
                 (DataType::PersonName, &b"Anna"[..], Some("first_name")),
                 (DataType::PersonName, b"Berg", Some("last_name")),
                 (DataType::DateOfBirth, b"1984-03-12", Some("birth_date")),
                 (DataType::PostalAddress, b"Hauptstr. 5", Some("street")),
-            ]
+            ],
         );
-        assert_eq!(found, engine.scan_full(&insert));
         // A device's readings: nothing.
         let reading = bson::doc! {
             "device_id": "gw-17",
@@ -1593,16 +1594,15 @@ mod tests {
             ]],
             false,
         );
-        let found = engine.scan(&result);
-        assert_eq!(
-            in_context(&result, &found),
-            vec![
+        assert_found(
+            &engine,
+            &result,
+            &[
                 (DataType::PersonName, &b"Anna"[..], Some("first_name")),
                 (DataType::PersonName, b"Berg", Some("last_name")),
                 (DataType::DateOfBirth, b"1984-03-12", Some("dob")),
-            ]
+            ],
         );
-        assert_eq!(found, engine.scan_full(&result));
         let readings = fields::tests::mysql_result(
             &["device_id", "temperature", "recorded_at"],
             &[&[Some("gw-17"), Some("21.5"), Some("2026-11-24 10:00:00")]],

@@ -1883,6 +1883,11 @@ fn pg_i16(b: &[u8], at: usize) -> Option<i16> {
     Some(i16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
+/// A count (an `Int16` that must not be negative).
+fn pg_count(b: &[u8], at: usize) -> Option<usize> {
+    usize::try_from(pg_i16(b, at)?).ok()
+}
+
 fn pg_i32(b: &[u8], at: usize) -> Option<i32> {
     Some(i32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
@@ -1898,7 +1903,7 @@ fn pg_string(b: &[u8], at: usize, limit: usize) -> Option<Range<usize>> {
 /// printable), when every column's 18 bytes of types follow its name and the last one ends the
 /// body exactly.
 fn pg_row_description(b: &[u8], body: Range<usize>) -> Option<Columns> {
-    let count = usize::try_from(pg_i16(b, body.start)?).ok()?;
+    let count = pg_count(b, body.start)?;
     if !(1..=PG_MAX_COLUMNS).contains(&count) {
         return None;
     }
@@ -1923,7 +1928,7 @@ fn pg_row_description(b: &[u8], body: Range<usize>) -> Option<Columns> {
 /// column's name. A row whose column count or lengths disagree ends the walk.
 fn pg_data_rows(b: &[u8], mut at: usize, columns: &[Option<Range<usize>>], out: &mut Vec<Field>) {
     while let Some((b'D', body)) = pg_message(b, at) {
-        if pg_i16(b, body.start).and_then(|n| usize::try_from(n).ok()) != Some(columns.len()) {
+        if pg_count(b, body.start) != Some(columns.len()) {
             return;
         }
         let Some((values, end)) = pg_values(b, body.start + 2, columns.len(), body.end) else {
@@ -1932,11 +1937,7 @@ fn pg_data_rows(b: &[u8], mut at: usize, columns: &[Option<Range<usize>>], out: 
         if end != body.end {
             return;
         }
-        for (column, value) in columns.iter().zip(values) {
-            if let (Some(key), Some(value)) = (column, value) {
-                push_raw(out, key.clone(), value);
-            }
-        }
+        push_row(out, columns, values);
         if out.len() >= MAX_FIELDS {
             return;
         }
@@ -1975,7 +1976,7 @@ fn pg_values(
 fn pg_parse(b: &[u8], body: Range<usize>) -> Option<(Range<usize>, Columns)> {
     let statement = pg_string(b, body.start, body.end)?;
     let query = pg_string(b, statement.end + 1, body.end)?;
-    let types = usize::try_from(pg_i16(b, query.end + 1)?).ok()?;
+    let types = pg_count(b, query.end + 1)?;
     if query.end + 3 + 4 * types != body.end {
         return None;
     }
@@ -2030,27 +2031,33 @@ fn pg_bind(
         if b.get(named.clone()) != b.get(statement.clone()) {
             return;
         }
-        let Some(formats) = pg_i16(b, named.end + 1).and_then(|n| usize::try_from(n).ok()) else {
+        let Some(formats) = pg_count(b, named.end + 1) else {
             return;
         };
         let count_at = named.end + 3 + 2 * formats;
-        let Some(count) = pg_i16(b, count_at).and_then(|n| usize::try_from(n).ok()) else {
+        let Some(count) = pg_count(b, count_at) else {
             return;
         };
         let Some((values, end)) = pg_values(b, count_at + 2, count, body.end) else {
             return;
         };
         // The result columns' formats close the message.
-        let results = pg_i16(b, end).and_then(|n| usize::try_from(n).ok());
+        let results = pg_count(b, end);
         if results.is_none_or(|n| end + 2 + 2 * n != body.end) {
             return;
         }
-        for (column, value) in columns.iter().zip(values) {
-            if let (Some(key), Some(value)) = (column, value) {
-                push_raw(out, key.clone(), value);
-            }
-        }
+        push_row(out, columns, values);
         return;
+    }
+}
+
+/// The values of a row (or of bound parameters), each under its column's name where both are
+/// read.
+fn push_row(out: &mut Vec<Field>, columns: &[Option<Range<usize>>], values: Columns) {
+    for (column, value) in columns.iter().zip(values) {
+        if let (Some(key), Some(value)) = (column, value) {
+            push_raw(out, key.clone(), value);
+        }
     }
 }
 
@@ -2130,11 +2137,7 @@ fn mysql_fields(b: &[u8], out: &mut Vec<Field>) {
             let Some(values) = mysql_row(b, body.clone(), count) else {
                 break;
             };
-            for (column, value) in columns.iter().zip(values) {
-                if let (Some(key), Some(value)) = (column, value) {
-                    push_raw(out, key.clone(), value);
-                }
-            }
+            push_row(out, &columns, values);
             next = body.end;
             if out.len() >= MAX_FIELDS {
                 return;
@@ -2858,19 +2861,19 @@ pub(crate) mod tests {
             .collect()
     }
 
-    fn pg_count(n: usize) -> [u8; 2] {
+    fn pg_count_bytes(n: usize) -> [u8; 2] {
         i16::try_from(n).expect("few").to_be_bytes()
     }
 
     /// A server's answer to a query: `RowDescription`, a `DataRow` per row, `CommandComplete`
     /// and `ReadyForQuery`, as PostgreSQL 15 sends them (text columns of table OID 16384).
     pub(crate) fn pg_result(columns: &[&str], rows: &[&[Option<&str>]]) -> Vec<u8> {
-        let mut description = pg_count(columns.len()).to_vec();
+        let mut description = pg_count_bytes(columns.len()).to_vec();
         for (i, name) in columns.iter().enumerate() {
             description.extend(name.as_bytes());
             description.push(0);
             description.extend(16384u32.to_be_bytes());
-            description.extend(pg_count(i + 1));
+            description.extend(pg_count_bytes(i + 1));
             description.extend(25u32.to_be_bytes()); // text
             description.extend((-1i16).to_be_bytes());
             description.extend((-1i32).to_be_bytes());
@@ -2878,7 +2881,7 @@ pub(crate) mod tests {
         }
         let mut out = pg_message_bytes(b'T', &description);
         for row in rows {
-            let body = [&pg_count(row.len())[..], &pg_value_bytes(row)].concat();
+            let body = [&pg_count_bytes(row.len())[..], &pg_value_bytes(row)].concat();
             out.extend(pg_message_bytes(b'D', &body));
         }
         let tag = format!("SELECT {}\0", rows.len());
@@ -2899,17 +2902,17 @@ pub(crate) mod tests {
             b"\0",
             query.as_bytes(),
             b"\0",
-            &pg_count(0),
+            &pg_count_bytes(0),
         ]
         .concat();
         let bind = [
             b"\0",
             name.as_bytes(),
             b"\0",
-            &pg_count(0),
-            &pg_count(parameters.len()),
+            &pg_count_bytes(0),
+            &pg_count_bytes(parameters.len()),
             &pg_value_bytes(parameters),
-            &pg_count(0),
+            &pg_count_bytes(0),
         ]
         .concat();
         [
