@@ -178,7 +178,9 @@ impl<'e> Scan<'e> {
         }
         let root = Text::root(payload);
         self.text(&root);
-        if let Some((bytes, map)) = framing::amqp_bodies(payload, self.budget) {
+        let joined = framing::amqp_bodies(payload, self.budget)
+            .or_else(|| framing::websocket_payloads(payload, self.budget));
+        if let Some((bytes, map)) = joined {
             self.budget = self.budget.saturating_sub(bytes.len());
             let joined = root.derive(bytes, &map);
             self.text(&joined);
@@ -376,10 +378,17 @@ impl<'e> Scan<'e> {
             }
         }
         for f in fields {
-            if f.label == Some(fields::HL7_COUNTRY) {
-                if let Some(region) = fields::alpha2_of(text.get(f.value.clone())) {
+            if f.label == Some(fields::COUNTRY_CODE) {
+                let code = text.get(f.value.clone());
+                if code.len() == 2 {
+                    self.add_region(&String::from_utf8_lossy(code));
+                } else if let Some(region) = fields::alpha2_of(code) {
                     self.add_region(region);
                 }
+                continue;
+            }
+            if f.label == Some(fields::X12_IMPLIED_US) {
+                self.add_region("US");
                 continue;
             }
             let key = text.get(f.key.clone());
@@ -602,6 +611,10 @@ impl<'e> Scan<'e> {
             Syntax::Header => {
                 escapes::rfc2047_q_decode(value).or_else(|| escapes::stomp_unescape(value))
             }
+            Syntax::Edi {
+                release: Some(release),
+            } => escapes::release_unescape(value, release),
+            Syntax::Base64 => base64::decode_value(value, self.engine.config.max_base64_field),
             _ => None,
         };
         if let Some((bytes, local)) = decoded
@@ -660,6 +673,7 @@ impl<'e> Scan<'e> {
         let value = text.get(span.clone());
         // Built only for a finding: most values are not personal data.
         let context = || key.filter(|k| !k.is_empty()).map(str::to_owned);
+        let positional = matches!(syntax, Syntax::Hl7 | Syntax::Edi { .. });
         match kind {
             // A bare `name` is a person's only in a record about a person: under a person-ish
             // parent (`customer`, `user`), or in a payload that also holds an e-mail address,
@@ -689,10 +703,23 @@ impl<'e> Scan<'e> {
             {
                 self.push(text, DataType::PersonName, span, 0.8, context(), None);
             }
-            FieldKind::FirstName | FieldKind::LastName if names::name_shape(value, 1, 3) => {
+            // A position that holds a person's name (HL7, X12, EDIFACT) takes it in capitals too,
+            // as these interchanges often write names (`LINDQVIST^ANNIKA`).
+            FieldKind::FullName if positional && names::capitals_name_shape(value, 2, 4) => {
                 self.push(text, DataType::PersonName, span, 0.9, context(), None);
             }
-            FieldKind::DateOfBirth if dates::is_birth_date(value) => {
+            FieldKind::FirstName | FieldKind::LastName
+                if names::name_shape(value, 1, 3)
+                    || (positional && names::capitals_name_shape(value, 1, 3)) =>
+            {
+                self.push(text, DataType::PersonName, span, 0.9, context(), None);
+            }
+            // EDIFACT writes a birth date as `YYMMDD` too (`DTM+329:840312`, format 101).
+            FieldKind::DateOfBirth
+                if dates::is_birth_date(value)
+                    || (matches!(syntax, Syntax::Edi { .. })
+                        && dates::is_short_birth_date(value)) =>
+            {
                 self.push(text, DataType::DateOfBirth, span, 0.95, context(), None);
             }
             FieldKind::Address
@@ -1321,6 +1348,7 @@ mod tests {
             PID|1||4711^^^HOSP^MR||Berg^Anna||19850312|F|||Hauptstr. 5^^Berlin^^10115||\
             0151 23456789\r\
             NK1|1|Berg^Jonas|SPO\r\
+            PV1|1|I|W^389^1||||004777^ATTEND^AARON^A|||SUR\r\
             OBX|1|NM|8867-4^Heart rate||72|/min\r\x1c\r";
         assert!(!quiet::is_quiet(message));
         let engine = Engine::new(EngineConfig::default()).expect("default config");
@@ -1355,6 +1383,16 @@ mod tests {
                     b"Jonas",
                     Some("NK1-2 next of kin name"),
                 ),
+                (
+                    DataType::PersonName,
+                    b"ATTEND",
+                    Some("PV1-7 attending doctor"),
+                ),
+                (
+                    DataType::PersonName,
+                    b"AARON",
+                    Some("PV1-7 attending doctor"),
+                ),
             ],
         );
         // The country an address or the header (`MSH-17`) gives decides a national number's
@@ -1375,9 +1413,173 @@ mod tests {
                 "{found:?}"
             );
         }
+        // Names in capitals, as many hospital systems write them.
+        assert_found(
+            &engine,
+            b"PID|1||4711||LINDQVIST^ANNIKA||19610615|M\r",
+            &[
+                (
+                    DataType::PersonName,
+                    &b"LINDQVIST"[..],
+                    Some("PID-5 patient name"),
+                ),
+                (DataType::PersonName, b"ANNIKA", Some("PID-5 patient name")),
+                (
+                    DataType::DateOfBirth,
+                    b"19610615",
+                    Some("PID-7 date of birth"),
+                ),
+            ],
+        );
         // The same segments with other positions filled: no finding from a coded field.
         let coded = b"PID|1||4711^^^HOSP^MR||||||||||||||||\rNK1|1||SPO|";
         assert!(engine.scan(coded).is_empty());
+    }
+
+    #[test]
+    fn x12_and_edifact_segments_are_read_by_position() {
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
+        // A HIPAA enrolment (834) as a payroll system sends it to an insurer: capitals, no
+        // field names, no country (X12's addresses are in the United States unless one is
+        // named).
+        let enrolment = b"ST*834*0001~INS*Y*18*021*28*A~REF*0F*152239999~\
+            NM1*IL*1*LINDQVIST*ANNIKA*M***34*536228726~PER*IP**HP*3125551234~\
+            N3*1200 MAIN STREET~N4*CHICAGO*IL*60601~DMG*D8*19840312*F~SE*9*0001~";
+        assert!(!quiet::is_quiet(enrolment));
+        assert_found(
+            &engine,
+            enrolment,
+            &[
+                (
+                    DataType::PersonName,
+                    &b"LINDQVIST"[..],
+                    Some("X12 NM103 last name"),
+                ),
+                (
+                    DataType::PersonName,
+                    b"ANNIKA",
+                    Some("X12 NM104 first name"),
+                ),
+                (DataType::NationalId, b"536228726", Some("X12 NM109 SSN")),
+                (DataType::Phone, b"3125551234", Some("X12 PER phone")),
+                (
+                    DataType::PostalAddress,
+                    b"1200 MAIN STREET",
+                    Some("X12 N301 address"),
+                ),
+                (
+                    DataType::DateOfBirth,
+                    b"19840312",
+                    Some("X12 DMG02 date of birth"),
+                ),
+            ],
+        );
+        let found = engine.scan(enrolment);
+        let country = |t: DataType| found.iter().find(|f| f.data_type == t)?.country.clone();
+        assert_eq!(country(DataType::Phone).as_deref(), Some("US"));
+        assert_eq!(country(DataType::NationalId).as_deref(), Some("US_SSN"));
+        // An airline's passenger list (PAXLST): a released `'` inside the surname, a birth date
+        // as `YYMMDD`, a passport, and the passenger's country for the number's region.
+        let passengers = b"UNA:+.? 'UNH+1+PAXLST:D:05B:UN:IATA'\
+            NAD+FL+++O?'BRIEN:ANNIKA+HAUPTSTRASSE 5+BERLIN++10115+DE'DTM+329:840312'\
+            DOC+P:110:111+C01X00T47'COM+030 12345678:TE'UNT+8+1'";
+        assert!(!quiet::is_quiet(passengers));
+        assert_found(
+            &engine,
+            passengers,
+            &[
+                (
+                    DataType::PersonName,
+                    &b"O?'BRIEN"[..],
+                    Some("EDIFACT NAD surname"),
+                ),
+                (
+                    DataType::PersonName,
+                    b"ANNIKA",
+                    Some("EDIFACT NAD given name"),
+                ),
+                (
+                    DataType::PostalAddress,
+                    b"HAUPTSTRASSE 5",
+                    Some("EDIFACT NAD street"),
+                ),
+                (
+                    DataType::DateOfBirth,
+                    b"840312",
+                    Some("EDIFACT DTM 329 date of birth"),
+                ),
+                (
+                    DataType::PassportNumber,
+                    b"C01X00T47",
+                    Some("EDIFACT DOC passport number"),
+                ),
+                (DataType::Phone, b"030 12345678", Some("EDIFACT COM phone")),
+            ],
+        );
+        // Separators an interchange header declares (here `|` and `>`): the quiet check sees the
+        // header, whose segments it cannot tell from other text.
+        let declared = b"ISA|00|          |00|          |ZZ|SUBMITTER      |ZZ|RECEIVER       \
+            |230101|1253|^|00501|000000905|0|T|>~NM1|QC|1|Berg|Anna~";
+        assert!(!quiet::is_quiet(declared));
+        assert_found(
+            &engine,
+            declared,
+            &[
+                (
+                    DataType::PersonName,
+                    &b"Berg"[..],
+                    Some("X12 NM103 last name"),
+                ),
+                (DataType::PersonName, b"Anna", Some("X12 NM104 first name")),
+            ],
+        );
+        // Trade between companies: parties, addresses, a department's numbers and dates that are
+        // no person's, and a birth-date qualifier on no date.
+        for trade in [
+            &b"UNH+1+ORDERS:D:96A:UN'BGM+220+PO4711+9'DTM+137:20230101:102'\
+              NAD+BY+5412345000013::9++ACME RETAIL:STORE 12+MAIN STREET 5+BERLIN++10115+DE'\
+              CTA+PD+:PURCHASING'COM+030 12345678:TE'DTM+329:ABCDEF'UNT+6+1'"[..],
+            b"ST*850*0001~BEG*00*SA*PO-4711**20230101~NM1*BY*2*ACME RETAIL*****92*1234~\
+              N3*1 INDUSTRY WAY~PER*BD*PURCHASING*TE*3125551234~SE*6*0001~",
+        ] {
+            assert_found(&engine, trade, &[]);
+        }
+    }
+
+    #[test]
+    fn websocket_messages_are_read_unmasked() {
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
+        // An EV charger's OCPP call over `ws://`: a client masks every frame with a key, which
+        // hides the text; the spans are the masked bytes on the wire.
+        let call = br#"[2,"19223201","DataTransfer",{"vendorId":"acme","data":{"name":"Anna Berg","email":"anna.berg@example.de"}}]"#;
+        let key = Some([0x37, 0xfa, 0x21, 0x3d]);
+        let frame = crate::decode::framing::tests::ws_frame;
+        let masked = frame(0x81, call, key);
+        assert!(!quiet::is_quiet(&masked));
+        let at = |value: &[u8]| {
+            let start = 6 + call.windows(value.len()).position(|w| w == value).unwrap();
+            &masked[start..start + value.len()]
+        };
+        assert_found(
+            &engine,
+            &masked,
+            &[
+                (DataType::PersonName, at(b"Anna Berg"), Some("name")),
+                (DataType::Email, at(b"anna.berg@example.de"), Some("email")),
+            ],
+        );
+        // The same message in two fragments, unmasked (a server's): the name split by the
+        // framing is found whole.
+        let split = call.windows(4).position(|w| w == b"Berg").unwrap();
+        let mut fragments = frame(0x01, &call[..split], None);
+        fragments.extend(frame(0x80, &call[split..], None));
+        let found = engine.scan(&fragments);
+        assert_eq!(
+            found.iter().map(|f| f.data_type).collect::<Vec<_>>(),
+            [DataType::PersonName, DataType::Email]
+        );
+        assert_eq!(found[0].end - found[0].start, b"Anna Berg".len() + 2);
+        assert_eq!(found, engine.scan_full(&fragments));
     }
 
     #[test]
@@ -1631,6 +1833,30 @@ mod tests {
         }
         // Without an entry, `cn` is no name (an X.509 subject, a config key).
         assert!(engine.scan(b"cn: Build Server\nou: Lab\n").is_empty());
+        // A value that is not plain ASCII is base64 (`Müller`): read decoded, under its
+        // attribute's name, the span its 4-byte groups.
+        let encoded = b"dn:: dWlkPWFtdWVsbGVy\ncn:: QW5uYSBNw7xsbGVy\nsn::TcO8bGxlcg==\n\
+            birthDate:: MTk4NS0wMy0xMg==\ndescription:: w7xiZXIgdW5z\n";
+        assert!(!quiet::is_quiet(encoded));
+        assert_found(
+            &engine,
+            encoded,
+            &[
+                (DataType::PersonName, &b"QW5uYSBNw7xsbGVy"[..], Some("cn")),
+                (DataType::PersonName, b"TcO8bGxlcg==", Some("sn")),
+                (
+                    DataType::DateOfBirth,
+                    b"MTk4NS0wMy0xMg==",
+                    Some("birthDate"),
+                ),
+            ],
+        );
+        // Base64 that is no text, or no base64: nothing.
+        assert!(
+            engine
+                .scan(b"dn: uid=x\ncn:: AAEC/wD+\nsn:: not base64!\n")
+                .is_empty()
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Field extraction: finds `name -> value` pairs in the structures M2M payloads use (JSON,
 //! `key=value` forms/queries/logs, `key: 'value'` object literals and GraphQL arguments, header
-//! lines, CSV with a header row, SQL, Redis RESP, XML, MessagePack, CBOR, HL7 v2, vCard, LDAP).
+//! lines, CSV with a header row, SQL, Redis RESP, XML, MessagePack, CBOR, HL7 v2, X12 and
+//! EDIFACT, vCard, LDAP).
 //! Every extractor is tolerant (binary framing around JSON is fine), bounded and never panics.
 //! Ranges index the scanned buffer.
 
@@ -12,6 +13,10 @@ use crate::{
     detect::{dates, email, names, national_id, network, phone},
     keywords::FieldKind,
 };
+
+mod edi;
+
+pub(crate) use edi::{X12_IMPLIED_US, opens_segment as opens_edi_segment};
 
 /// How a field was written; decides which unescaping its value needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +42,13 @@ pub(crate) enum Syntax {
     Xml,
     /// A component of an HL7 v2 field (no escapes decoded).
     Hl7,
+    /// A value its syntax declares base64 (LDIF's `cn:: ...`).
+    Base64,
+    /// An element or component of an X12 or EDIFACT segment; EDIFACT's release character
+    /// (`?`) keeps a separator in a value (`O?'Brien`).
+    Edi {
+        release: Option<u8>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +98,7 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     msgpack_fields(b, &mut out);
     cbor_fields(b, &mut out);
     hl7_fields(b, &mut out);
+    edi::edi_fields(b, &mut out);
     vcard_fields(b, &mut out);
     ldap_fields(b, &mut out);
     ldif_fields(b, &mut out);
@@ -1361,9 +1374,9 @@ fn msgpack_fields(b: &[u8], out: &mut Vec<Field>) {
 /// Names are `family^given^middle` (XPN): the family name and the given names are fields of
 /// their own. Addresses (XAD) give their street; phone numbers (XTN) their first component, the
 /// number as written; timestamps (TS) their date.
-const HL7_SEGMENTS: [(&[u8; 3], Hl7Positions); 5] = [
+const HL7_SEGMENTS: [(&[u8; 3], Hl7Positions); 6] = [
     // `MSH-1` is the field separator itself: `MSH-17` is the 16th field after the ID.
-    (b"MSH", &[(16, HL7_COUNTRY, Hl7Value::Country)]),
+    (b"MSH", &[(16, COUNTRY_CODE, Hl7Value::Country)]),
     (
         b"PID",
         &[
@@ -1396,6 +1409,16 @@ const HL7_SEGMENTS: [(&[u8; 3], Hl7Positions); 5] = [
             (12, "GT1-12 guarantor SSN", Hl7Value::NationalId),
         ],
     ),
+    // A visit's doctors (XCN: an ID before the name).
+    (
+        b"PV1",
+        &[
+            (7, "PV1-7 attending doctor", Hl7Value::Staff),
+            (8, "PV1-8 referring doctor", Hl7Value::Staff),
+            (9, "PV1-9 consulting doctor", Hl7Value::Staff),
+            (17, "PV1-17 admitting doctor", Hl7Value::Staff),
+        ],
+    ),
     (
         b"IN1",
         &[
@@ -1406,9 +1429,10 @@ const HL7_SEGMENTS: [(&[u8; 3], Hl7Positions); 5] = [
     ),
 ];
 
-/// The label of an HL7 country field (an address's country, `MSH-17`): ISO 3166 alpha-3, which
-/// tells the engine the region of national-format phone numbers.
-pub(crate) const HL7_COUNTRY: &str = "HL7 country";
+/// The label of a positional format's country field (HL7's `MSH-17` and addresses, X12's `N404`,
+/// EDIFACT's `NAD`): ISO 3166 alpha-3 or alpha-2, which tells the engine the region of
+/// national-format phone numbers.
+pub(crate) const COUNTRY_CODE: &str = "country code";
 
 /// ISO 3166 alpha-2 of an alpha-3 country code, for the regions with numbering plans the
 /// engine meets most (EU, EEA, the UK, Switzerland, North America, Australia).
@@ -1466,6 +1490,8 @@ type Hl7Positions = &'static [(usize, &'static str, Hl7Value)];
 #[derive(Clone, Copy)]
 enum Hl7Value {
     Name,
+    /// A person with an ID first (XCN: `1234^Smith^John`), as staff are named.
+    Staff,
     Date,
     Address,
     Phone,
@@ -1524,6 +1550,11 @@ fn hl7_fields(b: &[u8], out: &mut Vec<Field>) {
                     (1, FieldKind::FirstName),
                     (2, FieldKind::FirstName),
                 ],
+                Hl7Value::Staff => &[
+                    (1, FieldKind::LastName),
+                    (2, FieldKind::FirstName),
+                    (3, FieldKind::FirstName),
+                ],
                 Hl7Value::Date => &[(0, FieldKind::DateOfBirth)],
                 // The street, and the country for the numbers' region.
                 Hl7Value::Address => &[(0, FieldKind::Address), (5, FieldKind::Other)],
@@ -1544,7 +1575,7 @@ fn hl7_fields(b: &[u8], out: &mut Vec<Field>) {
                         key: 0..0,
                         kind_hint: Some(kind),
                         label: Some(if kind == FieldKind::Other {
-                            HL7_COUNTRY
+                            COUNTRY_CODE
                         } else {
                             label
                         }),
@@ -1574,7 +1605,7 @@ fn hl7_id_before(b: &[u8], bar: usize) -> bool {
 /// Whether `b` may hold an HL7 segment [`hl7_fields`] reads or holds an LDAP attribute
 /// [`ldap_fields`] reads, in one pass: the quiet check sends such payloads to the full scan, as
 /// positions, codes (`cn`) or names glued to BER tags (`mail1`), not words, say what their
-/// fields hold.
+/// fields hold. (X12 and EDIFACT segments it finds in its block walk: [`opens_edi_segment`].)
 pub(crate) fn has_positional_or_ber_fields(b: &[u8]) -> bool {
     memchr::memchr2_iter(b'|', 0x04, b).any(|at| {
         if b.get(at) == Some(&0x04) {
@@ -1697,7 +1728,8 @@ fn ldap_fields(b: &[u8], out: &mut Vec<Field>) {
 /// after a `dn:` line. The header-line reader reads them as any `name: value` line; this gives
 /// the attributes whose names are codes (`cn`, `sn`) their kind, in a payload with an entry
 /// (a line that starts with `dn:`; `dn` is in [`crate::keywords::personal_vocabulary`], so the
-/// quiet check sends such payloads to the full scan). Base64 values (`cn:: ...`) are not read.
+/// quiet check sends such payloads to the full scan). Base64 values (`cn:: ...`, `mail:: ...`)
+/// are read decoded, under their attribute's name.
 fn ldif_fields(b: &[u8], out: &mut Vec<Field>) {
     /// Built once: every buffer the full scan reads is asked.
     static ENTRY: LazyLock<memchr::memmem::Finder<'static>> =
@@ -1712,22 +1744,27 @@ fn ldif_fields(b: &[u8], out: &mut Vec<Field>) {
             continue;
         };
         let name = text.get(..colon).unwrap_or_default();
-        let Some(kind) = ldap_kind(name) else {
-            continue;
+        let kind = ldap_kind(name);
+        // `cn:: ` is base64 (any value that is not plain ASCII: `TcO8bGxlcg==` is `Müller`),
+        // read under the attribute's name whatever it is; `cn:< ` a URL.
+        let (after, syntax) = match text.get(colon + 1) {
+            Some(b':') => (colon + 2, Syntax::Base64),
+            Some(b'<') => continue,
+            _ if kind.is_some() => (colon + 1, Syntax::Header),
+            _ => continue,
         };
-        // `cn:: ` is base64, `cn:< ` a URL.
-        if matches!(text.get(colon + 1), Some(b':' | b'<')) {
-            continue;
-        }
-        let value_start = colon + 1 + usize::from(text.get(colon + 1) == Some(&b' '));
+        let value_start = after
+            + text
+                .get(after..)
+                .map_or(0, |v| v.iter().take_while(|&&c| c == b' ').count());
         if value_start < text.len() {
             out.push(Field {
                 key: line.start..line.start + colon,
-                kind_hint: Some(kind),
+                kind_hint: kind,
                 label: None,
                 parent: None,
                 value: line.start + value_start..line.start + text.len(),
-                syntax: Syntax::Header,
+                syntax,
             });
         }
     }
@@ -2564,7 +2601,7 @@ pub(crate) mod tests {
                     b"Hauptstr. 5",
                     Some(FieldKind::Address)
                 ),
-                (HL7_COUNTRY, b"DEU", Some(FieldKind::Other)),
+                (COUNTRY_CODE, b"DEU", Some(FieldKind::Other)),
                 ("PID-13 home phone", b"030 1234567", Some(FieldKind::Phone)),
                 ("PID-19 SSN", b"123-45-6789", Some(FieldKind::NationalId)),
             ]

@@ -176,9 +176,11 @@ fn bit(bits: &[u64], index: usize) -> bool {
 
 /// Whether the engine is certain to report nothing in `payload` (see the module docs).
 pub(crate) fn is_quiet(payload: &[u8]) -> bool {
-    // Whether the engine joins AMQP body frames depends on the frames alone, not on the
-    // limit: with 0 the walk decides it without copying a byte.
-    if framing::amqp_bodies(payload, 0).is_some() {
+    // Whether the engine joins AMQP body frames or WebSocket payloads depends on the frames
+    // alone, not on the limit: with 0 the walk decides it without copying a byte.
+    if framing::amqp_bodies(payload, 0).is_some()
+        || framing::websocket_payloads(payload, 0).is_some()
+    {
         return false;
     }
     // The engine scans each HTTP message's head and body on their own; a body it de-chunks or
@@ -371,6 +373,15 @@ fn quiet_buffer(b: &[u8]) -> bool {
             if patterns::strong_at(b, at, &mut runs) {
                 return false;
             }
+        }
+        // X12 and EDIFACT segments (`NM1*`, `NAD+`) and interchange headers (`ISA`, `UNA`) name
+        // their fields by position: a capital after a byte that is not alphanumeric, opening a
+        // run of two or three alphanumerics, is asked whether one opens there.
+        let then_alnum = |n: u32| ahead(window.alnum, n);
+        let short_caps =
+            current.upper & !prev_alnum & then_alnum(1) & (!then_alnum(2) | !then_alnum(3));
+        if bits(short_caps).any(|k| fields::opens_edi_segment(b, base + k)) {
+            return false;
         }
         // Words whose next three bytes are lowercase letters or digits (no case change, all
         // ASCII): their first four bytes in lowercase are the quad `may_start_entry` looks up.
@@ -2283,7 +2294,8 @@ mod tests {
             "[A-Za-z0-9+/]{16,40}={0,2}",
             base64_text(),
             // HL7 v2 segment starts and separators.
-            "(\r|\n|\x0b)?(PID|NK1|GT1|IN1|MSH|OBX)\\|",
+            "(\r|\n|\x0b)?(PID|NK1|GT1|IN1|PV1|MSH|OBX)\\|",
+            edi_segment_start(),
             // vCard lines.
             "(BEGIN:VCARD|N:|FN:|TEL:|ADR:;;|BDAY:|;|\ndn:|dn: |\ncn: |\nsn: )",
             wire_piece(),
@@ -2291,10 +2303,17 @@ mod tests {
             "(\"?[A-Z][a-z]{2,6} [A-Z][a-z]{2,8}\"? )?<sips?:\\+?[0-9a-z.]{3,12}@",
             proptest::sample::select(vec![
                 "\"", "\":\"", "\",\"", "{\"", "\"}", ":", ",", " ", "=", "&", "\r\n", "_", "-",
-                ".", "/", "(", ")", "\n", ";", "<", ">", "'", "|", "||", "^", "~", "\r"
+                ".", "/", "(", ")", "\n", ";", "<", ">", "'", "|", "||", "^", "~", "\r", "*", "+"
             ])
             .prop_map(str::to_owned),
         ]
+    }
+
+    /// X12 and EDIFACT segment starts (persons' and companies'), after a terminator or glued to
+    /// what comes before.
+    fn edi_segment_start() -> impl Strategy<Value = String> {
+        "(~|'|\n)?(NM1\\*IL\\*1|NM1\\*BY\\*2|PER\\*IC|N3|DMG\\*D8|REF\\*SY|NAD\\+FL\\+\\+|\
+         NAD\\+BY\\+\\+|CTA\\+IC\\+|COM|DTM\\+329|DOC\\+P|UNA:\\+\\.\\? ')(\\*|\\+|:)"
     }
 
     /// Records of binary protocols that name fields (LDAP's BER, PostgreSQL, BSON, MySQL),
@@ -2389,6 +2408,48 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn quiet_edi_segments_have_no_findings(
+            pieces in proptest::collection::vec(
+                prop_oneof![
+                    edi_segment_start(),
+                    "[A-Z][A-Za-z]{1,8}( [A-Z][a-z]{1,8})?",
+                    "[0-9]{6,10}",
+                    proptest::sample::select(vec!["*", "+", ":", "~", "'", "\n", "?", " "])
+                        .prop_map(str::to_owned),
+                ],
+                1..12,
+            )
+        ) {
+            let payload = pieces.concat();
+            let engine = engine();
+            if let Err(e) = check(&engine, payload.as_bytes()) {
+                prop_assert!(false, "{}", e);
+            }
+        }
+
+        /// The same pieces sent as WebSocket frames: a client's masked message, or a message in
+        /// fragments.
+        #[test]
+        fn quiet_websocket_frames_have_no_findings(
+            pieces in proptest::collection::vec(piece(), 1..20),
+            key in proptest::option::of(any::<[u8; 4]>()),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let message = pieces.concat().into_bytes();
+            let cut = cut.index(message.len() + 1);
+            let frame = crate::decode::framing::tests::ws_frame;
+            let mut wire = frame(0x01, &message[..cut], key);
+            wire.extend(frame(0x80, &message[cut..], key));
+            let engine = engine();
+            if let Err(e) = check(&engine, &wire) {
+                prop_assert!(false, "{}", e);
+            }
+            if let Err(e) = check(&engine, &frame(0x81, &message, key)) {
+                prop_assert!(false, "{}", e);
+            }
+        }
 
         #[test]
         fn quiet_payloads_have_no_findings(pieces in proptest::collection::vec(piece(), 1..40)) {

@@ -46,13 +46,33 @@ pub(crate) fn decode_text_run(run: &[u8], max_len: usize) -> Option<Decoded> {
                 .iter()
                 .find_map(|engine| engine.decode(body).ok())
         })?;
+    text_of(decoded, run.len())
+}
+
+/// Decodes a value its syntax declares base64 (LDIF's `cn:: ...`), of any length up to
+/// `max_len`: standard alphabet, padded or not. `None` when it is not base64 or does not decode
+/// to mostly printable text.
+pub(crate) fn decode_value(value: &[u8], max_len: usize) -> Option<Decoded> {
+    if value.is_empty() || value.len() > max_len {
+        return None;
+    }
+    let decoded = STANDARD.decode(value).ok().or_else(|| {
+        let body = value.get(..value.iter().position(|&b| b == b'=').unwrap_or(value.len()))?;
+        STANDARD_NO_PAD.decode(body).ok()
+    })?;
+    text_of(decoded, value.len())
+}
+
+/// `decoded` with each byte mapped to the 4-character group of the `encoded_len` bytes it came
+/// from, if it is text.
+fn text_of(decoded: Vec<u8>, encoded_len: usize) -> Option<Decoded> {
     if !looks_like_text(&decoded) {
         return None;
     }
     let mut map = SpanMap::with_capacity(decoded.len());
     for i in 0..decoded.len() {
         let group = (i / 3) * 4;
-        map.push(group..(group + 4).min(run.len()));
+        map.push(group..(group + 4).min(encoded_len));
     }
     Some((decoded, map))
 }
@@ -103,6 +123,20 @@ mod tests {
         #[test]
         fn never_panics(input in proptest::collection::vec(any::<u8>(), 0..300)) {
             let _ = decode_text_run(&input, 256);
+            let _ = decode_value(&input, 256);
+        }
+
+        /// A declared base64 value of any length decodes back, padded or not, each byte within
+        /// its group.
+        #[test]
+        fn values_round_trip(s in "[ -~]{1,40}|\\PC{1,12}", padded in any::<bool>()) {
+            let value = if padded { STANDARD.encode(&s) } else { STANDARD_NO_PAD.encode(&s) };
+            let (bytes, map) = decode_value(value.as_bytes(), 4096).expect("text");
+            prop_assert_eq!(&bytes, s.as_bytes());
+            for (i, (&start, &end)) in map.starts.iter().zip(&map.ends).enumerate() {
+                prop_assert_eq!(start, i / 3 * 4);
+                prop_assert!(end <= value.len() && start < end);
+            }
         }
     }
 }

@@ -279,6 +279,30 @@ pub(crate) fn stomp_unescape(input: &[u8]) -> Option<Decoded> {
     Some((out, map))
 }
 
+/// EDIFACT's release character (`?`, or the one an `UNA` header declares): the byte after it is
+/// data (`O?'Brien` is `O'Brien`, `??` is `?`).
+pub(crate) fn release_unescape(input: &[u8], release: u8) -> Option<Decoded> {
+    memchr::memchr(release, input)?;
+    let mut out = Vec::with_capacity(input.len());
+    let mut map = SpanMap::with_capacity(input.len());
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        match input.get(i + 1) {
+            Some(&next) if b == release => {
+                out.push(next);
+                map.push(i..i + 2);
+                i += 2;
+            }
+            _ => {
+                out.push(b);
+                map.push(i..i + 1);
+                i += 1;
+            }
+        }
+    }
+    Some((out, map))
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

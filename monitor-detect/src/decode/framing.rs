@@ -1,5 +1,6 @@
-//! Protocol framing that can split a value: HTTP chunked transfer coding and AMQP 0-9-1 body
-//! frames. Removing the framing maps each body byte to its own wire byte.
+//! Protocol framing that can split or hide a value: HTTP chunked transfer coding, AMQP 0-9-1
+//! body frames and WebSocket frames (fragmented messages, and the masking every client applies).
+//! Removing the framing maps each body byte to its own wire byte.
 
 use super::{Decoded, hex_value};
 use crate::text::SpanMap;
@@ -129,11 +130,195 @@ pub(crate) fn amqp_bodies(payload: &[u8], limit: usize) -> Option<Decoded> {
     (bodies > 1).then_some((out, map))
 }
 
+/// One WebSocket frame's header (RFC 6455, section 5.2).
+struct WsHeader {
+    opcode: u8,
+    /// The masking key, when the frame is masked (a client's always is).
+    key: Option<[u8; 4]>,
+    /// Where the payload starts and its length as the header gives it.
+    data_start: usize,
+    len: usize,
+}
+
+/// The header of the frame at `pos`; `None` when it is not one: reserved bits set (a
+/// compressed frame's payload is not text), an undefined opcode, a control frame fragmented or
+/// longer than 125 bytes, a length not in its shortest form, or cut.
+fn ws_header(payload: &[u8], pos: usize) -> Option<WsHeader> {
+    let first = *payload.get(pos)?;
+    let second = *payload.get(pos + 1)?;
+    let (fin, reserved, opcode) = (first & 0x80 != 0, first & 0x70, first & 0x0f);
+    let short_len = usize::from(second & 0x7f);
+    let control = opcode >= 8;
+    if reserved != 0 || !matches!(opcode, 0..=2 | 8..=10) || (control && (!fin || short_len > 125))
+    {
+        return None;
+    }
+    let (len, mut data_start) = match short_len {
+        126 => {
+            let len = u16::from_be_bytes(payload.get(pos + 2..pos + 4)?.try_into().ok()?);
+            (usize::from(len), pos + 4)
+        }
+        127 => {
+            let len = u64::from_be_bytes(payload.get(pos + 2..pos + 10)?.try_into().ok()?);
+            (usize::try_from(len).ok()?, pos + 10)
+        }
+        len => (len, pos + 2),
+    };
+    let shortest = match short_len {
+        126 => len >= 126,
+        127 => len > usize::from(u16::MAX),
+        _ => true,
+    };
+    if !shortest {
+        return None;
+    }
+    let key = if second & 0x80 == 0 {
+        None
+    } else {
+        let key: [u8; 4] = payload.get(data_start..data_start + 4)?.try_into().ok()?;
+        data_start += 4;
+        Some(key)
+    };
+    Some(WsHeader {
+        opcode,
+        key,
+        data_start,
+        len,
+    })
+}
+
+/// Joins the data frames' payloads of a buffer of WebSocket frames (RFC 6455), unmasked: a
+/// client masks every frame it sends with a 4-byte key, which hides the text from any pattern.
+/// The buffer must be frames from its first byte to its last, all masked or none (one
+/// direction), the last one possibly cut by sampling. `None` when it is not, or when the
+/// framing hides nothing (one unmasked data frame, whose payload the scan reads as it is).
+pub(crate) fn websocket_payloads(payload: &[u8], limit: usize) -> Option<Decoded> {
+    let mut out = Vec::new();
+    let mut map = SpanMap::default();
+    let mut pos = 0;
+    let (mut data_frames, mut masked) = (0, None);
+    while pos < payload.len() {
+        let header = ws_header(payload, pos)?;
+        if *masked.get_or_insert(header.key.is_some()) != header.key.is_some() {
+            return None;
+        }
+        let data_end = header.data_start.checked_add(header.len)?;
+        if header.opcode <= 2 {
+            data_frames += 1;
+            let key = header.key.unwrap_or_default();
+            for (i, k) in (header.data_start..data_end.min(payload.len())).zip(key.iter().cycle()) {
+                if out.len() >= limit {
+                    break;
+                }
+                out.push(payload.get(i).copied().unwrap_or(0) ^ k);
+                map.push(i..i + 1);
+            }
+        }
+        pos = data_end;
+    }
+    (data_frames > 1 || (data_frames == 1 && masked == Some(true))).then_some((out, map))
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    /// One WebSocket frame as RFC 6455 lays it out: `first` (FIN and opcode), the length in its
+    /// shortest form, the key when masked, the payload masked with it.
+    pub(crate) fn ws_frame(first: u8, data: &[u8], key: Option<[u8; 4]>) -> Vec<u8> {
+        let mask_bit = if key.is_some() { 0x80 } else { 0 };
+        let mut frame = vec![first];
+        match data.len() {
+            len @ 0..=125 => frame.push(mask_bit | u8::try_from(len).unwrap()),
+            len @ 126..=0xffff => {
+                frame.push(mask_bit | 0x7e);
+                frame.extend(u16::try_from(len).unwrap().to_be_bytes());
+            }
+            len => {
+                frame.push(mask_bit | 0x7f);
+                frame.extend((len as u64).to_be_bytes());
+            }
+        }
+        let key = key.map_or([0; 4], |key| {
+            frame.extend(key);
+            key
+        });
+        frame.extend(data.iter().zip(key.iter().cycle()).map(|(b, k)| b ^ k));
+        frame
+    }
+
+    /// Where the payload of the frame holding wire byte `at` starts.
+    fn header_start(wire: &[u8], at: usize) -> usize {
+        let mut pos = 0;
+        loop {
+            let header = ws_header(wire, pos).unwrap();
+            let end = header.data_start + header.len;
+            if at < end {
+                return header.data_start;
+            }
+            pos = end;
+        }
+    }
+
+    #[test]
+    fn websocket_frames_are_unmasked_and_joined() {
+        let key = Some([0x37, 0xfa, 0x21, 0x3d]);
+        let text = br#"{"email":"anna@web.de"}"#;
+        // A client's message: masked, whole.
+        let masked = ws_frame(0x81, text, key);
+        let (out, map) = websocket_payloads(&masked, 1 << 20).unwrap();
+        assert_eq!(out, text);
+        assert_eq!((map.starts[0], map.ends[0]), (6, 7));
+        // Fragments, with a ping between them (control frames may interleave).
+        let mut fragmented = ws_frame(0x01, &text[..10], key);
+        fragmented.extend(ws_frame(0x89, b"ping", key));
+        fragmented.extend(ws_frame(0x80, &text[10..], key));
+        assert_eq!(websocket_payloads(&fragmented, 1 << 20).unwrap().0, text);
+        // A server's fragments: not masked, joined all the same.
+        let mut unmasked = ws_frame(0x01, &text[..10], None);
+        unmasked.extend(ws_frame(0x80, &text[10..], None));
+        assert_eq!(websocket_payloads(&unmasked, 1 << 20).unwrap().0, text);
+        // The last frame cut by sampling: what is there.
+        let long = [b'a'; 300];
+        let cut = ws_frame(0x82, &long, key);
+        assert_eq!(
+            websocket_payloads(&cut[..100], 1 << 20).unwrap().0,
+            &long[..92]
+        );
+        // The limit bounds the copy.
+        assert_eq!(websocket_payloads(&masked, 5).unwrap().0, &text[..5]);
+    }
+
+    #[test]
+    fn other_bytes_are_no_websocket_frames() {
+        let key = Some([1, 2, 3, 4]);
+        let text = b"anna@web.de";
+        let mut mixed = ws_frame(0x01, text, key);
+        mixed.extend(ws_frame(0x80, text, None));
+        let mut compressed = ws_frame(0x81, text, key);
+        compressed[0] |= 0x40;
+        let mut padded_length = ws_frame(0x81, text, None);
+        padded_length.splice(1..2, [126, 0, 11]);
+        let mut long_ping = ws_frame(0x89, &[b'x'; 126], key);
+        long_ping[1] = 0x80 | 0x7e;
+        for bytes in [
+            // One unmasked frame: its payload is scanned as it is.
+            ws_frame(0x81, text, None),
+            mixed,
+            compressed,
+            padded_length,
+            long_ping,
+            ws_frame(0x09, b"ping", None),
+            ws_frame(0x83, text, key),
+            b"GET / HTTP/1.1\r\n".to_vec(),
+            vec![0x81],
+            Vec::new(),
+        ] {
+            assert!(websocket_payloads(&bytes, 1 << 20).is_none(), "{bytes:?}");
+        }
+    }
 
     #[test]
     fn dechunks_split_value() {
@@ -168,6 +353,37 @@ mod tests {
     }
 
     proptest! {
+        /// Any message, cut into fragments and masked with any key, comes back whole, each byte
+        /// from the wire byte the map names.
+        #[test]
+        fn websocket_messages_round_trip(
+            data in proptest::collection::vec(any::<u8>(), 1..400),
+            cuts in proptest::collection::vec(any::<usize>(), 0..4),
+            key in any::<[u8; 4]>(),
+        ) {
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % data.len()).collect();
+            cuts.extend([0, data.len()]);
+            cuts.sort_unstable();
+            cuts.dedup();
+            let mut wire = Vec::new();
+            let pieces = cuts.windows(2).count();
+            for (n, w) in cuts.windows(2).enumerate() {
+                let opcode = if n == 0 { 0x02 } else { 0x00 };
+                let fin = if n + 1 == pieces { 0x80 } else { 0 };
+                wire.extend(ws_frame(fin | opcode, &data[w[0]..w[1]], Some(key)));
+            }
+            let (out, map) = websocket_payloads(&wire, usize::MAX).unwrap();
+            prop_assert_eq!(&out, &data);
+            for (i, &start) in map.starts.iter().enumerate() {
+                prop_assert_eq!(wire[start] ^ key[(start - header_start(&wire, start)) % 4], data[i]);
+            }
+        }
+
+        #[test]
+        fn websocket_never_panics(input in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = websocket_payloads(&input, 256);
+        }
+
         #[test]
         fn never_panic(input in proptest::collection::vec(any::<u8>(), 0..300)) {
             if let Some((out, map)) = dechunk(&input, 100) {

@@ -35,6 +35,31 @@ pub(crate) fn is_birth_date(text: &[u8]) -> bool {
     }
 }
 
+/// Whether the whole `text` is a `YYMMDD` calendar date (six digits), as EDIFACT writes a birth
+/// date where a field's position already says it is one. The century is the latest that does
+/// not put the year after [`YEARS`]' end.
+pub(crate) fn is_short_birth_date(text: &[u8]) -> bool {
+    let text = text.trim_ascii();
+    if text.len() != 6 || !text.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        text.get(r)
+            .and_then(number)
+            .and_then(|n| u32::try_from(n).ok())
+    };
+    let (Some(yy), Some(m), Some(d)) = (num(0..2), num(2..4), num(4..6)) else {
+        return false;
+    };
+    let newest = *YEARS.end();
+    let year = if 2000 + yy <= newest {
+        2000 + yy
+    } else {
+        1900 + yy
+    };
+    valid_date(year, m, d)
+}
+
 /// Year of a birth-date-shaped value.
 pub(crate) fn year_of(text: &[u8]) -> Option<u32> {
     let text = text.trim_ascii();
@@ -58,6 +83,19 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn short_birth_dates() {
+        for date in ["840312", "000229", "260101", "991231"] {
+            assert!(is_short_birth_date(date.as_bytes()), "{date}");
+        }
+        // 2027 is past the newest birth year: `27` is 1927, whose February had 28 days.
+        for other in [
+            "010229", "841312", "840230", "84031", "8403121", "84-312", "270229",
+        ] {
+            assert!(!is_short_birth_date(other.as_bytes()), "{other}");
+        }
+    }
 
     #[test]
     fn formats() {

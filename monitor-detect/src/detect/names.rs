@@ -102,6 +102,26 @@ pub(crate) fn name_shape(text: &[u8], min_words: usize, max_words: usize) -> boo
     (min_words..=max_words).contains(&words)
 }
 
+/// [`name_shape`] for a field whose position says it holds a person's name, where names are
+/// often written in capitals (`LINDQVIST`, `O'BRIEN`): each word is read as if only its first
+/// letter were a capital.
+pub(crate) fn capitals_name_shape(text: &[u8], min_words: usize, max_words: usize) -> bool {
+    let Ok(text) = std::str::from_utf8(text) else {
+        return false;
+    };
+    let mut titled = String::with_capacity(text.len());
+    let mut word_start = true;
+    for c in text.chars() {
+        if word_start {
+            titled.push(c);
+        } else {
+            titled.extend(c.to_lowercase());
+        }
+        word_start = matches!(c, ' ' | ',');
+    }
+    name_shape(titled.as_bytes(), min_words, max_words)
+}
+
 /// One capitalised name word: `Müller`, `O'Brien`, `Jean-Luc`, `McDonald`; not all-caps beyond
 /// a short initialism.
 fn name_word(word: &str) -> bool {
@@ -419,6 +439,31 @@ mod tests {
             .find_iter(b)
             .map(|m| (m.start(), m.end()))
             .collect()
+    }
+
+    #[test]
+    fn capitals_are_names_where_a_position_says_so() {
+        for name in [
+            "LINDQVIST",
+            "O'BRIEN",
+            "JEAN-LUC PICARD",
+            "van der BERG",
+            "Anna Berg",
+        ] {
+            assert!(capitals_name_shape(name.as_bytes(), 1, 3), "{name}");
+        }
+        assert!(!name_shape(b"LINDQVIST", 1, 3));
+        // Codes and organisations stay what they are, in capitals too.
+        for other in [
+            "ACME GMBH",
+            "X12",
+            "A",
+            "4711",
+            "MAIN ST 1",
+            "PURCHASING DEPT 2",
+        ] {
+            assert!(!capitals_name_shape(other.as_bytes(), 1, 3), "{other}");
+        }
     }
 
     #[test]
