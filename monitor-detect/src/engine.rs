@@ -11,7 +11,7 @@ use std::{ops::Range, sync::LazyLock};
 
 use crate::{
     DataType, EngineConfig, EngineError, FieldContext, Finding,
-    decode::{base64, escapes, framing, inflate},
+    decode::{base64, escapes, framing, inflate, mime},
     detect::{dates, gps, names, national_id, phone},
     fields::{self, Field, Syntax},
     http::{self, Coding, Part},
@@ -184,6 +184,15 @@ impl<'e> Scan<'e> {
             self.budget = self.budget.saturating_sub(bytes.len());
             let joined = root.derive(bytes, &map);
             self.text(&joined);
+        }
+        // Mail (SMTP's `DATA`): each body in a transfer encoding, decoded whole.
+        if root.depth < self.engine.config.max_decode_depth {
+            let limit = self.budget.min(self.engine.config.max_decoded_bytes);
+            for (bytes, map) in mime::transfer_decoded_parts(payload, limit) {
+                self.budget = self.budget.saturating_sub(bytes.len());
+                let body = root.derive(bytes, &map);
+                self.text(&body);
+            }
         }
     }
 
@@ -1580,6 +1589,50 @@ mod tests {
         );
         assert_eq!(found[0].end - found[0].start, b"Anna Berg".len() + 2);
         assert_eq!(found, engine.scan_full(&fragments));
+    }
+
+    #[test]
+    fn mail_bodies_in_a_transfer_encoding_are_read_decoded() {
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
+        // A shop's notification handed to its relay: the greeting's name written as
+        // quoted-printable, an address cut by a soft line break.
+        let mail = b"DATA\r\nFrom: Shop <noreply@shop.example>\r\nSubject: Bestellung\r\n\
+            Content-Type: text/plain; charset=UTF-8\r\n\
+            Content-Transfer-Encoding: quoted-printable\r\n\r\n\
+            Hallo Anna M=C3=BCller,\r\nR=C3=BCckfragen an service@exa=\r\nmple.de\r\n.\r\n";
+        assert!(!quiet::is_quiet(mail));
+        assert_found(
+            &engine,
+            mail,
+            &[
+                (DataType::Email, &b"noreply@shop.example"[..], Some("From")),
+                (DataType::PersonName, b"Anna M=C3=BCller", None),
+                (DataType::Email, b"service@exa=\r\nmple.de", None),
+            ],
+        );
+        // A base64 body: a value across two of its lines, found whole.
+        let text = "Sehr geehrte Kundin, bei Fragen zum Vertrag: kundenservice.team@example.de oder telefonisch.";
+        let encoded = ::base64::Engine::encode(&::base64::engine::general_purpose::STANDARD, text);
+        let (first, second) = encoded.split_at(76);
+        // 76 characters a line are 57 bytes: the address runs from one line into the next.
+        let address = text.find("kunden").unwrap()..text.find(" oder").unwrap();
+        assert!(address.start < 57 && address.end > 57);
+        let mail = format!(
+            "Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n{first}\r\n{second}\r\n"
+        );
+        let found = engine.scan(mail.as_bytes());
+        assert_eq!(
+            found.iter().map(|f| f.data_type).collect::<Vec<_>>(),
+            [DataType::Email],
+            "{found:?}"
+        );
+        // Whole: from the first line into the second (each line alone gives `am@example.de`).
+        let line_break = mail.find(second).unwrap() - 2;
+        assert!(
+            found[0].start < line_break && found[0].end > line_break + 2,
+            "{found:?}"
+        );
+        assert_eq!(found, engine.scan_full(mail.as_bytes()));
     }
 
     #[test]

@@ -47,7 +47,7 @@
 use std::{hash::BuildHasherDefault, sync::LazyLock};
 
 use crate::{
-    decode::{base64, escapes, framing},
+    decode::{base64, escapes, framing, mime},
     detect::{email, financial, names},
     fields,
     fnv::Fnv,
@@ -109,6 +109,13 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
         fields::kind_by_position_commands()
             .filter_map(|name| std::str::from_utf8(name).ok())
             .map(|w| (w, Anchor::Word, Need::Alone)),
+    );
+    // A mail body in a transfer encoding (`quoted-printable`, `base64`) is decoded whole by the
+    // full scan: the encoding's name sends the payload there.
+    entries.extend(
+        mime::ENCODING_WORDS
+            .iter()
+            .map(|&w| (w, Anchor::Word, Need::Alone)),
     );
     let mut vocabulary = Vocabulary {
         starts: std::collections::HashMap::default(),
@@ -2418,6 +2425,30 @@ mod tests {
                     "[0-9]{6,10}",
                     proptest::sample::select(vec!["*", "+", ":", "~", "'", "\n", "?", " "])
                         .prop_map(str::to_owned),
+                ],
+                1..12,
+            )
+        ) {
+            let payload = pieces.concat();
+            let engine = engine();
+            if let Err(e) = check(&engine, payload.as_bytes()) {
+                prop_assert!(false, "{}", e);
+            }
+        }
+
+        /// Mail bodies in a transfer encoding, with values cut by soft line breaks and written
+        /// as `=XX`.
+        #[test]
+        fn quiet_mail_bodies_have_no_findings(
+            pieces in proptest::collection::vec(
+                prop_oneof![
+                    "Content-Transfer-Encoding: (quoted-printable|base64)\r\n\r\n",
+                    "[a-z]{2,6}@[a-z]{1,3}=\r\n[a-z]{1,3}\\.(de|com)",
+                    "(Hallo|Dear) [A-Z][a-z]{1,5}=\r\n[a-z]{1,5}",
+                    "M=C3=BCller|=3D|=20|=\r\n",
+                    "[A-Za-z0-9+/]{4,12}",
+                    "[a-z]{1,8}",
+                    proptest::sample::select(vec![" ", "\r\n", ",", ":"]).prop_map(str::to_owned),
                 ],
                 1..12,
             )

@@ -14,6 +14,18 @@ use crate::text::SpanMap;
 /// Shortest run worth decoding: shorter ones rarely hold a whole personal value.
 pub(crate) const MIN_RUN: usize = 16;
 
+/// The 6-bit value of a character of the standard base64 alphabet.
+pub(crate) const fn sextet(c: u8) -> Option<u8> {
+    match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    }
+}
+
 pub(crate) const fn is_base64_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=')
 }

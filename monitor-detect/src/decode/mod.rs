@@ -6,6 +6,7 @@ pub(crate) mod base64;
 pub(crate) mod escapes;
 pub(crate) mod framing;
 pub(crate) mod inflate;
+pub(crate) mod mime;
 
 use crate::text::SpanMap;
 

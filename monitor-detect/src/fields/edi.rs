@@ -58,6 +58,13 @@ fn at_boundary(b: &[u8], at: usize) -> bool {
 /// alphanumerics: every field [`edi_fields`] reads needs one of them.
 pub(crate) fn opens_segment(b: &[u8], at: usize) -> bool {
     let rest = b.get(at..).unwrap_or_default();
+    // Most capitals open none: the first letters of the IDs settle them at once.
+    if !matches!(
+        rest.first(),
+        Some(b'N' | b'D' | b'P' | b'R' | b'C' | b'I' | b'U')
+    ) {
+        return false;
+    }
     let opens = |ids: &[&[u8]], sep: u8| {
         ids.iter()
             .any(|id| rest.starts_with(id) && rest.get(id.len()) == Some(&sep))
@@ -593,6 +600,14 @@ mod tests {
 
     #[test]
     fn segments_open_where_the_quiet_check_asks() {
+        // The first letters `opens_segment` lets through are those of every ID.
+        for id in X12_SEGMENTS
+            .iter()
+            .chain(&EDIFACT_SEGMENTS)
+            .chain(&[&b"ISA"[..], b"UNA"])
+        {
+            assert!(b"NDPRCIU".contains(&id[0]), "{id:?}");
+        }
         for (text, at) in [
             (&b"NM1*IL"[..], 0),
             (b"~N3*MAIN", 1),
