@@ -2431,9 +2431,7 @@ mod tests {
         ) {
             let payload = pieces.concat();
             let engine = engine();
-            if let Err(e) = check(&engine, payload.as_bytes()) {
-                prop_assert!(false, "{}", e);
-            }
+            check(&engine, payload.as_bytes()).map_err(TestCaseError::fail)?;
         }
 
         /// Mail bodies in a transfer encoding, with values cut by soft line breaks and written
@@ -2455,9 +2453,7 @@ mod tests {
         ) {
             let payload = pieces.concat();
             let engine = engine();
-            if let Err(e) = check(&engine, payload.as_bytes()) {
-                prop_assert!(false, "{}", e);
-            }
+            check(&engine, payload.as_bytes()).map_err(TestCaseError::fail)?;
         }
 
         /// The same pieces sent as WebSocket frames: a client's masked message, or a message in
@@ -2474,21 +2470,15 @@ mod tests {
             let mut wire = frame(0x01, &message[..cut], key);
             wire.extend(frame(0x80, &message[cut..], key));
             let engine = engine();
-            if let Err(e) = check(&engine, &wire) {
-                prop_assert!(false, "{}", e);
-            }
-            if let Err(e) = check(&engine, &frame(0x81, &message, key)) {
-                prop_assert!(false, "{}", e);
-            }
+            check(&engine, &wire).map_err(TestCaseError::fail)?;
+            check(&engine, &frame(0x81, &message, key)).map_err(TestCaseError::fail)?;
         }
 
         #[test]
         fn quiet_payloads_have_no_findings(pieces in proptest::collection::vec(piece(), 1..40)) {
             let payload = pieces.concat();
             let engine = engine();
-            if let Err(e) = check(&engine, payload.as_bytes()) {
-                prop_assert!(false, "{}", e);
-            }
+            check(&engine, payload.as_bytes()).map_err(TestCaseError::fail)?;
         }
 
         #[test]
@@ -2520,9 +2510,7 @@ mod tests {
                 payload.push_str(&body);
             }
             let engine = engine();
-            if let Err(e) = check(&engine, payload.as_bytes()) {
-                prop_assert!(false, "{}", e);
-            }
+            check(&engine, payload.as_bytes()).map_err(TestCaseError::fail)?;
         }
 
         #[test]
