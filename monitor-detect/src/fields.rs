@@ -1982,6 +1982,157 @@ fn pg_data_rows(b: &[u8], mut at: usize, columns: &[Option<Range<usize>>], out: 
     }
 }
 
+/// A result set's rows go on in later segments than its `RowDescription` (a server streams
+/// them as the query runs): what a stream scanner keeps of the server's side to read them.
+pub(crate) mod pg_stream {
+    use std::ops::Range;
+
+    use super::{pg_count, pg_i16, pg_i32, pg_message, pg_row_description, pg_string};
+    use crate::detect::checksum::valid_date;
+
+    /// Longest `RowDescription` kept for the rows of later segments: column names only.
+    pub(crate) const MAX_DESCRIPTION: usize = 4096;
+
+    /// What a column's values must look like, by its type (`pg_type` OIDs), when the server
+    /// sends them as text: a row of another result set rarely fits.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(crate) enum Shape {
+        /// `int2`, `int4`, `int8`, `oid`: an optional `-`, digits.
+        Integer,
+        /// `bool`: `t` or `f`.
+        Bool,
+        /// `date`: `YYYY-MM-DD` (ISO, the server's default `DateStyle`).
+        Date,
+        /// Any other type, or a binary value.
+        Any,
+    }
+
+    impl Shape {
+        fn of(type_oid: u32, format: i16) -> Self {
+            match (type_oid, format) {
+                (20 | 21 | 23 | 26, 0) => Self::Integer,
+                (16, 0) => Self::Bool,
+                (1082, 0) => Self::Date,
+                _ => Self::Any,
+            }
+        }
+
+        fn fits(self, value: &[u8]) -> bool {
+            match self {
+                Self::Integer => {
+                    let digits = value.strip_prefix(b"-").unwrap_or(value);
+                    !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
+                }
+                Self::Bool => matches!(value, b"t" | b"f"),
+                Self::Date => {
+                    let num = |r: Range<usize>| {
+                        let part = value.get(r)?;
+                        part.iter()
+                            .all(u8::is_ascii_digit)
+                            .then(|| std::str::from_utf8(part).ok()?.parse::<u32>().ok())?
+                    };
+                    value.len() == 10
+                        && value.get(4) == Some(&b'-')
+                        && value.get(7) == Some(&b'-')
+                        && matches!((num(0..4), num(5..7), num(8..10)), (Some(y), Some(m), Some(d)) if valid_date(y, m, d))
+                }
+                Self::Any => true,
+            }
+        }
+    }
+
+    /// The last `RowDescription` message in `b` (its whole span), and whether its result set
+    /// ends in `b` (a `CommandComplete` follows its rows there).
+    pub(crate) fn last_description(b: &[u8]) -> Option<(Range<usize>, bool)> {
+        let mut last = None;
+        for at in memchr::memchr_iter(b'T', b) {
+            let Some(shapes) = shapes(b, at) else {
+                continue;
+            };
+            let Some((b'T', body)) = pg_message(b, at) else {
+                continue;
+            };
+            let (_, completed) = rows_from(b, body.end, &shapes);
+            last = Some((at..body.end, completed));
+        }
+        last
+    }
+
+    /// The shapes of the columns of the `RowDescription` message at `at` in `b`.
+    pub(crate) fn shapes(b: &[u8], at: usize) -> Option<Vec<Shape>> {
+        let (b'T', body) = pg_message(b, at)? else {
+            return None;
+        };
+        let count = pg_row_description(b, body.clone())?.len();
+        let mut shapes = Vec::with_capacity(count);
+        let mut i = body.start + 2;
+        for _ in 0..count {
+            let name = pg_string(b, i, body.end)?;
+            let type_oid = u32::try_from(pg_i32(b, name.end + 7)?).unwrap_or(0);
+            shapes.push(Shape::of(type_oid, pg_i16(b, name.end + 17)?));
+            i = name.end + 19;
+        }
+        Some(shapes)
+    }
+
+    /// Where the first whole `DataRow` of `shapes` starts in `b` (a segment starts inside a
+    /// row, or between two), its lengths agreeing with what it holds and its values with their
+    /// columns' types; and whether the rows from there end in a `CommandComplete`.
+    pub(crate) fn first_row(b: &[u8], shapes: &[Shape]) -> Option<(usize, bool)> {
+        memchr::memchr_iter(b'D', b).find_map(|at| {
+            let (rows, completed) = rows_from(b, at, shapes);
+            (rows > 0).then_some((at, completed))
+        })
+    }
+
+    /// How many whole `DataRow`s of `shapes` follow one another from `at`, and whether a
+    /// `CommandComplete` ends them.
+    fn rows_from(b: &[u8], mut at: usize, shapes: &[Shape]) -> (usize, bool) {
+        let mut rows = 0;
+        while let Some((kind, body)) = pg_message(b, at) {
+            if kind == b'C' {
+                return (rows, true);
+            }
+            if kind != b'D' || !row_fits(b, body.clone(), shapes) {
+                break;
+            }
+            rows += 1;
+            at = body.end;
+        }
+        (rows, false)
+    }
+
+    /// Whether the `DataRow` body `body` holds one value per shape, each fitting it, and ends
+    /// with the last.
+    fn row_fits(b: &[u8], body: Range<usize>, shapes: &[Shape]) -> bool {
+        if pg_count(b, body.start) != Some(shapes.len()) {
+            return false;
+        }
+        let mut at = body.start + 2;
+        for shape in shapes {
+            let Some(len) = pg_i32(b, at) else {
+                return false;
+            };
+            at += 4;
+            // SQL NULL.
+            if len == -1 {
+                continue;
+            }
+            let Some(value) = usize::try_from(len)
+                .ok()
+                .and_then(|len| b.get(at..at + len))
+            else {
+                return false;
+            };
+            if at + value.len() > body.end || !shape.fits(value) {
+                return false;
+            }
+            at += value.len();
+        }
+        at == body.end
+    }
+}
+
 /// `count` length-prefixed values from `at` (`None` for SQL NULL or an empty value), none
 /// past `limit`, and where they end.
 fn pg_values(
@@ -2905,13 +3056,19 @@ pub(crate) mod tests {
     /// A server's answer to a query: `RowDescription`, a `DataRow` per row, `CommandComplete`
     /// and `ReadyForQuery`, as PostgreSQL 15 sends them (text columns of table OID 16384).
     pub(crate) fn pg_result(columns: &[&str], rows: &[&[Option<&str>]]) -> Vec<u8> {
+        let text: Vec<(&str, u32)> = columns.iter().map(|&name| (name, 25)).collect();
+        pg_result_typed(&text, rows)
+    }
+
+    /// [`pg_result`] with each column's type OID (`23` int4, `25` text, `1082` date...).
+    pub(crate) fn pg_result_typed(columns: &[(&str, u32)], rows: &[&[Option<&str>]]) -> Vec<u8> {
         let mut description = pg_count_bytes(columns.len()).to_vec();
-        for (i, name) in columns.iter().enumerate() {
+        for (i, (name, type_oid)) in columns.iter().enumerate() {
             description.extend(name.as_bytes());
             description.push(0);
             description.extend(16384u32.to_be_bytes());
             description.extend(pg_count_bytes(i + 1));
-            description.extend(25u32.to_be_bytes()); // text
+            description.extend(type_oid.to_be_bytes());
             description.extend((-1i16).to_be_bytes());
             description.extend((-1i32).to_be_bytes());
             description.extend(0i16.to_be_bytes());

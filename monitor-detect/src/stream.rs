@@ -1,6 +1,6 @@
 //! Incremental scanning of one direction of one flow.
 
-use crate::{DataType, Engine, Finding, http};
+use crate::{DataType, Engine, Finding, fields, http};
 
 /// Scans a byte stream chunk by chunk. Keeps the tail of the previous chunk so that a value
 /// straddling two contiguous chunks is found, reports each match once, and forgets the tail when
@@ -24,6 +24,11 @@ pub struct StreamScanner {
     next_offset: Option<u64>,
     /// Findings already reported that reach into the carried bytes: (type, start, end).
     reported: Vec<(DataType, u64, u64)>,
+    /// A PostgreSQL `RowDescription` whose rows are still arriving: its column names (the
+    /// table's schema, never a value) name the rows of later segments, also after a gap (the
+    /// capture samples long flows): a row counts only when its values fit their columns' types
+    /// and count, and a `CommandComplete` or a new description ends it.
+    pg_description: Vec<u8>,
 }
 
 impl std::fmt::Debug for StreamScanner {
@@ -34,6 +39,7 @@ impl std::fmt::Debug for StreamScanner {
             .field("holds_message", &self.holds_message)
             .field("next_offset", &self.next_offset)
             .field("reported", &self.reported.len())
+            .field("pg_description_len", &self.pg_description.len())
             .finish()
     }
 }
@@ -62,25 +68,10 @@ impl StreamScanner {
         let buffer = std::mem::take(&mut self.carry);
         let base = self.carry_offset;
         let mut fresh = Vec::new();
-        for mut f in engine.scan(&buffer) {
-            // Entirely inside the carried bytes: it was seen with the previous chunk.
-            if f.end <= carried {
-                continue;
-            }
-            let start = base.saturating_add(f.start as u64);
-            let end = base.saturating_add(f.end as u64);
-            let seen = self
-                .reported
-                .iter()
-                .any(|&(t, s, e)| t == f.data_type && s < end && start < e);
-            if seen {
-                continue;
-            }
-            self.reported.push((f.data_type, start, end));
-            f.start = usize::try_from(start).unwrap_or(usize::MAX);
-            f.end = usize::try_from(end).unwrap_or(usize::MAX);
-            fresh.push(f);
+        for f in engine.scan(&buffer) {
+            self.report(f, 0, base, carried, &mut fresh);
         }
+        self.pg_rows(engine, &buffer, base, &mut fresh);
         let config = engine.config();
         let message = http::unfinished_decoded_message(&buffer)
             .filter(|&start| buffer.len() - start <= config.stream_message_bytes);
@@ -93,6 +84,77 @@ impl StreamScanner {
         let carry_offset = self.carry_offset;
         self.reported.retain(|&(_, _, e)| e > carry_offset);
         fresh
+    }
+
+    /// Reports `f`, found at `shift` bytes into the buffer that starts at stream offset `base`,
+    /// unless it lies in the `carried` bytes or was reported before.
+    fn report(
+        &mut self,
+        mut f: Finding,
+        shift: usize,
+        base: u64,
+        carried: usize,
+        fresh: &mut Vec<Finding>,
+    ) {
+        let (start, end) = (f.start + shift, f.end + shift);
+        // Entirely inside the carried bytes: it was seen with the previous chunk.
+        if end <= carried {
+            return;
+        }
+        let start = base.saturating_add(start as u64);
+        let end = base.saturating_add(end as u64);
+        let seen = self
+            .reported
+            .iter()
+            .any(|&(t, s, e)| t == f.data_type && s < end && start < e);
+        if seen {
+            return;
+        }
+        self.reported.push((f.data_type, start, end));
+        f.start = usize::try_from(start).unwrap_or(usize::MAX);
+        f.end = usize::try_from(end).unwrap_or(usize::MAX);
+        fresh.push(f);
+    }
+
+    /// PostgreSQL rows in `buffer` whose `RowDescription` came in an earlier segment: scanned
+    /// again behind the kept description, from the first whole row on. A description in
+    /// `buffer` replaces the kept one while its result set is open at the buffer's end; a
+    /// result set that ends (`CommandComplete`) is forgotten.
+    fn pg_rows(&mut self, engine: &Engine, buffer: &[u8], base: u64, fresh: &mut Vec<Finding>) {
+        if let Some((description, completed)) = fields::pg_stream::last_description(buffer) {
+            self.pg_description.clear();
+            if !completed && description.len() <= fields::pg_stream::MAX_DESCRIPTION {
+                self.pg_description
+                    .extend_from_slice(buffer.get(description).unwrap_or_default());
+            }
+            return;
+        }
+        let Some(shapes) = fields::pg_stream::shapes(&self.pg_description, 0) else {
+            return;
+        };
+        // No whole row (a segment inside one long row): the description waits for the next.
+        let Some((first, completed)) = fields::pg_stream::first_row(buffer, &shapes) else {
+            return;
+        };
+        let mut described = std::mem::take(&mut self.pg_description);
+        let kept = described.len();
+        described.extend_from_slice(buffer.get(first..).unwrap_or_default());
+        for f in engine.scan(&described) {
+            if f.start >= kept {
+                let f = Finding {
+                    start: f.start - kept,
+                    end: f.end - kept,
+                    ..f
+                };
+                // A row cut at the end of the previous chunk was not read there, though its
+                // bytes are carried: only what was reported counts as seen.
+                self.report(f, first, base, 0, fresh);
+            }
+        }
+        if !completed {
+            described.truncate(kept);
+            self.pg_description = described;
+        }
     }
 
     /// Bytes of an HTTP message kept until its decoded body has arrived (0 when none is): memory
@@ -149,6 +211,80 @@ mod tests {
         // Feeding an unrelated contiguous chunk reports nothing again.
         let next = 1000 + (a.len() + b.len()) as u64;
         assert!(s.feed(&engine, next, b" bye").is_empty());
+    }
+
+    /// `(type, stream bytes)` of each finding of `stream` fed in chunks of `size` bytes.
+    fn fed_in_chunks(stream: &[u8], size: usize) -> Vec<(DataType, Vec<u8>)> {
+        let engine = engine();
+        let mut s = StreamScanner::new();
+        let mut found = Vec::new();
+        for (i, chunk) in stream.chunks(size).enumerate() {
+            for f in s.feed(&engine, (i * size) as u64, chunk) {
+                found.push((f.data_type, stream[f.start..f.end].to_vec()));
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn postgres_rows_in_later_segments_are_read_under_their_columns() {
+        let names = [
+            "Ottilie Wennerström",
+            "Jonas Berg",
+            "Anna Müller",
+            "Lena Vogt",
+        ];
+        let rows: Vec<Vec<Option<String>>> = (0..60)
+            .map(|i| {
+                vec![
+                    Some(format!("{}", 1000 + i)),
+                    Some(names[i % names.len()].to_owned()),
+                    Some(format!("19{:02}-0{}-1{}", 50 + i % 40, 1 + i % 9, i % 10)),
+                ]
+            })
+            .collect();
+        let rows: Vec<Vec<Option<&str>>> = rows
+            .iter()
+            .map(|r| r.iter().map(Option::as_deref).collect())
+            .collect();
+        let rows: Vec<&[Option<&str>]> = rows.iter().map(Vec::as_slice).collect();
+        let result = fields::tests::pg_result_typed(
+            &[("customer_id", 23), ("full_name", 25), ("birth_date", 1082)],
+            &rows,
+        );
+        let whole = fed_in_chunks(&result, result.len());
+        assert_eq!(whole.len(), 120, "{whole:?}");
+        // In TCP segments (and in smaller pieces, which cut more rows): every row still named.
+        for size in [1460, 500, 97] {
+            assert_eq!(fed_in_chunks(&result, size), whole, "segments of {size}");
+        }
+        // After the result set ends, rows of another shape are not read under its columns.
+        let mut next = result.clone();
+        next.extend(fields::tests::pg_result(
+            &["sensor", "reading", "note"],
+            &rows[..1],
+        ));
+        let mut later = fed_in_chunks(&next, 1460);
+        assert_eq!(later.split_off(120), vec![], "no names from `sensor` rows");
+    }
+
+    #[test]
+    fn postgres_rows_after_a_gap_are_named_when_they_fit() {
+        let rows: Vec<&[Option<&str>]> = vec![&[Some("7"), Some("Jonas Berg")]; 40];
+        let result = fields::tests::pg_result_typed(&[("id", 23), ("full_name", 25)], &rows);
+        let engine = engine();
+        let mut s = StreamScanner::new();
+        let first = s.feed(&engine, 0, &result[..300]);
+        assert!(!first.is_empty());
+        // Sampled: a segment after a gap, rows of the same result set.
+        let later = s.feed(&engine, 400, &result[400..700]);
+        assert!(!later.is_empty() && later.iter().all(|f| f.data_type == DataType::PersonName));
+        // Rows of another shape after a gap (the description of their own was lost): the first
+        // column is no integer, so not read under these names.
+        let other: Vec<&[Option<&str>]> = vec![&[Some("Jonas Berg"), Some("Lena Vogt")]; 10];
+        let other = fields::tests::pg_result_typed(&[("a", 25), ("b", 25)], &other);
+        let rows_only = &other[other.iter().position(|&c| c == b'D').unwrap()..];
+        assert_eq!(s.feed(&engine, 5000, rows_only), vec![]);
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub(crate) fn identify(text: &[u8], hint: Option<&str>) -> Option<NationalId> {
         push("IT_CODICE_FISCALE", true);
     }
     if compact.len() == 9 && !digits_only {
-        if dni(compact) {
+        if dni(compact) && dni_layout(text) {
             push("ES_DNI", true);
         }
         if nie(compact) {
@@ -240,6 +240,33 @@ fn codice_fiscale(c: &[u8]) -> bool {
 
 pub(crate) const DNI_LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
 
+/// Whether a DNI is written as DNIs are: its 8 digits whole or grouped `12.345.678` (or with
+/// spaces), then the letter, after a `-` or a space or not. Other groupings are other values:
+/// `1980-04-10D` is a date before a byte that follows it (a PostgreSQL `DataRow`'s type).
+fn dni_layout(text: &[u8]) -> bool {
+    let Some((_, digits)) = text.split_last() else {
+        return false;
+    };
+    let digits = match digits.split_last() {
+        Some((b'-' | b' ' | b'.', rest)) => rest,
+        _ => digits,
+    };
+    let all_digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    match digits {
+        [..] if digits.len() == 8 => all_digits(digits),
+        // `12.345.678` or `12 345 678`.
+        [high @ .., sep, _, _, _, sep2, _, _, _] if high.len() == 2 => {
+            sep == sep2
+                && matches!(sep, b'.' | b' ')
+                && digits
+                    .iter()
+                    .enumerate()
+                    .all(|(i, c)| matches!(i, 2 | 6) || c.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
 fn dni(c: &[u8]) -> bool {
     let (Some(num), Some(&letter)) = (c.get(..8), c.get(8)) else {
         return false;
@@ -403,6 +430,13 @@ mod tests {
         assert_eq!(scheme("1 85 05 78 006 084 36"), None);
         assert_eq!(scheme("RSSMRA85T10A562S"), Some("IT_CODICE_FISCALE"));
         assert_eq!(scheme("12345678Z"), Some("ES_DNI"));
+        for written in ["12345678-Z", "12.345.678-Z", "12 345 678 Z", "12.345.678Z"] {
+            assert_eq!(scheme(written), Some("ES_DNI"), "{written}");
+        }
+        // The same check letter after a date or other groupings: no DNI.
+        for other in ["1234-56-78Z", "1234.5678-Z", "12-345-678Z", "12.345 678Z"] {
+            assert_eq!(scheme(other), None, "{other}");
+        }
         assert_eq!(scheme("X1234567L"), Some("ES_NIE"));
         assert_eq!(scheme("AB 12 34 56 C"), Some("GB_NINO"));
         assert_eq!(scheme("QQ 12 34 56 C"), None);
