@@ -624,6 +624,7 @@ impl<'e> Scan<'e> {
                 release: Some(release),
             } => escapes::release_unescape(value, release),
             Syntax::Base64 => base64::decode_value(value, self.engine.config.max_base64_field),
+            Syntax::VCard => escapes::vcard_unescape(value),
             _ => None,
         };
         if let Some((bytes, local)) = decoded
@@ -1656,6 +1657,28 @@ mod tests {
         let names = b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Berg;Anna;;;\r\nEND:VCARD\r\n";
         assert!(!quiet::is_quiet(names));
         assert_eq!(engine.scan(names).len(), 2);
+        // Lines folded at 75 bytes (a line break before a space) are one value, escapes
+        // decoded; the span runs over the fold.
+        let folded = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Anna-Katharina von Berg\r\n  zu Lindqvist\r\n\
+            ADR;TYPE=home:;;Hauptstra\r\n ße 5;Berlin;;10115;Germany\r\n\
+            TEL;VALUE=uri:tel:+49-30-1234\r\n 5678\r\nNOTE:Kunde seit 2019\\, VIP\r\nEND:VCARD\r\n";
+        assert_found(
+            &engine,
+            folded.as_bytes(),
+            &[
+                (
+                    DataType::PersonName,
+                    &b"Anna-Katharina von Berg\r\n  zu Lindqvist"[..],
+                    Some("FN"),
+                ),
+                (
+                    DataType::PostalAddress,
+                    "Hauptstra\r\n ße 5".as_bytes(),
+                    Some("ADR"),
+                ),
+                (DataType::Phone, b"+49-30-1234\r\n 5678", Some("TEL")),
+            ],
+        );
     }
 
     #[test]

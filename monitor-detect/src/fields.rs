@@ -42,6 +42,9 @@ pub(crate) enum Syntax {
     Xml,
     /// A component of an HL7 v2 field (no escapes decoded).
     Hl7,
+    /// A vCard property's value or component: folded lines (a line break before a space) and
+    /// backslash escapes (`\,`, `\;`, `\n`).
+    VCard,
     /// A value its syntax declares base64 (LDIF's `cn:: ...`).
     Base64,
     /// An element or component of an X12 or EDIFACT segment; EDIFACT's release character
@@ -1633,7 +1636,7 @@ fn vcard_fields(b: &[u8], out: &mut Vec<Field>) {
     if !declared {
         return;
     }
-    for line in line_spans(b) {
+    for line in unfolded_lines(b) {
         let text = b.get(line.clone()).unwrap_or_default();
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         let Some(colon) = text.iter().take(96).position(|&c| c == b':') else {
@@ -1692,11 +1695,25 @@ fn vcard_fields(b: &[u8], out: &mut Vec<Field>) {
                     label: None,
                     parent: None,
                     value: part,
-                    syntax: Syntax::Header,
+                    syntax: Syntax::VCard,
                 });
             }
         }
     }
+}
+
+/// The logical lines of `b` (RFC 6350, section 3.2): a line that starts with a space or a tab
+/// goes on the one before it (a value folded at 75 bytes); each span still holds the folds.
+fn unfolded_lines(b: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut lines = line_spans(b).peekable();
+    std::iter::from_fn(move || {
+        let mut line = lines.next()?;
+        while let Some(next) = lines.next_if(|next| matches!(b.get(next.start), Some(b' ' | b'\t')))
+        {
+            line.end = next.end;
+        }
+        Some(line)
+    })
 }
 
 // ---------------------------------------------------------------- LDAP

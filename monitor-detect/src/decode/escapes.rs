@@ -279,6 +279,42 @@ pub(crate) fn stomp_unescape(input: &[u8]) -> Option<Decoded> {
     Some((out, map))
 }
 
+/// A vCard value (RFC 6350, sections 3.2 and 3.4): folds (a line break and the space or tab
+/// after it) removed, `\,` `\;` `\\` unescaped, `\n` a line break. `None` when there is
+/// neither.
+pub(crate) fn vcard_unescape(input: &[u8]) -> Option<Decoded> {
+    memchr::memchr2(b'\\', b'\n', input)?;
+    let mut out = Vec::with_capacity(input.len());
+    let mut map = SpanMap::with_capacity(input.len());
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        let fold = match (b, input.get(i + 1), input.get(i + 2)) {
+            (b'\r', Some(b'\n'), Some(b' ' | b'\t')) => 3,
+            (b'\n', Some(b' ' | b'\t'), _) => 2,
+            _ => 0,
+        };
+        if fold > 0 {
+            i += fold;
+            continue;
+        }
+        let escaped = match (b, input.get(i + 1)) {
+            (b'\\', Some(&c @ (b',' | b';' | b'\\'))) => Some(c),
+            (b'\\', Some(b'n' | b'N')) => Some(b'\n'),
+            _ => None,
+        };
+        if let Some(c) = escaped {
+            out.push(c);
+            map.push(i..i + 2);
+            i += 2;
+        } else {
+            out.push(b);
+            map.push(i..i + 1);
+            i += 1;
+        }
+    }
+    Some((out, map))
+}
+
 /// EDIFACT's release character (`?`, or the one an `UNA` header declares): the byte after it is
 /// data (`O?'Brien` is `O'Brien`, `??` is `?`).
 pub(crate) fn release_unescape(input: &[u8], release: u8) -> Option<Decoded> {
@@ -311,6 +347,18 @@ mod tests {
 
     fn text((bytes, _): Decoded) -> String {
         String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn vcard_values_are_unfolded_and_unescaped() {
+        let (bytes, map) =
+            vcard_unescape(b"Haupt\r\n stra\n\t\xc3\x9fe 5\\, Hinterhaus\\nBerlin").unwrap();
+        assert_eq!(bytes, "Hauptstraße 5, Hinterhaus\nBerlin".as_bytes());
+        // `s` after the first fold comes from byte 8; `,` from the two bytes of `\,`.
+        assert_eq!((map.starts[5], map.ends[5]), (8, 9));
+        let comma = bytes.iter().position(|&c| c == b',').unwrap();
+        assert_eq!(map.ends[comma] - map.starts[comma], 2);
+        assert!(vcard_unescape(b"plain value").is_none());
     }
 
     proptest! {
