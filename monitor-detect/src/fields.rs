@@ -2007,9 +2007,6 @@ pub(crate) mod pg_stream {
     use super::{pg_count, pg_i16, pg_i32, pg_message, pg_row_description, pg_string};
     use crate::detect::checksum::valid_date;
 
-    /// Longest `RowDescription` kept for the rows of later segments: column names only.
-    pub(crate) const MAX_DESCRIPTION: usize = 4096;
-
     /// What a column's values must look like, by its type (`pg_type` OIDs), when the server
     /// sends them as text: a row of another result set rarely fits.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -2288,67 +2285,140 @@ fn push_raw(out: &mut Vec<Field>, key: Range<usize>, value: Range<usize>) {
 /// quiet check sees as word boundaries (its length byte before it and the next one after it,
 /// below 0x20: names under 32 bytes), as the PostgreSQL reader's first column does.
 fn mysql_fields(b: &[u8], out: &mut Vec<Field>) {
-    /// Built once: every buffer the full scan reads is asked.
-    static CATALOG: LazyLock<memchr::memmem::Finder<'static>> =
-        LazyLock::new(|| memchr::memmem::Finder::new(b"\x03def"));
     let mut resume = 0;
-    for at in CATALOG.find_iter(b) {
+    for at in MYSQL_CATALOG.find_iter(b) {
         if at < resume || out.len() >= MAX_FIELDS {
             continue;
         }
-        // The first definition's packet header, and the column count packet before it.
-        let Some(first) = at.checked_sub(4) else {
+        let Some(header) = mysql_result_header(b, at) else {
             continue;
         };
-        let Some(count_packet) = (1..=3).find_map(|len| {
-            let start = first.checked_sub(4 + len)?;
-            let body = mysql_packet(b, start)?;
-            (body.end == first).then_some(body)
-        }) else {
-            continue;
-        };
-        let Some((count, used)) = mysql_lenenc_int(b, count_packet.start) else {
-            continue;
-        };
-        let Ok(count) = usize::try_from(count) else {
-            continue;
-        };
-        if count_packet.start + used != count_packet.end || !(1..=4096).contains(&count) {
-            continue;
-        }
-        let mut columns: Columns = Vec::with_capacity(count.min(64));
-        let mut next = first;
-        for _ in 0..count {
-            let Some(name) = mysql_packet(b, next).and_then(|body| {
-                let name = mysql_column_name(b, body.clone())?;
-                next = body.end;
-                Some(name)
-            }) else {
-                break;
-            };
-            columns.push(name);
-        }
-        if columns.len() != count {
-            continue;
-        }
-        // An EOF packet after the definitions, unless the client deprecated it.
-        if let Some(body) = mysql_packet(b, next)
-            && b.get(body.start) == Some(&0xfe)
-            && body.len() < 9
-        {
-            next = body.end;
-        }
+        let mut next = header.rows;
         while let Some(body) = mysql_packet(b, next) {
-            let Some(values) = mysql_row(b, body.clone(), count) else {
+            let Some(values) = mysql_row(b, body.clone(), header.columns.len()) else {
                 break;
             };
-            push_row(out, &columns, values);
+            push_row(out, &header.columns, values);
             next = body.end;
             if out.len() >= MAX_FIELDS {
                 return;
             }
         }
         resume = next;
+    }
+}
+
+/// The catalog every `ColumnDefinition41` opens with (`def`, length-encoded). Built once:
+/// every buffer the full scan reads is asked.
+static MYSQL_CATALOG: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(b"\x03def"));
+
+/// The head of a text result set: its column count packet, its definitions and the EOF packet
+/// after them (unless the client deprecated it).
+struct MysqlResultHeader {
+    /// Where the column count packet's header starts.
+    start: usize,
+    columns: Columns,
+    /// Where the rows start.
+    rows: usize,
+}
+
+/// The result set head whose first definition's catalog (`\x03def`) is at `at`, when the column
+/// count packet before it and every definition fill their packets exactly.
+fn mysql_result_header(b: &[u8], at: usize) -> Option<MysqlResultHeader> {
+    // The first definition's packet header, and the column count packet before it.
+    let first = at.checked_sub(4)?;
+    let (start, count_packet) = (1..=3).find_map(|len| {
+        let start = first.checked_sub(4 + len)?;
+        let body = mysql_packet(b, start)?;
+        (body.end == first).then_some((start, body))
+    })?;
+    let (count, used) = mysql_lenenc_int(b, count_packet.start)?;
+    let count = usize::try_from(count).ok()?;
+    if count_packet.start + used != count_packet.end || !(1..=4096).contains(&count) {
+        return None;
+    }
+    let mut columns: Columns = Vec::with_capacity(count.min(64));
+    let mut next = first;
+    for _ in 0..count {
+        let body = mysql_packet(b, next)?;
+        columns.push(mysql_column_name(b, body.clone())?);
+        next = body.end;
+    }
+    if let Some(body) = mysql_packet(b, next).filter(|body| mysql_is_eof(b, body)) {
+        next = body.end;
+    }
+    Some(MysqlResultHeader {
+        start,
+        columns,
+        rows: next,
+    })
+}
+
+/// Whether the packet `body` is an EOF packet (or the OK packet that ends a result set when the
+/// client deprecated EOF: it opens with `0xfe` too).
+fn mysql_is_eof(b: &[u8], body: &Range<usize>) -> bool {
+    b.get(body.start) == Some(&0xfe) && body.len() < 9
+}
+
+/// A result set's rows go on in later segments than its column definitions: what a stream
+/// scanner keeps of the server's side to read them (see [`pg_stream`]).
+pub(crate) mod mysql_stream {
+    use std::ops::Range;
+
+    use super::{MYSQL_CATALOG, mysql_is_eof, mysql_packet, mysql_result_header, mysql_row};
+
+    /// The last result set head in `b` (its whole span, from the column count packet to the
+    /// rows), and whether its rows end in `b` (an EOF, OK or error packet after them).
+    pub(crate) fn last_header(b: &[u8]) -> Option<(Range<usize>, bool)> {
+        let mut last = None;
+        for at in MYSQL_CATALOG.find_iter(b) {
+            if let Some(header) = mysql_result_header(b, at) {
+                let (_, completed) = rows_from(b, header.rows, header.columns.len());
+                last = Some((header.start..header.rows, completed));
+            }
+        }
+        last
+    }
+
+    /// The column count of a kept result set head.
+    pub(crate) fn columns(header: &[u8]) -> Option<usize> {
+        let at = MYSQL_CATALOG.find(header)?;
+        Some(mysql_result_header(header, at)?.columns.len())
+    }
+
+    /// Where the first of the rows of `count` columns in `b` starts (a segment starts inside a
+    /// row, or between two): two whole rows in a row, or a row and the packet that ends the
+    /// result set, their sequence numbers one apart; and whether the rows end in `b`.
+    pub(crate) fn first_row(b: &[u8], count: usize) -> Option<(usize, bool)> {
+        (0..b.len()).find_map(|at| {
+            let (rows, completed) = rows_from(b, at, count);
+            (rows >= 2 || (rows == 1 && completed)).then_some((at, completed))
+        })
+    }
+
+    /// How many whole rows of `count` values follow one another from `at`, each packet's
+    /// sequence number one past the one before, and whether a packet that ends a result set
+    /// (EOF or OK: `0xfe`; an error: `0xff`) follows them.
+    fn rows_from(b: &[u8], mut at: usize, count: usize) -> (usize, bool) {
+        let mut rows = 0;
+        let mut sequence: Option<u8> = None;
+        while let Some(body) = mysql_packet(b, at) {
+            let this = b.get(at + 3).copied().unwrap_or(0);
+            if sequence.is_some_and(|s| s.wrapping_add(1) != this) {
+                break;
+            }
+            if mysql_is_eof(b, &body) || b.get(body.start) == Some(&0xff) {
+                return (rows, true);
+            }
+            if mysql_row(b, body.clone(), count).is_none() {
+                break;
+            }
+            rows += 1;
+            sequence = Some(this);
+            at = body.end;
+        }
+        (rows, false)
     }
 }
 

@@ -2,6 +2,9 @@
 
 use crate::{DataType, Engine, Finding, fields, http};
 
+/// Longest result set head kept for the rows of later segments: column definitions only.
+const MAX_RESULT_HEAD: usize = 4096;
+
 /// Scans a byte stream chunk by chunk. Keeps the tail of the previous chunk so that a value
 /// straddling two contiguous chunks is found, reports each match once, and forgets the tail when
 /// a gap (lost or skipped bytes) is seen. Findings carry absolute stream offsets. `Debug` shows
@@ -24,11 +27,20 @@ pub struct StreamScanner {
     next_offset: Option<u64>,
     /// Findings already reported that reach into the carried bytes: (type, start, end).
     reported: Vec<(DataType, u64, u64)>,
-    /// A PostgreSQL `RowDescription` whose rows are still arriving: its column names (the
+    /// The head of a database result set whose rows are still arriving (a PostgreSQL
+    /// `RowDescription`, or MySQL's column count and definitions): its column names (the
     /// table's schema, never a value) name the rows of later segments, also after a gap (the
-    /// capture samples long flows): a row counts only when its values fit their columns' types
-    /// and count, and a `CommandComplete` or a new description ends it.
-    pg_description: Vec<u8>,
+    /// capture samples long flows). A row counts only when it fits the head (PostgreSQL: the
+    /// columns' count and types; MySQL: the count, and sequence numbers one apart), and the
+    /// packet that ends the result set or a new head ends it.
+    result_head: Option<(Database, Vec<u8>)>,
+}
+
+/// Whose result set a kept head is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Database {
+    Postgres,
+    Mysql,
 }
 
 impl std::fmt::Debug for StreamScanner {
@@ -39,7 +51,10 @@ impl std::fmt::Debug for StreamScanner {
             .field("holds_message", &self.holds_message)
             .field("next_offset", &self.next_offset)
             .field("reported", &self.reported.len())
-            .field("pg_description_len", &self.pg_description.len())
+            .field(
+                "result_head_len",
+                &self.result_head.as_ref().map(|(_, head)| head.len()),
+            )
             .finish()
     }
 }
@@ -71,7 +86,7 @@ impl StreamScanner {
         for f in engine.scan(&buffer) {
             self.report(f, 0, base, carried, &mut fresh);
         }
-        self.pg_rows(engine, &buffer, base, &mut fresh);
+        self.result_rows(engine, &buffer, base, &mut fresh);
         let config = engine.config();
         let message = http::unfinished_decoded_message(&buffer)
             .filter(|&start| buffer.len() - start <= config.stream_message_bytes);
@@ -116,34 +131,43 @@ impl StreamScanner {
         fresh.push(f);
     }
 
-    /// PostgreSQL rows in `buffer` whose `RowDescription` came in an earlier segment: scanned
-    /// again behind the kept description, from the first whole row on. A description in
-    /// `buffer` replaces the kept one while its result set is open at the buffer's end; a
-    /// result set that ends (`CommandComplete`) is forgotten.
-    fn pg_rows(&mut self, engine: &Engine, buffer: &[u8], base: u64, fresh: &mut Vec<Finding>) {
-        if let Some((description, completed)) = fields::pg_stream::last_description(buffer) {
-            self.pg_description.clear();
-            if !completed && description.len() <= fields::pg_stream::MAX_DESCRIPTION {
-                self.pg_description
-                    .extend_from_slice(buffer.get(description).unwrap_or_default());
-            }
+    /// Database rows in `buffer` whose result set head came in an earlier segment: scanned
+    /// again behind the kept head, from the first whole row on. A head in `buffer` replaces
+    /// the kept one while its result set is open at the buffer's end; a result set that ends is
+    /// forgotten.
+    fn result_rows(&mut self, engine: &Engine, buffer: &[u8], base: u64, fresh: &mut Vec<Finding>) {
+        let head = fields::pg_stream::last_description(buffer)
+            .map(|head| (Database::Postgres, head))
+            .or_else(|| {
+                fields::mysql_stream::last_header(buffer).map(|head| (Database::Mysql, head))
+            });
+        if let Some((database, (span, completed))) = head {
+            self.result_head = (!completed && span.len() <= MAX_RESULT_HEAD)
+                .then(|| (database, buffer.get(span).unwrap_or_default().to_vec()));
             return;
         }
-        let Some(shapes) = fields::pg_stream::shapes(&self.pg_description, 0) else {
+        let Some((database, kept)) = self.result_head.take() else {
             return;
         };
-        // No whole row (a segment inside one long row): the description waits for the next.
-        let Some((first, completed)) = fields::pg_stream::first_row(buffer, &shapes) else {
+        let first = match database {
+            Database::Postgres => fields::pg_stream::shapes(&kept, 0)
+                .and_then(|shapes| fields::pg_stream::first_row(buffer, &shapes)),
+            Database::Mysql => fields::mysql_stream::columns(&kept)
+                .and_then(|count| fields::mysql_stream::first_row(buffer, count)),
+        };
+        // No whole row (a segment inside one long row): the head waits for the next.
+        let Some((first, completed)) = first else {
+            self.result_head = Some((database, kept));
             return;
         };
-        let mut described = std::mem::take(&mut self.pg_description);
-        let kept = described.len();
+        let mut described = kept;
+        let kept_len = described.len();
         described.extend_from_slice(buffer.get(first..).unwrap_or_default());
         for f in engine.scan(&described) {
-            if f.start >= kept {
+            if f.start >= kept_len {
                 let f = Finding {
-                    start: f.start - kept,
-                    end: f.end - kept,
+                    start: f.start - kept_len,
+                    end: f.end - kept_len,
                     ..f
                 };
                 // A row cut at the end of the previous chunk was not read there, though its
@@ -152,8 +176,8 @@ impl StreamScanner {
             }
         }
         if !completed {
-            described.truncate(kept);
-            self.pg_description = described;
+            described.truncate(kept_len);
+            self.result_head = Some((database, described));
         }
     }
 
@@ -266,6 +290,43 @@ mod tests {
         ));
         let mut later = fed_in_chunks(&next, 1460);
         assert_eq!(later.split_off(120), vec![], "no names from `sensor` rows");
+    }
+
+    #[test]
+    fn mysql_rows_in_later_segments_are_read_under_their_columns() {
+        let names = [
+            "Ottilie Wennerström",
+            "Jonas Berg",
+            "Anna Müller",
+            "Lena Vogt",
+        ];
+        let rows: Vec<Vec<Option<String>>> = (0..300)
+            .map(|i| {
+                vec![
+                    Some(format!("{}", 1000 + i)),
+                    Some(names[i % names.len()].to_owned()),
+                    Some(format!("19{:02}-0{}-1{}", 50 + i % 40, 1 + i % 9, i % 10)),
+                ]
+            })
+            .collect();
+        let rows: Vec<Vec<Option<&str>>> = rows
+            .iter()
+            .map(|r| r.iter().map(Option::as_deref).collect())
+            .collect();
+        let rows: Vec<&[Option<&str>]> = rows.iter().map(Vec::as_slice).collect();
+        for eof in [true, false] {
+            let result = fields::tests::mysql_result(
+                &["customer_id", "full_name", "birth_date"],
+                &rows,
+                eof,
+            );
+            let whole = fed_in_chunks(&result, result.len());
+            // 300 rows: sequence numbers wrap past 255.
+            assert_eq!(whole.len(), 600, "{whole:?}");
+            for size in [1460, 500, 97] {
+                assert_eq!(fed_in_chunks(&result, size), whole, "segments of {size}");
+            }
+        }
     }
 
     #[test]
