@@ -250,15 +250,15 @@ mod tests {
         found
     }
 
-    #[test]
-    fn postgres_rows_in_later_segments_are_read_under_their_columns() {
+    /// `count` rows of an id, a name and a birth date.
+    fn customer_rows(count: usize) -> Vec<Vec<Option<String>>> {
         let names = [
             "Ottilie Wennerström",
             "Jonas Berg",
             "Anna Müller",
             "Lena Vogt",
         ];
-        let rows: Vec<Vec<Option<String>>> = (0..60)
+        (0..count)
             .map(|i| {
                 vec![
                     Some(format!("{}", 1000 + i)),
@@ -266,7 +266,12 @@ mod tests {
                     Some(format!("19{:02}-0{}-1{}", 50 + i % 40, 1 + i % 9, i % 10)),
                 ]
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn postgres_rows_in_later_segments_are_read_under_their_columns() {
+        let rows = customer_rows(60);
         let rows: Vec<Vec<Option<&str>>> = rows
             .iter()
             .map(|r| r.iter().map(Option::as_deref).collect())
@@ -294,21 +299,7 @@ mod tests {
 
     #[test]
     fn mysql_rows_in_later_segments_are_read_under_their_columns() {
-        let names = [
-            "Ottilie Wennerström",
-            "Jonas Berg",
-            "Anna Müller",
-            "Lena Vogt",
-        ];
-        let rows: Vec<Vec<Option<String>>> = (0..300)
-            .map(|i| {
-                vec![
-                    Some(format!("{}", 1000 + i)),
-                    Some(names[i % names.len()].to_owned()),
-                    Some(format!("19{:02}-0{}-1{}", 50 + i % 40, 1 + i % 9, i % 10)),
-                ]
-            })
-            .collect();
+        let rows = customer_rows(300);
         let rows: Vec<Vec<Option<&str>>> = rows
             .iter()
             .map(|r| r.iter().map(Option::as_deref).collect())
