@@ -625,6 +625,7 @@ impl<'e> Scan<'e> {
             } => escapes::release_unescape(value, release),
             Syntax::Base64 => base64::decode_value(value, self.engine.config.max_base64_field),
             Syntax::VCard => escapes::vcard_unescape(value),
+            Syntax::Hl7 { escape } => escapes::hl7_unescape(value, escape),
             _ => None,
         };
         if let Some((bytes, local)) = decoded
@@ -683,7 +684,7 @@ impl<'e> Scan<'e> {
         let value = text.get(span.clone());
         // Built only for a finding: most values are not personal data.
         let context = || key.filter(|k| !k.is_empty()).map(str::to_owned);
-        let positional = matches!(syntax, Syntax::Hl7 | Syntax::Edi { .. });
+        let positional = matches!(syntax, Syntax::Hl7 { .. } | Syntax::Edi { .. });
         match kind {
             // A bare `name` is a person's only in a record about a person: under a person-ish
             // parent (`customer`, `user`), or in a payload that also holds an e-mail address,
@@ -1423,6 +1424,14 @@ mod tests {
                 "{found:?}"
             );
         }
+        // The same segments with other positions filled: no finding from a coded field.
+        let coded = b"PID|1||4711^^^HOSP^MR||||||||||||||||\rNK1|1||SPO|";
+        assert!(engine.scan(coded).is_empty());
+    }
+
+    #[test]
+    fn hl7_names_in_capitals_and_escapes_are_read() {
+        let engine = Engine::new(EngineConfig::default()).expect("default config");
         // Names in capitals, as many hospital systems write them.
         assert_found(
             &engine,
@@ -1441,9 +1450,25 @@ mod tests {
                 ),
             ],
         );
-        // The same segments with other positions filled: no finding from a coded field.
-        let coded = b"PID|1||4711^^^HOSP^MR||||||||||||||||\rNK1|1||SPO|";
-        assert!(engine.scan(coded).is_empty());
+        // Characters beyond ASCII as HL7 escapes them (`\XFC\`, ISO 8859-1): the name found
+        // whole, its span the escaped bytes.
+        assert_found(
+            &engine,
+            b"PID|1||4711||M\\XFC\\ller^Anna||19610615|M\r",
+            &[
+                (
+                    DataType::PersonName,
+                    &b"M\\XFC\\ller"[..],
+                    Some("PID-5 patient name"),
+                ),
+                (DataType::PersonName, b"Anna", Some("PID-5 patient name")),
+                (
+                    DataType::DateOfBirth,
+                    b"19610615",
+                    Some("PID-7 date of birth"),
+                ),
+            ],
+        );
     }
 
     #[test]

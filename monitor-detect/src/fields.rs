@@ -40,8 +40,11 @@ pub(crate) enum Syntax {
     /// Redis `GEOADD key lon lat member`: `value` spans from lon to lat.
     GeoPair,
     Xml,
-    /// A component of an HL7 v2 field (no escapes decoded).
-    Hl7,
+    /// A component of an HL7 v2 field; `escape` is the escape character `MSH-2` declares
+    /// (`\F\`, `\S\`, `\XFC\`).
+    Hl7 {
+        escape: u8,
+    },
     /// A vCard property's value or component: folded lines (a line break before a space) and
     /// backslash escapes (`\,`, `\;`, `\n`).
     VCard,
@@ -1511,7 +1514,7 @@ fn hl7_fields(b: &[u8], out: &mut Vec<Field>) {
     if !has_hl7_segments(b) {
         return;
     }
-    let [component, repetition, _, subcomponent] = memchr::memmem::find(b, b"MSH|")
+    let [component, repetition, escape, subcomponent] = memchr::memmem::find(b, b"MSH|")
         .and_then(|at| b.get(at + 4..at + 8))
         .and_then(|chars| <[u8; 4]>::try_from(chars).ok())
         .unwrap_or(*b"^~\\&");
@@ -1584,7 +1587,7 @@ fn hl7_fields(b: &[u8], out: &mut Vec<Field>) {
                         }),
                         parent: None,
                         value: span,
-                        syntax: Syntax::Hl7,
+                        syntax: Syntax::Hl7 { escape },
                     });
                 }
             }

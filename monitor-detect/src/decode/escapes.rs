@@ -315,6 +315,59 @@ pub(crate) fn vcard_unescape(input: &[u8]) -> Option<Decoded> {
     Some((out, map))
 }
 
+/// HL7 v2 escape sequences (HL7 v2.5, section 2.7), between two `escape` characters (`\`
+/// unless `MSH-2` declares another): `F` `S` `T` `R` `E` the separators and the escape itself
+/// (as the standard ones), `.br` a line break, `H` and `N` (highlighting) nothing, and
+/// `Xhhhh` bytes in hex, read as ISO 8859-1 (`M\XFC\ller` is `Müller`). Each decoded byte
+/// maps to its whole sequence. `None` when there is none.
+pub(crate) fn hl7_unescape(input: &[u8], escape: u8) -> Option<Decoded> {
+    memchr::memchr(escape, input)?;
+    let mut out = Vec::with_capacity(input.len());
+    let mut map = SpanMap::with_capacity(input.len());
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        let sequence = (b == escape)
+            .then(|| {
+                let close = memchr::memchr(escape, input.get(i + 1..)?)?;
+                Some((input.get(i + 1..i + 1 + close)?, i + close + 2))
+            })
+            .flatten();
+        let decoded: Option<Vec<u8>> = sequence.and_then(|(code, _)| match code {
+            b"F" => Some(b"|".to_vec()),
+            b"S" => Some(b"^".to_vec()),
+            b"T" => Some(b"&".to_vec()),
+            b"R" => Some(b"~".to_vec()),
+            b"E" => Some(vec![escape]),
+            b".br" => Some(b"\n".to_vec()),
+            b"H" | b"N" => Some(Vec::new()),
+            [b'X', hex @ ..] if !hex.is_empty() && hex.len() % 2 == 0 => hex
+                .chunks(2)
+                .map(|pair| Some(hex_value(pair[0])? << 4 | hex_value(pair[1])?))
+                .collect::<Option<Vec<u8>>>()
+                .map(|latin1| {
+                    latin1
+                        .iter()
+                        .map(|&c| char::from(c))
+                        .collect::<String>()
+                        .into_bytes()
+                }),
+            _ => None,
+        });
+        if let (Some(bytes), Some((_, end))) = (decoded, sequence) {
+            for c in bytes {
+                out.push(c);
+                map.push(i..end);
+            }
+            i = end;
+        } else {
+            out.push(b);
+            map.push(i..i + 1);
+            i += 1;
+        }
+    }
+    Some((out, map))
+}
+
 /// EDIFACT's release character (`?`, or the one an `UNA` header declares): the byte after it is
 /// data (`O?'Brien` is `O'Brien`, `??` is `?`).
 pub(crate) fn release_unescape(input: &[u8], release: u8) -> Option<Decoded> {
@@ -347,6 +400,23 @@ mod tests {
 
     fn text((bytes, _): Decoded) -> String {
         String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn hl7_escapes_are_decoded() {
+        let (bytes, map) =
+            hl7_unescape(b"M\\XFC\\ller\\T\\Co \\H\\Berg\\N\\ \\Q\\", b'\\').unwrap();
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            "Müller&Co Berg \\Q\\"
+        );
+        // Both bytes of `ü` map to the whole `\XFC\`.
+        assert_eq!((map.starts[1], map.ends[1]), (1, 6));
+        assert_eq!((map.starts[2], map.ends[2]), (1, 6));
+        // Another escape character, as `MSH-2` may declare; an unclosed one is kept.
+        let (bytes, _) = hl7_unescape(b"Berg#F#Anna#X4", b'#').unwrap();
+        assert_eq!(bytes, b"Berg|Anna#X4");
+        assert!(hl7_unescape(b"Berg", b'\\').is_none());
     }
 
     #[test]
