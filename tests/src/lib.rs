@@ -41,6 +41,7 @@ pub mod preflight;
 pub mod privacy;
 pub mod process;
 pub mod servers;
+pub mod smtp;
 pub mod wait;
 
 pub use error::{Error, Result};
