@@ -2007,6 +2007,8 @@ fn pg_data_rows(b: &[u8], mut at: usize, columns: &[Option<Range<usize>>], out: 
 pub(crate) mod pg_stream {
     use std::ops::Range;
 
+    use std::sync::LazyLock;
+
     use super::{pg_count, pg_i16, pg_i32, pg_message, pg_row_description, pg_string};
     use crate::detect::checksum::valid_date;
 
@@ -2059,14 +2061,20 @@ pub(crate) mod pg_stream {
     }
 
     /// The last `RowDescription` message in `b` (its whole span), and whether its result set
-    /// ends in `b` (a `CommandComplete` follows its rows there).
+    /// ends in `b` (a `CommandComplete` follows its rows there). A stream scanner asks this of
+    /// every chunk, so it looks only where `T` opens a length under 64 KiB (`T\0\0`), a rare
+    /// needle, not at every `T` of a text (a description that long, thousands of columns, is
+    /// not kept anyway).
     pub(crate) fn last_description(b: &[u8]) -> Option<(Range<usize>, bool)> {
+        /// Built once: every chunk of every flow is asked.
+        static OPENING: LazyLock<memchr::memmem::Finder<'static>> =
+            LazyLock::new(|| memchr::memmem::Finder::new(b"T\0\0"));
         let mut last = None;
-        for at in memchr::memchr_iter(b'T', b) {
-            let Some(shapes) = shapes(b, at) else {
+        for at in OPENING.find_iter(b) {
+            let Some((b'T', body)) = pg_message(b, at) else {
                 continue;
             };
-            let Some((b'T', body)) = pg_message(b, at) else {
+            let Some(shapes) = shapes(b, at) else {
                 continue;
             };
             let (_, completed) = rows_from(b, body.end, &shapes);
@@ -2120,7 +2128,8 @@ pub(crate) mod pg_stream {
     }
 
     /// Whether the `DataRow` body `body` holds one value per shape, each fitting it, and ends
-    /// with the last.
+    /// with the last. (Not `pg_values`: it takes an empty value for NULL, and an empty value
+    /// fits no typed column.)
     fn row_fits(b: &[u8], body: Range<usize>, shapes: &[Shape]) -> bool {
         if pg_count(b, body.start) != Some(shapes.len()) {
             return false;
