@@ -626,6 +626,7 @@ impl<'e> Scan<'e> {
             Syntax::Base64 => base64::decode_value(value, self.engine.config.max_base64_field),
             Syntax::VCard => escapes::vcard_unescape(value),
             Syntax::Hl7 { escape } => escapes::hl7_unescape(value, escape),
+            Syntax::MysqlDate => fields::mysql::date_text(value),
             _ => None,
         };
         if let Some((bytes, local)) = decoded
@@ -1886,7 +1887,7 @@ mod tests {
     #[test]
     fn mysql_rows_are_read() {
         let engine = Engine::new(EngineConfig::default()).expect("default config");
-        let result = fields::tests::mysql_result(
+        let result = fields::mysql::tests::result(
             &["customer_id", "first_name", "last_name", "dob", "plan"],
             &[&[
                 Some("7"),
@@ -1906,7 +1907,7 @@ mod tests {
                 (DataType::DateOfBirth, b"1984-03-12", Some("dob")),
             ],
         );
-        let readings = fields::tests::mysql_result(
+        let readings = fields::mysql::tests::result(
             &["device_id", "temperature", "recorded_at"],
             &[&[Some("gw-17"), Some("21.5"), Some("2026-11-24 10:00:00")]],
             true,

@@ -15,6 +15,8 @@ use crate::{
 };
 
 mod edi;
+pub(crate) mod mqtt;
+pub(crate) mod mysql;
 
 pub(crate) use edi::{X12_IMPLIED_US, opens_segment as opens_edi_segment};
 
@@ -55,6 +57,9 @@ pub(crate) enum Syntax {
     Edi {
         release: Option<u8>,
     },
+    /// A `DATE`, `DATETIME` or `TIMESTAMP` of a MySQL binary row (year in 2 bytes, month, day,
+    /// then the time of day), read as `YYYY-MM-DD`.
+    MysqlDate,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,7 +115,9 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     ldif_fields(b, &mut out);
     postgres_fields(b, &mut out);
     bson_fields(b, &mut out);
-    mysql_fields(b, &mut out);
+    mysql::mysql_fields(b, &mut out);
+    let publishes = mqtt::mqtt_fields(b, &mut out);
+    mqtt::parents_for_payloads(&publishes, &mut out);
     out.truncate(MAX_FIELDS);
     out.sort_by_key(|f| (f.value.start, std::cmp::Reverse(f.value.end)));
     out
@@ -960,17 +967,136 @@ fn split_sql_list(b: &[u8], from: usize, limit: usize) -> Vec<(Range<usize>, boo
 
 // ---------------------------------------------------------------- Redis RESP
 
+/// Redis's protocol (RESP): the commands a client sends (arrays of bulk strings), and the
+/// server's replies that pair field names with values: a RESP2 array of an even count of bulk
+/// strings whose every other one, from the first, is shaped as a field name (`HGETALL`,
+/// `XRANGE` entries, `CONFIG GET`), and a RESP3 map (`%`, the same replies to a client that said
+/// `HELLO 3`, as Lettuce and redis-py 5 do). Replies are read from the buffer's first byte on,
+/// as a segment of a Redis connection starts with one.
 fn resp_fields(b: &[u8], out: &mut Vec<Field>) {
     let mut pos = 0;
-    while b.get(pos) == Some(&b'*') && out.len() < MAX_FIELDS {
-        let Some((items, next)) = resp_array(b, pos) else {
-            return;
+    while out.len() < MAX_FIELDS {
+        let next = match b.get(pos) {
+            Some(b'*') => {
+                let Some((items, next)) = resp_array(b, pos) else {
+                    return;
+                };
+                let all_bulk =
+                    resp_number(b, pos + 1).is_some_and(|(count, _)| count == items.len());
+                if !redis_command(b, &items, Syntax::Raw, out) && all_bulk {
+                    resp_reply_pairs(b, &items, out);
+                }
+                next
+            }
+            Some(b'%') => {
+                let Some((items, next)) = resp_map(b, pos) else {
+                    return;
+                };
+                resp_reply_pairs(b, &items, out);
+                next
+            }
+            _ => break,
         };
         pos = next;
-        redis_command(b, &items, Syntax::Raw, out);
     }
-    if b.first() != Some(&b'*') {
+    if !matches!(b.first(), Some(b'*' | b'%')) {
         redis_inline(b, out);
+    }
+}
+
+/// Pairs of a reply's items (`[name, value, name, value...]`) as fields, when there is an even
+/// count of them and every name is shaped as one: 1 to 64 ASCII letters, digits and `_ - . :`,
+/// opening with a letter or `_`. A list of values (`LRANGE`, `SMEMBERS`) rarely has that shape,
+/// and a value read under a name that is none is judged by nothing.
+fn resp_reply_pairs(b: &[u8], items: &[Range<usize>], out: &mut Vec<Field>) {
+    let is_name = |r: &Range<usize>| {
+        b.get(r.clone()).is_some_and(|name| {
+            (1..=64).contains(&name.len())
+                && (name[0].is_ascii_alphabetic() || name[0] == b'_')
+                && name
+                    .iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':'))
+        })
+    };
+    if items.is_empty() || !items.len().is_multiple_of(2) || !items.iter().step_by(2).all(is_name) {
+        return;
+    }
+    for pair in items.chunks(2) {
+        if let [key, value] = pair
+            && !value.is_empty()
+        {
+            out.push(Field {
+                kind_hint: None,
+                label: None,
+                key: key.clone(),
+                parent: None,
+                value: value.clone(),
+                syntax: Syntax::Raw,
+            });
+        }
+    }
+}
+
+/// One RESP3 map at `pos` whose keys are strings (bulk `$` or simple `+`): their ranges in
+/// order (key, value, key, value...; a value that is no string, such as a number or a nested
+/// array, as an empty range) and the position after it.
+fn resp_map(b: &[u8], pos: usize) -> Option<(Vec<Range<usize>>, usize)> {
+    let (pairs, mut i) = resp_number(b, pos + 1)?;
+    let mut items = Vec::new();
+    for k in 0..pairs.min(512) * 2 {
+        if let Some((string, next)) = resp_string(b, i) {
+            items.push(string);
+            i = next;
+        } else if k % 2 == 1 {
+            i = resp_skip(b, i, 0)?;
+            items.push(i..i);
+        } else {
+            return None;
+        }
+    }
+    Some((items, i))
+}
+
+/// A RESP string at `i` (bulk `$` or simple `+`): its range and the position after it.
+fn resp_string(b: &[u8], i: usize) -> Option<(Range<usize>, usize)> {
+    match b.get(i)? {
+        b'$' => {
+            let (len, start) = resp_number(b, i + 1)?;
+            let end = start.checked_add(len)?;
+            (b.get(end..end + 2)? == b"\r\n").then_some((start..end, end + 2))
+        }
+        b'+' => {
+            let end = i + 1 + memchr::memchr(b'\r', b.get(i + 1..)?)?;
+            (b.get(end + 1) == Some(&b'\n')).then_some((i + 1..end, end + 2))
+        }
+        _ => None,
+    }
+}
+
+/// The position after the RESP value at `i`, nested at most 8 deep: strings, numbers, null,
+/// booleans and doubles, and arrays, sets, pushes and maps of them.
+fn resp_skip(b: &[u8], i: usize, depth: usize) -> Option<usize> {
+    if let Some((_, next)) = resp_string(b, i) {
+        return Some(next);
+    }
+    match b.get(i)? {
+        b':' | b'_' | b'#' | b',' | b'(' => {
+            let end = i + memchr::memchr(b'\n', b.get(i..)?)?;
+            Some(end + 1)
+        }
+        kind @ (b'*' | b'~' | b'>' | b'%') if depth < 8 => {
+            let (count, mut next) = resp_number(b, i + 1)?;
+            let elements = if *kind == b'%' {
+                count.checked_mul(2)?
+            } else {
+                count
+            };
+            for _ in 0..elements.min(1024) {
+                next = resp_skip(b, next, depth + 1)?;
+            }
+            (elements <= 1024).then_some(next)
+        }
+        _ => None,
     }
 }
 
@@ -1017,7 +1143,7 @@ fn redis_inline(b: &[u8], out: &mut Vec<Field>) {
             } else {
                 Syntax::Raw
             };
-            redis_command(b, &items, syntax, out);
+            let _ = redis_command(b, &items, syntax, out);
         }
         if out.len() >= MAX_FIELDS {
             return;
@@ -1114,13 +1240,16 @@ impl RedisCommand {
     }
 }
 
-/// Fields of one Redis command given its argument ranges.
-fn redis_command(b: &[u8], items: &[Range<usize>], syntax: Syntax, out: &mut Vec<Field>) {
+/// Fields of one Redis command given its argument ranges; whether it is a command whose
+/// arguments are fields.
+fn redis_command(b: &[u8], items: &[Range<usize>], syntax: Syntax, out: &mut Vec<Field>) -> bool {
     let command = items
         .first()
         .and_then(|r| b.get(r.clone()))
         .and_then(RedisCommand::of);
-    let Some(command) = command else { return };
+    let Some(command) = command else {
+        return false;
+    };
     let key = items.get(1).cloned();
     match command {
         RedisCommand::Hash => {
@@ -1196,6 +1325,7 @@ fn redis_command(b: &[u8], items: &[Range<usize>], syntax: Syntax, out: &mut Vec
             }
         }
     }
+    true
 }
 
 /// One RESP array of bulk strings at `pos`: item ranges and the position after it.
@@ -2287,231 +2417,6 @@ fn push_raw(out: &mut Vec<Field>, key: Range<usize>, value: Range<usize>) {
     });
 }
 
-// ---------------------------------------------------------------- MySQL
-
-/// MySQL's and MariaDB's client/server protocol, in clear text wherever a client does not
-/// require TLS: the rows of a text result set (the answer to a `COM_QUERY`), read under the
-/// columns its `ColumnDefinition41` packets name. A result set counts only when its column
-/// count packet, its definitions (each from the catalog `def` on) and each row's
-/// length-encoded values fill their packets exactly. A name counts only between bytes the
-/// quiet check sees as word boundaries (its length byte before it and the next one after it,
-/// below 0x20: names under 32 bytes), as the PostgreSQL reader's first column does.
-fn mysql_fields(b: &[u8], out: &mut Vec<Field>) {
-    let mut resume = 0;
-    for at in MYSQL_CATALOG.find_iter(b) {
-        if at < resume || out.len() >= MAX_FIELDS {
-            continue;
-        }
-        let Some(header) = mysql_result_header(b, at) else {
-            continue;
-        };
-        let mut next = header.rows;
-        while let Some(body) = mysql_packet(b, next) {
-            let Some(values) = mysql_row(b, body.clone(), header.columns.len()) else {
-                break;
-            };
-            push_row(out, &header.columns, values);
-            next = body.end;
-            if out.len() >= MAX_FIELDS {
-                return;
-            }
-        }
-        resume = next;
-    }
-}
-
-/// The catalog every `ColumnDefinition41` opens with (`def`, length-encoded). Built once:
-/// every buffer the full scan reads is asked.
-static MYSQL_CATALOG: LazyLock<memchr::memmem::Finder<'static>> =
-    LazyLock::new(|| memchr::memmem::Finder::new(b"\x03def"));
-
-/// The head of a text result set: its column count packet, its definitions and the EOF packet
-/// after them (unless the client deprecated it).
-struct MysqlResultHeader {
-    /// Where the column count packet's header starts.
-    start: usize,
-    columns: Columns,
-    /// Where the rows start.
-    rows: usize,
-}
-
-/// The result set head whose first definition's catalog (`\x03def`) is at `at`, when the column
-/// count packet before it and every definition fill their packets exactly.
-fn mysql_result_header(b: &[u8], at: usize) -> Option<MysqlResultHeader> {
-    // The first definition's packet header, and the column count packet before it.
-    let first = at.checked_sub(4)?;
-    let (start, count_packet) = (1..=3).find_map(|len| {
-        let start = first.checked_sub(4 + len)?;
-        let body = mysql_packet(b, start)?;
-        (body.end == first).then_some((start, body))
-    })?;
-    let (count, used) = mysql_lenenc_int(b, count_packet.start)?;
-    let count = usize::try_from(count).ok()?;
-    if count_packet.start + used != count_packet.end || !(1..=4096).contains(&count) {
-        return None;
-    }
-    let mut columns: Columns = Vec::with_capacity(count.min(64));
-    let mut next = first;
-    for _ in 0..count {
-        let body = mysql_packet(b, next)?;
-        columns.push(mysql_column_name(b, body.clone())?);
-        next = body.end;
-    }
-    if let Some(body) = mysql_packet(b, next).filter(|body| mysql_is_eof(b, body)) {
-        next = body.end;
-    }
-    Some(MysqlResultHeader {
-        start,
-        columns,
-        rows: next,
-    })
-}
-
-/// Whether the packet `body` is an EOF packet (or the OK packet that ends a result set when the
-/// client deprecated EOF: it opens with `0xfe` too).
-fn mysql_is_eof(b: &[u8], body: &Range<usize>) -> bool {
-    b.get(body.start) == Some(&0xfe) && body.len() < 9
-}
-
-/// A result set's rows go on in later segments than its column definitions: what a stream
-/// scanner keeps of the server's side to read them (see [`pg_stream`]).
-pub(crate) mod mysql_stream {
-    use std::ops::Range;
-
-    use super::{MYSQL_CATALOG, mysql_is_eof, mysql_packet, mysql_result_header, mysql_row};
-
-    /// The last result set head in `b` (its whole span, from the column count packet to the
-    /// rows), and whether its rows end in `b` (an EOF, OK or error packet after them).
-    pub(crate) fn last_header(b: &[u8]) -> Option<(Range<usize>, bool)> {
-        let mut last = None;
-        for at in MYSQL_CATALOG.find_iter(b) {
-            if let Some(header) = mysql_result_header(b, at) {
-                let (_, completed) = rows_from(b, header.rows, header.columns.len());
-                last = Some((header.start..header.rows, completed));
-            }
-        }
-        last
-    }
-
-    /// The column count of a kept result set head.
-    pub(crate) fn columns(header: &[u8]) -> Option<usize> {
-        let at = MYSQL_CATALOG.find(header)?;
-        Some(mysql_result_header(header, at)?.columns.len())
-    }
-
-    /// Where the first of the rows of `count` columns in `b` starts (a segment starts inside a
-    /// row, or between two): two whole rows in a row, or a row and the packet that ends the
-    /// result set, their sequence numbers one apart; and whether the rows end in `b`.
-    pub(crate) fn first_row(b: &[u8], count: usize) -> Option<(usize, bool)> {
-        (0..b.len()).find_map(|at| {
-            let (rows, completed) = rows_from(b, at, count);
-            (rows >= 2 || (rows == 1 && completed)).then_some((at, completed))
-        })
-    }
-
-    /// How many whole rows of `count` values follow one another from `at`, each packet's
-    /// sequence number one past the one before, and whether a packet that ends a result set
-    /// (EOF or OK: `0xfe`; an error: `0xff`) follows them.
-    fn rows_from(b: &[u8], mut at: usize, count: usize) -> (usize, bool) {
-        let mut rows = 0;
-        let mut sequence: Option<u8> = None;
-        while let Some(body) = mysql_packet(b, at) {
-            let this = b.get(at + 3).copied().unwrap_or(0);
-            if sequence.is_some_and(|s| s.wrapping_add(1) != this) {
-                break;
-            }
-            if mysql_is_eof(b, &body) || b.get(body.start) == Some(&0xff) {
-                return (rows, true);
-            }
-            if mysql_row(b, body.clone(), count).is_none() {
-                break;
-            }
-            rows += 1;
-            sequence = Some(this);
-            at = body.end;
-        }
-        (rows, false)
-    }
-}
-
-/// The body of the packet whose 4-byte header starts at `at`, when it lies in `b` whole.
-fn mysql_packet(b: &[u8], at: usize) -> Option<Range<usize>> {
-    let header = b.get(at..at + 4)?;
-    let len = usize::from(header[0]) | usize::from(header[1]) << 8 | usize::from(header[2]) << 16;
-    let body = at + 4..at + 4 + len;
-    (len > 0 && body.end <= b.len()).then_some(body)
-}
-
-/// A length-encoded integer at `at`: its value and the bytes it took (`0xfb`, NULL, is none).
-fn mysql_lenenc_int(b: &[u8], at: usize) -> Option<(u64, usize)> {
-    let first = *b.get(at)?;
-    let wide = |n: usize| {
-        let bytes = b.get(at + 1..at + 1 + n)?;
-        Some((
-            bytes
-                .iter()
-                .rev()
-                .fold(0_u64, |v, &c| v << 8 | u64::from(c)),
-            n + 1,
-        ))
-    };
-    match first {
-        0..=0xfa => Some((u64::from(first), 1)),
-        0xfc => wide(2),
-        0xfd => wide(3),
-        0xfe => wide(8),
-        _ => None,
-    }
-}
-
-/// A length-encoded string at `at` within `limit`: its span and where it ends.
-fn mysql_lenenc_str(b: &[u8], at: usize, limit: usize) -> Option<(Range<usize>, usize)> {
-    let (len, used) = mysql_lenenc_int(b, at)?;
-    let start = at + used;
-    let end = start.checked_add(usize::try_from(len).ok()?)?;
-    (end <= limit).then_some((start..end, end))
-}
-
-/// The name of a `ColumnDefinition41` body (`None` for a name the quiet check cannot see as a
-/// word), when the body is one: the catalog `def`, schema, table, original table, name and
-/// original name, then the 13 fixed bytes announced by `0x0c`.
-#[expect(
-    clippy::option_option,
-    reason = "`None`: no column definition; `Some(None)`: a definition whose name is not read"
-)]
-fn mysql_column_name(b: &[u8], body: Range<usize>) -> Option<Option<Range<usize>>> {
-    let mut at = body.start;
-    let mut strings = [0..0, 0..0, 0..0, 0..0, 0..0, 0..0];
-    for slot in &mut strings {
-        let (span, end) = mysql_lenenc_str(b, at, body.end)?;
-        *slot = span;
-        at = end;
-    }
-    if b.get(strings[0].clone())? != b"def" || *b.get(at)? != 0x0c || at + 13 != body.end {
-        return None;
-    }
-    let name = strings[4].clone();
-    let bounded = |i: usize| b.get(i).is_some_and(|&c| c < 0x20);
-    Some((!name.is_empty() && bounded(name.start - 1) && bounded(name.end)).then_some(name))
-}
-
-/// The `count` values of a text row filling `body` exactly (`None` for NULL or empty).
-fn mysql_row(b: &[u8], body: Range<usize>, count: usize) -> Option<Columns> {
-    let mut at = body.start;
-    let mut values = Vec::with_capacity(count.min(64));
-    for _ in 0..count {
-        if b.get(at) == Some(&0xfb) {
-            values.push(None);
-            at += 1;
-            continue;
-        }
-        let (value, end) = mysql_lenenc_str(b, at, body.end)?;
-        values.push((!value.is_empty()).then_some(value));
-        at = end;
-    }
-    (at == body.end).then_some(values)
-}
-
 // ---------------------------------------------------------------- BSON
 
 /// Most embedded documents and arrays of one buffer looked at for parents.
@@ -3029,6 +2934,41 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn redis_replies_pair_names_with_values() {
+        // `HGETALL` in RESP2: an array of names and values.
+        let hgetall =
+            b"*4\r\n$9\r\nfull_name\r\n$9\r\nAnna Berg\r\n$3\r\ndob\r\n$10\r\n1990-01-01\r\n";
+        assert_eq!(
+            pairs(hgetall),
+            [
+                ("full_name".to_owned(), "Anna Berg".to_owned()),
+                ("dob".to_owned(), "1990-01-01".to_owned())
+            ]
+        );
+        // RESP3: the `HELLO 3` reply (a map with a number and an empty array among its
+        // values), then `HGETALL`'s map with a simple string.
+        let resp3 = b"%3\r\n$6\r\nserver\r\n$5\r\nredis\r\n$5\r\nproto\r\n:3\r\n$7\r\nmodules\r\n*0\r\n\
+                      %2\r\n$9\r\nfull_name\r\n+Anna Berg\r\n$5\r\nphone\r\n$12\r\n030 12345678\r\n";
+        let got = pairs(resp3);
+        assert!(
+            got.contains(&("full_name".into(), "Anna Berg".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("phone".into(), "030 12345678".into())),
+            "{got:?}"
+        );
+        // Lists of values (`LRANGE`) and commands that are not field writes pair nothing.
+        for b in [
+            &b"*2\r\n$9\r\nAnna Berg\r\n$10\r\nJonas Berg\r\n"[..],
+            b"*3\r\n$4\r\nHGET\r\n$3\r\nu17\r\n$9\r\nfull_name\r\n",
+            b"*3\r\n$9\r\nfull_name\r\n:17\r\n$9\r\nAnna Berg\r\n",
+        ] {
+            assert!(pairs(b).is_empty(), "{:?}", String::from_utf8_lossy(b));
+        }
+    }
+
+    #[test]
     fn forms_headers_sql_csv_resp_xml() {
         let got = pairs(b"GET /a?name=Anna%20B&x=1 HTTP/1.1\r\nX-Real-IP: 1.2.3.4\r\n\r\n");
         assert!(got.contains(&("name".into(), "Anna%20B".into())));
@@ -3231,7 +3171,7 @@ pub(crate) mod tests {
             .collect()
     }
 
-    fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pub(crate) fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -3414,106 +3354,5 @@ pub(crate) mod tests {
                 .iter()
                 .all(|f| f.syntax != Syntax::Raw)
         );
-    }
-
-    /// A MySQL packet: its 3-byte length, sequence number and `body`.
-    fn mysql_packet_bytes(sequence: u8, body: &[u8]) -> Vec<u8> {
-        let len = u32::try_from(body.len()).expect("small").to_le_bytes();
-        [&len[..3], &[sequence], body].concat()
-    }
-
-    fn mysql_lenenc(text: &str) -> Vec<u8> {
-        let len = text.len();
-        let mut out = match u8::try_from(len) {
-            Ok(short) if short < 0xfb => vec![short],
-            _ => [
-                &[0xfc][..],
-                &u16::try_from(len).expect("short").to_le_bytes(),
-            ]
-            .concat(),
-        };
-        out.extend(text.as_bytes());
-        out
-    }
-
-    /// A server's text result set (MySQL 8 / MariaDB), with the EOF packet after the column
-    /// definitions or without it (`CLIENT_DEPRECATE_EOF`).
-    pub(crate) fn mysql_result(columns: &[&str], rows: &[&[Option<&str>]], eof: bool) -> Vec<u8> {
-        let mut sequence = 1;
-        let mut packet = |body: &[u8]| {
-            let p = mysql_packet_bytes(sequence, body);
-            sequence = sequence.wrapping_add(1);
-            p
-        };
-        let mut out = packet(&[u8::try_from(columns.len()).expect("few")]);
-        for name in columns {
-            let mut body: Vec<u8> = ["def", "crm", "customers", "customers", name, name]
-                .iter()
-                .flat_map(|s| mysql_lenenc(s))
-                .collect();
-            body.push(0x0c);
-            body.extend([
-                0x21, 0x00, 0xfc, 0x03, 0x00, 0x00, 0xfd, 0x00, 0x00, 0x00, 0x00, 0x00,
-            ]);
-            out.extend(packet(&body));
-        }
-        if eof {
-            out.extend(packet(&[0xfe, 0x00, 0x00, 0x22, 0x00]));
-        }
-        for row in rows {
-            let body: Vec<u8> = row
-                .iter()
-                .flat_map(|v| v.map_or_else(|| vec![0xfb], mysql_lenenc))
-                .collect();
-            out.extend(packet(&body));
-        }
-        out.extend(packet(&[0xfe, 0x00, 0x00, 0x22, 0x00]));
-        out
-    }
-
-    #[test]
-    fn mysql_result_rows() {
-        let long = "x".repeat(300);
-        for eof in [true, false] {
-            let result = mysql_result(
-                &["id", "full_name", "birth_date", "notes"],
-                &[
-                    &[
-                        Some("1"),
-                        Some("Anna Berg"),
-                        Some("1984-03-12"),
-                        Some(long.as_str()),
-                    ],
-                    &[Some("2"), None, Some(""), None],
-                ],
-                eof,
-            );
-            assert_eq!(
-                raw_pairs(&result),
-                owned(&[
-                    ("id", "1"),
-                    ("full_name", "Anna Berg"),
-                    ("birth_date", "1984-03-12"),
-                    ("notes", long.as_str()),
-                    ("id", "2"),
-                ]),
-                "eof {eof}"
-            );
-        }
-        // A row that does not fill its packet, or a count that disagrees: nothing.
-        let mut short = mysql_result(&["full_name"], &[&[Some("Anna Berg")]], false);
-        let at = short
-            .iter()
-            .rposition(|&c| c == 9)
-            .expect("the value's length");
-        short[at] = 8;
-        assert!(raw_pairs(&short).is_empty());
-        let mut count = mysql_result(&["full_name"], &[&[Some("Anna Berg")]], false);
-        count[4] = 2;
-        assert!(raw_pairs(&count).is_empty());
-        // A name of 48 bytes or more sits glued to a printable length byte: unnamed.
-        let wide = "customer_full_name_as_printed_on_the_loyalty_card";
-        let glued = mysql_result(&[wide], &[&[Some("Anna Berg")]], false);
-        assert!(raw_pairs(&glued).is_empty());
     }
 }

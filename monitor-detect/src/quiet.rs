@@ -187,6 +187,7 @@ pub(crate) fn is_quiet(payload: &[u8]) -> bool {
     // alone, not on the limit: with 0 the walk decides it without copying a byte.
     if framing::amqp_bodies(payload, 0).is_some()
         || framing::websocket_payloads(payload, 0).is_some()
+        || fields::mqtt::has_glued_topic(payload)
     {
         return false;
     }
@@ -2403,7 +2404,7 @@ mod tests {
                 proptest::bool::ANY,
             )
                 .prop_map(|(name, value, eof)| {
-                    let bytes = crate::fields::tests::mysql_result(
+                    let bytes = crate::fields::mysql::tests::result(
                         &[name],
                         &[&[Some(value.as_str())]],
                         eof,
@@ -2432,6 +2433,108 @@ mod tests {
             let payload = pieces.concat();
             let engine = engine();
             check(&engine, payload.as_bytes()).map_err(TestCaseError::fail)?;
+        }
+
+        /// MySQL and MariaDB result sets as their bytes: text rows, and binary rows (a date
+        /// under the name) with their definitions or after a `COM_STMT_PREPARE` answer.
+        #[test]
+        fn quiet_mysql_results_have_no_findings(
+            name in proptest::sample::select(vec![
+                "first_name",
+                "dob",
+                "birth_date",
+                "name",
+                "sn",
+                "device",
+                "customer_full_name_as_printed_on_the_loyalty_card",
+            ]),
+            value in "[A-Za-z0-9 .@-]{0,14}",
+            date in (1900_u16..2030, 1_u8..13, 1_u8..29),
+            eof in any::<bool>(),
+            mariadb in any::<bool>(),
+            shape in 0_u8..3,
+        ) {
+            use crate::fields::mysql::tests::{
+                Dialect, binary_date, binary_row_body, execute_answer, lenenc, prepare_answer,
+                text_result,
+            };
+            let dialect = Dialect { eof, mariadb };
+            let columns = [(name, 0x0a), ("note", 0xfd)];
+            let row = binary_row_body(&[
+                Some(binary_date(date.0, date.1, date.2)),
+                Some(lenenc(value.as_bytes())),
+            ]);
+            let payload = match shape {
+                0 => text_result(&[name, "note"], &[&[Some(value.as_str()), Some("x")]], dialect),
+                1 => execute_answer(&columns, &[row], dialect, true),
+                _ => [
+                    prepare_answer(1, &columns, dialect),
+                    execute_answer(&columns, &[row], dialect, false),
+                ]
+                .concat(),
+            };
+            let engine = engine();
+            check(&engine, &payload).map_err(TestCaseError::fail)?;
+        }
+
+        /// Redis replies pairing names with values: RESP2 arrays and RESP3 maps.
+        #[test]
+        fn quiet_redis_replies_have_no_findings(
+            pairs in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "full_name", "dob", "phone", "name", "status", "last_seen", "fw",
+                        "lastName", "geburtsdatum",
+                    ]),
+                    "(19[0-9]{2}-0[1-9]-1[0-9]|[A-Z][a-z]{2,7} [A-Z][a-z]{2,9}|030 [0-9]{7}|[a-z0-9.]{0,9})",
+                ),
+                1..5,
+            ),
+            map in any::<bool>(),
+        ) {
+            let mut reply = if map {
+                format!("%{}\r\n", pairs.len())
+            } else {
+                format!("*{}\r\n", pairs.len() * 2)
+            };
+            for (name, value) in &pairs {
+                for item in [*name, value.as_str()] {
+                    reply.push_str(&["$", &item.len().to_string(), "\r\n", item, "\r\n"].concat());
+                }
+            }
+            let engine = engine();
+            check(&engine, reply.as_bytes()).map_err(TestCaseError::fail)?;
+        }
+
+        /// MQTT publishes whose topic's last level names the payload, glued to it or not
+        /// (3.1.1 at `QoS` 0 puts nothing between them), and JSON under a topic about a person.
+        #[test]
+        fn quiet_mqtt_publishes_have_no_findings(
+            levels in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "crm", "customers", "users", "devices", "17", "gw-2829", "telemetry",
+                    "date_of_birth", "dob", "full_name", "name", "phone", "birth", "lastname",
+                    "geburtsdatum",
+                ]),
+                1..5,
+            ),
+            payload in prop_oneof![
+                "[A-Za-z0-9 .@+-]{0,16}",
+                "(19[0-9]{2}-0[1-9]-1[0-9]|[A-Z][a-z]{2,7} [A-Z][a-z]{2,9}|\\+49 30 [0-9]{7})",
+                "\\{\"(name|plan|dob|phone)\":\"[A-Za-z0-9 -]{0,12}\"\\}",
+            ],
+            packet_id in proptest::option::of(prop_oneof![Just([0_u8, 0x2a]), any::<[u8; 2]>()]),
+            properties in proptest::option::of(Just(&b"\x01\x01"[..])),
+        ) {
+            let topic = levels.join("/");
+            let packet = crate::fields::mqtt::tests::publish_bytes(
+                &topic,
+                payload.as_bytes(),
+                packet_id,
+                properties,
+            );
+            let engine = engine();
+            check(&engine, &packet).map_err(TestCaseError::fail)?;
         }
 
         /// Mail bodies in a transfer encoding, with values cut by soft line breaks and written

@@ -31,8 +31,11 @@ pub struct StreamScanner {
     /// `RowDescription`, or MySQL's column count and definitions): its column names (the
     /// table's schema, never a value) name the rows of later segments, also after a gap (the
     /// capture samples long flows). A row counts only when it fits the head (PostgreSQL: the
-    /// columns' count and types; MySQL: the count, and sequence numbers one apart), and the
-    /// packet that ends the result set or a new head ends it.
+    /// columns' count and types; MySQL: the count and, in a binary row, the types, and
+    /// sequence numbers one apart), and the packet that ends the result set or a new head ends
+    /// it. A MySQL `COM_STMT_PREPARE` answer's head names the binary rows of every execution
+    /// of the statement (a MariaDB client caches it, and the server sends no definitions
+    /// again): only a new head ends it.
     result_head: Option<(Database, Vec<u8>)>,
 }
 
@@ -145,7 +148,7 @@ impl StreamScanner {
         let head = fields::pg_stream::last_description(buffer)
             .map(|head| (Database::Postgres, head))
             .or_else(|| {
-                fields::mysql_stream::last_header(buffer).map(|head| (Database::Mysql, head))
+                fields::mysql::stream::last_header(buffer).map(|head| (Database::Mysql, head))
             });
         if let Some((database, (span, completed))) = head {
             self.result_head = (!completed && span.len() <= MAX_RESULT_HEAD)
@@ -155,11 +158,15 @@ impl StreamScanner {
         let Some((database, kept)) = self.result_head.take() else {
             return;
         };
+        // A MySQL head of a prepared statement names the rows of each of its executions.
+        let mut prepared = false;
         let first = match database {
             Database::Postgres => fields::pg_stream::shapes(&kept, 0)
                 .and_then(|shapes| fields::pg_stream::first_row(buffer, &shapes)),
-            Database::Mysql => fields::mysql_stream::columns(&kept)
-                .and_then(|count| fields::mysql_stream::first_row(buffer, count)),
+            Database::Mysql => fields::mysql::stream::kept(&kept).and_then(|head| {
+                prepared = head.prepared;
+                fields::mysql::stream::first_row(buffer, &head)
+            }),
         };
         // No whole row (a segment inside one long row): the head waits for the next.
         let Some((first, completed)) = first else {
@@ -181,7 +188,7 @@ impl StreamScanner {
                 self.report(f, first, base, 0, fresh);
             }
         }
-        if !completed {
+        if !completed || prepared {
             described.truncate(kept_len);
             self.result_head = Some((database, described));
         }
@@ -304,6 +311,57 @@ mod tests {
     }
 
     #[test]
+    fn mysql_prepared_rows_are_read_under_the_prepare_answer() {
+        use fields::mysql::tests::{
+            CUSTOMER_COLUMNS, MARIADB, binary_date, binary_row_body, customer_row, execute_answer,
+            lenenc, prepare_answer,
+        };
+        let engine = engine();
+        let mut s = StreamScanner::new();
+        let mut offset = 0_u64;
+        let mut feed = |bytes: &[u8], gap: u64| {
+            offset += gap;
+            let found: Vec<DataType> = s
+                .feed(&engine, offset, bytes)
+                .iter()
+                .map(|f| f.data_type)
+                .collect();
+            offset += bytes.len() as u64;
+            found
+        };
+        // A MariaDB client caches the definitions of the `COM_STMT_PREPARE` answer: each
+        // execution's answer, a segment of its own, holds only the count and the rows.
+        assert!(feed(&prepare_answer(1, &CUSTOMER_COLUMNS, MARIADB), 0).is_empty());
+        for (i, name) in ["Ottilie Wennerström", "Jonas Berg"]
+            .into_iter()
+            .enumerate()
+        {
+            let id = u32::try_from(i).expect("small");
+            let row = customer_row(id, Some(name), (1979, 5, 23));
+            let answer = execute_answer(&CUSTOMER_COLUMNS, &[row], MARIADB, false);
+            // The second one after a gap, as the capture samples long flows.
+            let found = feed(&answer, u64::from(id) * 500);
+            assert_eq!(
+                found,
+                [DataType::PersonName, DataType::DateOfBirth],
+                "execution {i}"
+            );
+        }
+        // Another statement's rows, of other types, are not read under these columns.
+        let readings = [
+            ("device_label", 0xfd),
+            ("reading", 0x05),
+            ("taken_on", 0x0a),
+        ];
+        let row = binary_row_body(&[
+            Some(lenenc(b"Anna Berg")),
+            Some(21.5_f64.to_le_bytes().to_vec()),
+            Some(binary_date(2026, 11, 24)),
+        ]);
+        assert!(feed(&execute_answer(&readings, &[row], MARIADB, false), 0).is_empty());
+    }
+
+    #[test]
     fn mysql_rows_in_later_segments_are_read_under_their_columns() {
         let rows = customer_rows(300);
         let rows: Vec<Vec<Option<&str>>> = rows
@@ -312,7 +370,7 @@ mod tests {
             .collect();
         let rows: Vec<&[Option<&str>]> = rows.iter().map(Vec::as_slice).collect();
         for eof in [true, false] {
-            let result = fields::tests::mysql_result(
+            let result = fields::mysql::tests::result(
                 &["customer_id", "full_name", "birth_date"],
                 &rows,
                 eof,

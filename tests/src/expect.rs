@@ -190,3 +190,42 @@ mod tests {
         assert_eq!(ip_of("[::1]:80"), "[::1]");
     }
 }
+
+/// Which way a payload travelled, seen from the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Sent by the client to the server (a command, a publish, bound parameters).
+    ToServer,
+    /// Sent by the server (rows, replies, forwarded messages).
+    FromServer,
+}
+
+/// For each `(data_type, direction)`, an unencrypted finding of that type sent that way
+/// between the lab's client and `server` ("ip:port").
+///
+/// # Errors
+/// Names what is still missing and what the findings were.
+pub fn findings_by_direction(
+    findings: &[Finding],
+    server: &str,
+    wanted: &[(&str, Direction)],
+) -> Result<(), String> {
+    let missing: Vec<&(&str, Direction)> = wanted
+        .iter()
+        .filter(|(data_type, direction)| {
+            !findings.iter().any(|f| {
+                f.has_type(data_type)
+                    && !f.encrypted
+                    && match direction {
+                        Direction::ToServer => f.dst == server,
+                        Direction::FromServer => f.src == server,
+                    }
+            })
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("missing {missing:?}; findings: {findings:?}"))
+    }
+}

@@ -25,6 +25,21 @@ pub const EMAIL: Planted = Planted {
     ],
 };
 
+/// A customer the database and broker tests store and read back: a name and a birth date
+/// that carry no pattern of their own, found only by their field names.
+pub const CUSTOMER_NAME: &str = "Ottilie Wennerström";
+/// The customer's birth date.
+pub const CUSTOMER_BIRTH_DATE: &str = "1979-05-23";
+/// Spellings of the customer's values that would be a leak too.
+pub const CUSTOMER_NEEDLES: &[&str] = &[
+    CUSTOMER_NAME,
+    "Wennerstr",
+    "Ottilie",
+    CUSTOMER_BIRTH_DATE,
+    "19790523",
+    "23.05.1979",
+];
+
 /// A Luhn-valid Visa-like card number.
 pub const CARD: Planted = Planted {
     data_type: "credit_card",

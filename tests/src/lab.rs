@@ -2,7 +2,7 @@
 //! the right order on drop (processes first, namespaces last). If the test is panicking
 //! the log directory is kept and its path printed, for the post-mortem.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -11,6 +11,7 @@ use crate::alertmanager::Alertmanager;
 use crate::contract::{Finding, Flow};
 use crate::daemon::{self, Build, Daemon};
 use crate::error::Context as _;
+use crate::expect::{Direction, findings_by_direction};
 use crate::netns::{CLIENT_IF, SERVER_IP, Topology};
 use crate::privacy::{self, Output};
 use crate::servers::{Cert, HttpServer, Sink, TlsServer, TlsVersion};
@@ -60,6 +61,9 @@ pub struct Options {
     pub build: Build,
     /// Called with a short message before each start-up step (the demo prints them).
     pub progress: Option<fn(&str)>,
+    /// The daemon's `--head-packets`, when a test's exchange needs more than the default
+    /// leading packets of each flow direction copied.
+    pub head_packets: Option<u32>,
 }
 
 impl Default for Options {
@@ -68,6 +72,7 @@ impl Default for Options {
             alertmanager: AlertmanagerStart::Now,
             build: Build::IfNeeded,
             progress: None,
+            head_packets: None,
         }
     }
 }
@@ -147,6 +152,7 @@ impl Lab {
             alertmanagers: vec![format!("http://127.0.0.1:{ALERTMANAGER_PORT}")],
             listen: daemon::LISTEN,
             state_dir: dir.path().join("state"),
+            head_packets: opts.head_packets,
         };
         say(&format!(
             "starting `monitor run --iface {CLIENT_IF}` and waiting until it is ready"
@@ -177,6 +183,13 @@ impl Lab {
     #[must_use]
     pub fn server_endpoint(port: u16) -> String {
         format!("{SERVER_IP}:{port}")
+    }
+
+    /// The server namespace's address on `port`, for clients to connect to.
+    #[must_use]
+    pub fn server_addr(port: u16) -> SocketAddr {
+        let ip: Ipv4Addr = SERVER_IP.parse().unwrap_or(Ipv4Addr::UNSPECIFIED);
+        SocketAddr::from((ip, port))
     }
 
     /// Starts Alertmanager (for [`AlertmanagerStart::Later`]).
@@ -322,6 +335,25 @@ impl Lab {
         })
     }
 
+    /// Re-sends traffic with `drive` until, for each `(data_type, direction)` of `wanted`, the
+    /// daemon reports an unencrypted finding of that type sent that way between the client
+    /// and the server on `port`.
+    ///
+    /// # Errors
+    /// On timeout (naming what is missing), when driving fails, or the daemon dies.
+    pub fn drive_until_found(
+        &mut self,
+        what: &str,
+        port: u16,
+        drive: impl FnMut(&Self) -> Result<()>,
+        wanted: &[(&str, Direction)],
+    ) -> Result<()> {
+        let server = Self::server_endpoint(port);
+        self.drive_until(what, FINDINGS_TIMEOUT, drive, |lab| {
+            findings_by_direction(&lab.daemon.findings().map_err(|e| e.0)?, &server, wanted)
+        })
+    }
+
     /// Waits until the findings satisfy `check` (no traffic is sent).
     ///
     /// # Errors
@@ -399,6 +431,16 @@ impl Lab {
         }
         outs.extend(self.daemon_logs_and_state()?);
         Ok(outs)
+    }
+
+    /// Checks every output (see [`Self::collect_outputs`]) for the planted `needles`.
+    ///
+    /// # Panics
+    /// When an output cannot be collected or holds one of them.
+    pub fn assert_no_leaks(&self, needles: &[&str]) {
+        let outputs = self.collect_outputs().expect("collect outputs");
+        let leaks = privacy::scan(&outputs, needles);
+        assert!(leaks.is_empty(), "raw personal data leaked: {leaks:#?}");
     }
 
     /// The daemon's stdout/stderr and every state file (also valid after it stopped).

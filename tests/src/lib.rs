@@ -26,6 +26,7 @@
 //! - [`lab`]: all of it assembled, used by the integration tests and the demo.
 
 pub mod alertmanager;
+pub mod brokers;
 pub mod clients;
 pub mod contract;
 pub mod daemon;
@@ -35,6 +36,7 @@ pub mod fixtures;
 pub mod http;
 pub mod kernel;
 pub mod lab;
+pub mod mariadb;
 pub mod netns;
 pub mod postgres;
 pub mod preflight;

@@ -66,6 +66,13 @@ fn install_hint(name: &str) -> &'static str {
         "openssl" => " (apt-get install openssl)",
         "python3" => " (apt-get install python3)",
         "psql" => " (apt-get install postgresql)",
+        "mariadbd" | "mariadb-install-db" => " (apt-get install mariadb-server)",
+        "mariadb" => " (apt-get install mariadb-client)",
+        "perl" => " (apt-get install perl libdbd-mariadb-perl)",
+        "redis-server" => " (apt-get install redis-server)",
+        "redis-cli" => " (apt-get install redis-tools)",
+        "mosquitto" => " (apt-get install mosquitto)",
+        "mosquitto_pub" | "mosquitto_sub" => " (apt-get install mosquitto-clients)",
         name if name.ends_with("/postgres") || name == "postgres" => {
             " (apt-get install postgresql)"
         }

@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use tests::contract::Finding;
 use tests::lab::{FINDINGS_TIMEOUT, Lab, Options, TestLab};
 use tests::netns::SERVER_IP;
+use tests::preflight;
 use tests::smtp::{self, SmtpRelay};
-use tests::{preflight, privacy};
 
 const SMTP_PORT: u16 = 2525;
 /// The customer the notification greets: each word holds a letter beyond ASCII.
@@ -75,7 +75,5 @@ fn a_name_in_a_quoted_printable_mail_body_is_found_decoded() {
         "the relay accepted the message"
     );
 
-    let outputs = lab.collect_outputs().expect("collect outputs");
-    let leaks = privacy::scan(&outputs, NEEDLES);
-    assert!(leaks.is_empty(), "raw personal data leaked: {leaks:#?}");
+    lab.assert_no_leaks(NEEDLES);
 }

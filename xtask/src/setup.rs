@@ -24,11 +24,18 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "curl",
     "gcc",
     "iproute2",
+    "libdbd-mariadb-perl",
+    "mariadb-client",
+    "mariadb-server",
+    "mosquitto",
+    "mosquitto-clients",
     "openssl",
     "postgresql",
     "procps",
     "prometheus-alertmanager",
     "python3",
+    "redis-server",
+    "redis-tools",
     "util-linux",
 ];
 
