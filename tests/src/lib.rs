@@ -36,6 +36,7 @@ pub mod fixtures;
 pub mod http;
 pub mod kernel;
 pub mod lab;
+pub mod ldap;
 pub mod mariadb;
 pub mod netns;
 pub mod postgres;

@@ -69,6 +69,8 @@ fn install_hint(name: &str) -> &'static str {
         "mariadbd" | "mariadb-install-db" => " (apt-get install mariadb-server)",
         "mariadb" => " (apt-get install mariadb-client)",
         "perl" => " (apt-get install perl libdbd-mariadb-perl)",
+        "slapd" | "slapadd" => " (apt-get install slapd)",
+        "ldapadd" | "ldapdelete" | "ldapsearch" => " (apt-get install ldap-utils)",
         "redis-server" => " (apt-get install redis-server)",
         "redis-cli" => " (apt-get install redis-tools)",
         "mosquitto" => " (apt-get install mosquitto)",

@@ -24,6 +24,7 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "curl",
     "gcc",
     "iproute2",
+    "ldap-utils",
     "libdbd-mariadb-perl",
     "mariadb-client",
     "mariadb-server",
@@ -36,6 +37,7 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "python3",
     "redis-server",
     "redis-tools",
+    "slapd",
     "util-linux",
 ];
 
