@@ -1,7 +1,8 @@
 //! Field extraction: finds `name -> value` pairs in the structures M2M payloads use (JSON,
 //! `key=value` forms/queries/logs, `key: 'value'` object literals and GraphQL arguments, header
 //! lines, CSV with a header row, SQL, Redis RESP, XML, MessagePack, CBOR, HL7 v2, X12 and
-//! EDIFACT, vCard, LDAP).
+//! EDIFACT, vCard, LDAP, PostgreSQL, MySQL, BSON, and payloads named by a path: MQTT topics,
+//! NATS subjects, memcached keys).
 //! Every extractor is tolerant (binary framing around JSON is fine), bounded and never panics.
 //! Ranges index the scanned buffer.
 
@@ -17,6 +18,8 @@ use crate::{
 mod edi;
 pub(crate) mod mqtt;
 pub(crate) mod mysql;
+mod named_payloads;
+mod path;
 
 pub(crate) use edi::{X12_IMPLIED_US, opens_segment as opens_edi_segment};
 
@@ -116,8 +119,10 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     postgres_fields(b, &mut out);
     bson_fields(b, &mut out);
     mysql::mysql_fields(b, &mut out);
-    let publishes = mqtt::mqtt_fields(b, &mut out);
-    mqtt::parents_for_payloads(&publishes, &mut out);
+    let mut path_parents = path::PathParents::default();
+    mqtt::mqtt_fields(b, &mut out, &mut path_parents);
+    named_payloads::named_payload_fields(b, &mut out, &mut path_parents);
+    path_parents.apply(&mut out);
     out.truncate(MAX_FIELDS);
     out.sort_by_key(|f| (f.value.start, std::cmp::Reverse(f.value.end)));
     out

@@ -2414,6 +2414,40 @@ mod tests {
         ]
     }
 
+    /// A segment of a path that names a payload (an MQTT topic, a NATS subject, a memcached
+    /// key): IDs, record names and field names.
+    fn path_segment() -> impl Strategy<Value = &'static str> {
+        proptest::sample::select(vec![
+            "crm",
+            "customers",
+            "users",
+            "session",
+            "devices",
+            "8f2c",
+            "17",
+            "gw-2829",
+            "telemetry",
+            "date_of_birth",
+            "dob",
+            "birth",
+            "full_name",
+            "name",
+            "lastName",
+            "phone",
+            "fw",
+            "geburtsdatum",
+        ])
+    }
+
+    /// A payload such a path names: a plain value of some detector's shape, or JSON.
+    fn named_payload() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[A-Za-z0-9 .@+-]{0,16}",
+            "(19[0-9]{2}-0[1-9]-1[0-9]|[A-Z][a-z]{2,7} [A-Z][a-z]{2,9}|\\+49 30 [0-9]{7}|030 [0-9]{7})",
+            "\\{\"(name|plan|dob|phone)\":\"[A-Za-z0-9 -]{0,12}\"\\}",
+        ]
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -2510,19 +2544,8 @@ mod tests {
         /// (3.1.1 at `QoS` 0 puts nothing between them), and JSON under a topic about a person.
         #[test]
         fn quiet_mqtt_publishes_have_no_findings(
-            levels in proptest::collection::vec(
-                proptest::sample::select(vec![
-                    "crm", "customers", "users", "devices", "17", "gw-2829", "telemetry",
-                    "date_of_birth", "dob", "full_name", "name", "phone", "birth", "lastname",
-                    "geburtsdatum",
-                ]),
-                1..5,
-            ),
-            payload in prop_oneof![
-                "[A-Za-z0-9 .@+-]{0,16}",
-                "(19[0-9]{2}-0[1-9]-1[0-9]|[A-Z][a-z]{2,7} [A-Z][a-z]{2,9}|\\+49 30 [0-9]{7})",
-                "\\{\"(name|plan|dob|phone)\":\"[A-Za-z0-9 -]{0,12}\"\\}",
-            ],
+            levels in proptest::collection::vec(path_segment(), 1..5),
+            payload in named_payload(),
             packet_id in proptest::option::of(prop_oneof![Just([0_u8, 0x2a]), any::<[u8; 2]>()]),
             properties in proptest::option::of(Just(&b"\x01\x01"[..])),
         ) {
@@ -2535,6 +2558,28 @@ mod tests {
             );
             let engine = engine();
             check(&engine, &packet).map_err(TestCaseError::fail)?;
+        }
+
+        /// memcached and NATS payloads named by a key or subject whose last segment names
+        /// them, in the commands a client sends and the replies a server returns.
+        #[test]
+        fn quiet_memcached_and_nats_payloads_have_no_findings(
+            segments in proptest::collection::vec(path_segment(), 1..5),
+            separator in proptest::sample::select(vec![":", ".", "/"]),
+            payload in named_payload(),
+            shape in 0_u8..4,
+        ) {
+            let path = segments.join(separator);
+            let len = payload.len();
+            let line = match shape {
+                0 => format!("set {path} 0 0 {len}"),
+                1 => format!("VALUE {path} 0 {len}"),
+                2 => format!("PUB {path} {len}"),
+                _ => format!("MSG {path} 1 {len}"),
+            };
+            let bytes = [line.as_str(), "\r\n", payload.as_str(), "\r\n"].concat();
+            let engine = engine();
+            check(&engine, bytes.as_bytes()).map_err(TestCaseError::fail)?;
         }
 
         /// Mail bodies in a transfer encoding, with values cut by soft line breaks and written

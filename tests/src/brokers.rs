@@ -1,16 +1,19 @@
-//! Real Redis and MQTT brokers (Debian's `redis-server` and `mosquitto`) in a namespace, and
-//! their own command-line clients (`redis-cli`, `mosquitto_pub`, `mosquitto_sub`), all in clear
-//! text as a broker without a TLS listener talks.
+//! Real brokers and caches from Debian's packages in a namespace, in clear text as they talk
+//! without a TLS listener: Redis (`redis-server`, `redis-cli`), MQTT (`mosquitto`,
+//! `mosquitto_pub`, `mosquitto_sub`), memcached (`memcached`, and `memccp`/`memccat` from
+//! libmemcached) and NATS (`nats-server`, with a minimal client of the harness's own: no NATS
+//! client is packaged).
 
-use std::net::SocketAddr;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
-use crate::Result;
 use crate::error::Context as _;
 use crate::netns::NsRef;
 use crate::process::{Proc, run_ok};
 use crate::servers::wait_listening;
+use crate::{Error, Result};
 
 /// How long a client command may take.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
@@ -19,6 +22,10 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 pub const REDIS_TOOLS: &[&str] = &["redis-server", "redis-cli"];
 /// The programs [`Mosquitto`] and its clients need.
 pub const MQTT_TOOLS: &[&str] = &["mosquitto", "mosquitto_pub", "mosquitto_sub"];
+/// The programs [`Memcached`] and its clients need.
+pub const MEMCACHED_TOOLS: &[&str] = &["memcached", "memccp", "memccat"];
+/// The program [`Nats`] needs.
+pub const NATS_TOOLS: &[&str] = &["nats-server"];
 
 /// A Redis server without persistence, listening on every address of its namespace (protected
 /// mode off: the lab's client is not on loopback). Stopped (by PID) when dropped.
@@ -147,4 +154,136 @@ pub fn mqtt_subscriber(
     ])
     .args(["-t", filter, "-F", "%t"]);
     Proc::spawn("mosquitto_sub", &mut cmd, log_dir)
+}
+
+/// A memcached server listening on every address of its namespace (TCP only). Stopped (by PID)
+/// when dropped.
+pub struct Memcached {
+    /// The server process.
+    pub proc: Proc,
+}
+
+impl Memcached {
+    /// Starts the server in `ns` on `port`.
+    ///
+    /// # Errors
+    /// When the server cannot start or does not listen in time.
+    pub fn start(ns: &NsRef, port: u16, log_dir: &Path) -> Result<Self> {
+        let mut cmd = ns.exec("memcached")?;
+        cmd.args([
+            "-p",
+            &port.to_string(),
+            "-l",
+            "0.0.0.0",
+            "-U",
+            "0",
+            "-u",
+            "root",
+        ]);
+        let mut proc = Proc::spawn(&format!("memcached-{port}"), &mut cmd, log_dir)?;
+        wait_listening(ns, port, Some(&mut proc))?;
+        Ok(Self { proc })
+    }
+}
+
+/// Stores `value` under `key` with `memccp` from `ns` (which names the item by its file's
+/// name).
+///
+/// # Errors
+/// When the file cannot be written or the client fails.
+pub fn memcached_store(ns: &NsRef, server: SocketAddr, key: &str, value: &str) -> Result<()> {
+    let dir = tempfile::Builder::new()
+        .prefix("m2m-memccp-")
+        .tempdir()
+        .context("memccp dir")?;
+    let file = dir.path().join(key);
+    std::fs::write(&file, value).context(format!("writing {}", file.display()))?;
+    let mut cmd = ns.exec("memccp")?;
+    cmd.arg(format!("--servers={server}")).arg(&file);
+    run_ok(&mut cmd, COMMAND_TIMEOUT).map(drop)
+}
+
+/// The value stored under `key`, fetched with `memccat` from `ns`.
+///
+/// # Errors
+/// When the client fails.
+pub fn memcached_fetch(ns: &NsRef, server: SocketAddr, key: &str) -> Result<String> {
+    let mut cmd = ns.exec("memccat")?;
+    cmd.arg(format!("--servers={server}")).arg(key);
+    run_ok(&mut cmd, COMMAND_TIMEOUT)
+}
+
+/// A NATS server listening on every address of its namespace. Stopped (by PID) when dropped.
+pub struct Nats {
+    /// The server process.
+    pub proc: Proc,
+}
+
+impl Nats {
+    /// Starts the server in `ns` on `port`.
+    ///
+    /// # Errors
+    /// When the server cannot start or does not listen in time.
+    pub fn start(ns: &NsRef, port: u16, log_dir: &Path) -> Result<Self> {
+        let mut cmd = ns.exec("nats-server")?;
+        cmd.args(["-a", "0.0.0.0", "-p", &port.to_string()]);
+        let mut proc = Proc::spawn(&format!("nats-{port}"), &mut cmd, log_dir)?;
+        wait_listening(ns, port, Some(&mut proc))?;
+        Ok(Self { proc })
+    }
+}
+
+/// From `ns`, subscribes to `subject` and publishes `payload` to it on one connection, as a
+/// NATS client does (`CONNECT`, `SUB`, `PUB`, `PING`), and returns the payload the server
+/// delivers back (`MSG`): the publish crosses the network once each way.
+///
+/// # Errors
+/// On connection or protocol failure, an `-ERR` from the server, or no delivery in time.
+pub fn nats_round_trip(
+    ns: &NsRef,
+    server: SocketAddr,
+    subject: &str,
+    payload: &str,
+) -> Result<String> {
+    let commands = format!(
+        "CONNECT {{\"verbose\":false,\"pedantic\":false,\"name\":\"m2m-lab\"}}\r\n\
+         SUB {subject} 1\r\nPUB {subject} {}\r\n{payload}\r\nPING\r\n",
+        payload.len()
+    );
+    ns.run_in(move || -> Result<String> {
+        let mut stream = TcpStream::connect_timeout(&server, COMMAND_TIMEOUT)
+            .context(format!("connecting to {server}"))?;
+        stream
+            .set_read_timeout(Some(COMMAND_TIMEOUT))
+            .context("read timeout")?;
+        let mut reader = BufReader::new(stream.try_clone().context("cloning the stream")?);
+        let mut line = String::new();
+        reader.read_line(&mut line).context("reading INFO")?;
+        if !line.starts_with("INFO ") {
+            return Err(Error::msg(format!("expected INFO, got {line:?}")));
+        }
+        stream
+            .write_all(commands.as_bytes())
+            .context("publishing")?;
+        // INFO, MSG and its payload, PONG: a handful of lines; bounded all the same.
+        let mut delivered = None;
+        for _ in 0..32 {
+            line.clear();
+            reader
+                .read_line(&mut line)
+                .context("reading the server's answer")?;
+            if line.starts_with("-ERR") {
+                return Err(Error::msg(format!("server error: {}", line.trim())));
+            }
+            if line.starts_with("MSG ") {
+                let mut body = String::new();
+                reader.read_line(&mut body).context("reading the message")?;
+                delivered = Some(body.trim_end().to_owned());
+            }
+            if line.starts_with("PONG") && delivered.is_some() {
+                break;
+            }
+        }
+        delivered.ok_or_else(|| Error::msg("no MSG delivered"))
+    })?
 }

@@ -1,14 +1,6 @@
 //! MQTT (3.1.1 and 5), in clear text on port 1883 wherever a broker has no TLS listener: a
-//! `PUBLISH` names its payload by its topic, whose last level often says what the payload is
-//! (`crm/customers/17/date_of_birth`, `vehicles/42/driver/name`).
-//!
-//! - A payload that is a plain value (not JSON, XML or another structured syntax, whose own
-//!   names are closer) is a field under the topic's last level.
-//! - Its parent is the nearest level before the last one that holds no digit, an ID's level
-//!   being skipped (`customers` in `crm/customers/17/name`): a bare `name` counts under a topic
-//!   about a person, as under such a JSON object.
-//! - Top-level fields of a structured payload that have no parent of their own get the same
-//!   level as theirs (`{"name": ...}` published to `users/17`).
+//! `PUBLISH` names its payload by its topic, read as a path (see [`super::path`]):
+//! `crm/customers/17/date_of_birth`, `vehicles/42/driver/name`.
 //!
 //! Packets are read from the buffer's first byte on, as a segment of an MQTT connection starts
 //! with one, each fixed header checked against the flags its type requires, up to the first
@@ -18,28 +10,42 @@
 
 use std::ops::Range;
 
-use super::{Field, MAX_FIELDS, Syntax};
+use super::{
+    Field, MAX_FIELDS,
+    path::{self, PathParents},
+};
 
 /// Most packets of one buffer read.
 const MAX_PACKETS: usize = 256;
 
-/// What a buffer's `PUBLISH` packets give: their plain payloads as fields, and the span and
-/// parent level of each structured payload (see [`parents_for_payloads`]).
-#[derive(Default)]
-pub(super) struct Publishes {
-    structured: Vec<(Range<usize>, Range<usize>)>,
-}
-
 /// The fields of the `PUBLISH` packets from the start of `b` (see the module docs).
-pub(super) fn mqtt_fields(b: &[u8], out: &mut Vec<Field>) -> Publishes {
-    let mut publishes = Publishes::default();
+pub(super) fn mqtt_fields(b: &[u8], out: &mut Vec<Field>, parents: &mut PathParents) {
     for publish in publishes_in(b) {
-        publish.push(b, out, &mut publishes);
+        // A single-level topic follows its length's low byte, which the quiet check sees as
+        // part of the word when it is alphanumeric (a topic of 48 bytes or more).
+        let glued_start = !b
+            .get(publish.topic.clone())
+            .unwrap_or_default()
+            .contains(&b'/')
+            && publish
+                .topic
+                .start
+                .checked_sub(1)
+                .and_then(|i| b.get(i))
+                .is_some_and(u8::is_ascii_alphanumeric);
+        path::push_named(
+            b,
+            &publish.topic,
+            b"/",
+            publish.payload,
+            !glued_start,
+            out,
+            parents,
+        );
         if out.len() >= MAX_FIELDS {
             break;
         }
     }
-    publishes
 }
 
 /// The `PUBLISH` packets among the packets from the start of `b`.
@@ -110,22 +116,6 @@ pub(crate) fn has_glued_topic(b: &[u8]) -> bool {
         at = start + len;
     }
     false
-}
-
-/// Gives the top-level fields of each structured payload that have no parent the topic level
-/// [`mqtt_fields`] found for it.
-pub(super) fn parents_for_payloads(publishes: &Publishes, fields: &mut [Field]) {
-    for (payload, parent) in &publishes.structured {
-        for field in fields.iter_mut() {
-            if field.parent.is_none()
-                && payload.start <= field.key.start
-                && field.value.end <= payload.end
-                && !field.key.is_empty()
-            {
-                field.parent = Some(parent.clone());
-            }
-        }
-    }
 }
 
 /// Whether a fixed header's type and flags are ones MQTT allows: `PUBLISH` any but `QoS` 3;
@@ -231,67 +221,11 @@ fn properties_end(b: &[u8], at: usize, end: usize) -> Option<usize> {
     (i == stop).then_some(stop)
 }
 
-impl Publish {
-    /// The payload as a field under the topic's last level, or, when it is structured, its span
-    /// and parent for [`parents_for_payloads`].
-    fn push(&self, b: &[u8], out: &mut Vec<Field>, publishes: &mut Publishes) {
-        let levels = level_spans(b, &self.topic);
-        let Some(last) = levels.last().cloned() else {
-            return;
-        };
-        let without_digits = |r: &&Range<usize>| {
-            b.get((*r).clone())
-                .is_some_and(|level| !level.is_empty() && !level.iter().any(u8::is_ascii_digit))
-        };
-        let parent = levels.iter().rev().skip(1).find(without_digits).cloned();
-        let payload = b.get(self.payload.clone()).unwrap_or_default();
-        let opening = payload.iter().find(|c| !c.is_ascii_whitespace());
-        if matches!(opening, Some(b'{' | b'[' | b'<')) {
-            if let Some(parent) = without_digits(&&last).then_some(last).or(parent) {
-                publishes.structured.push((self.payload.clone(), parent));
-            }
-            return;
-        }
-        // A single-level topic follows its length's low byte, which the quiet check sees as
-        // part of the word when it is alphanumeric (a topic of 48 bytes or more).
-        let glued_start = last.start == self.topic.start
-            && last
-                .start
-                .checked_sub(1)
-                .and_then(|i| b.get(i))
-                .is_some_and(u8::is_ascii_alphanumeric);
-        if payload.is_empty() || last.is_empty() || glued_start {
-            return;
-        }
-        out.push(Field {
-            key: last,
-            kind_hint: None,
-            label: None,
-            parent,
-            value: self.payload.clone(),
-            syntax: Syntax::Raw,
-        });
-    }
-}
-
-/// The spans of a topic's levels (between `/`).
-fn level_spans(b: &[u8], topic: &Range<usize>) -> Vec<Range<usize>> {
-    let mut levels = Vec::new();
-    let mut start = topic.start;
-    for (i, &c) in b.get(topic.clone()).unwrap_or_default().iter().enumerate() {
-        if c == b'/' {
-            levels.push(start..topic.start + i);
-            start = topic.start + i + 1;
-        }
-    }
-    levels.push(start..topic.end);
-    levels
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use crate::fields::extract;
+    use crate::fields::path::tests::{Named, named, read_with};
 
     /// A `PUBLISH` of `payload` to `topic` (`QoS` 0, or 1 with a packet ID), with MQTT 5's
     /// `properties` (their bytes after the length) when given.
@@ -329,18 +263,8 @@ pub(crate) mod tests {
         packet
     }
 
-    /// `(key, parent, value)` of every field [`mqtt_fields`] reads.
-    fn read(b: &[u8]) -> Vec<(String, Option<String>, String)> {
-        let mut out = Vec::new();
-        let _ = mqtt_fields(b, &mut out);
-        let text = |r: Range<usize>| String::from_utf8_lossy(&b[r]).into_owned();
-        out.into_iter()
-            .map(|f| (text(f.key), f.parent.map(text), text(f.value)))
-            .collect()
-    }
-
-    fn triple(key: &str, parent: Option<&str>, value: &str) -> (String, Option<String>, String) {
-        (key.to_owned(), parent.map(str::to_owned), value.to_owned())
+    fn read(b: &[u8]) -> Vec<Named> {
+        read_with(b, mqtt_fields)
     }
 
     #[test]
@@ -362,9 +286,9 @@ pub(crate) mod tests {
         assert_eq!(
             read(&b),
             [
-                triple("date_of_birth", Some("customers"), "1979-05-23"),
-                triple("name", Some("customers"), "Anna Berg"),
-                triple("phone", Some("customers"), "030 1234567"),
+                named("date_of_birth", Some("customers"), "1979-05-23"),
+                named("name", Some("customers"), "Anna Berg"),
+                named("phone", Some("customers"), "030 1234567"),
             ]
         );
     }
@@ -384,7 +308,7 @@ pub(crate) mod tests {
         ));
         assert_eq!(
             read(&b),
-            [triple("email_verified_at", Some("users"), "2026-11-24")]
+            [named("email_verified_at", Some("users"), "2026-11-24")]
         );
     }
 
@@ -432,7 +356,7 @@ pub(crate) mod tests {
         let cut = &b[..b.len() - 3];
         assert_eq!(
             read(cut),
-            [triple("full_name", Some("drivers"), "Ottilie Wennerstr")]
+            [named("full_name", Some("drivers"), "Ottilie Wennerstr")]
         );
     }
 }
