@@ -11,7 +11,7 @@ use std::{ops::Range, sync::LazyLock};
 
 use crate::{
     DataType, EngineConfig, EngineError, FieldContext, Finding,
-    decode::{base64, escapes, framing, inflate, mime},
+    decode::{base64, escapes, framing, http2, inflate, mime},
     detect::{dates, gps, names, national_id, phone},
     fields::{self, Field, Syntax},
     http::{self, Coding, Part},
@@ -167,6 +167,13 @@ impl<'e> Scan<'e> {
     }
 
     fn payload(&mut self, payload: &[u8]) {
+        // HTTP/2 in clear text: its header blocks, HPACK-decoded into header lines. Before the
+        // HTTP/1 framing, which reads the client's connection preface as a request head.
+        if let Some((bytes, map)) = http2::header_lines(payload, self.budget) {
+            self.budget = self.budget.saturating_sub(bytes.len());
+            let lines = Text::root(payload).derive(bytes, &map);
+            self.text(&lines);
+        }
         if let Some(parts) = http::parts(payload) {
             for part in parts {
                 match part {

@@ -47,7 +47,7 @@
 use std::{hash::BuildHasherDefault, sync::LazyLock};
 
 use crate::{
-    decode::{base64, escapes, framing, mime},
+    decode::{base64, escapes, framing, http2, mime},
     detect::{email, financial, names},
     fields,
     fnv::Fnv,
@@ -188,6 +188,7 @@ pub(crate) fn is_quiet(payload: &[u8]) -> bool {
     if framing::amqp_bodies(payload, 0).is_some()
         || framing::websocket_payloads(payload, 0).is_some()
         || fields::mqtt::has_glued_topic(payload)
+        || http2::has_header_strings(payload)
     {
         return false;
     }
@@ -2580,6 +2581,36 @@ mod tests {
             let bytes = [line.as_str(), "\r\n", payload.as_str(), "\r\n"].concat();
             let engine = engine();
             check(&engine, bytes.as_bytes()).map_err(TestCaseError::fail)?;
+        }
+
+        /// HTTP/2 header blocks, whose Huffman-coded strings show none of their words.
+        #[test]
+        fn quiet_http2_headers_have_no_findings(
+            fields in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "authorization", "x-user-email", "x-customer-phone", "cookie",
+                        "user-agent", "x-request-id", "x-device", "x-full-name",
+                    ]),
+                    prop_oneof![
+                        "[a-z]{2,8}@[a-z]{2,6}\\.(de|org)",
+                        "Bearer eyJ[A-Za-z0-9_-]{10,30}\\.eyJ[A-Za-z0-9_-]{10,30}\\.[A-Za-z0-9_-]{4,12}",
+                        "\\+49 30 [0-9]{7,8}",
+                        "[A-Z][a-z]{2,7} [A-Z][a-z]{2,9}",
+                        "[a-z0-9./-]{0,20}",
+                    ],
+                ),
+                1..5,
+            ),
+            huffman in any::<bool>(),
+            preface in any::<bool>(),
+        ) {
+            use crate::decode::http2::tests::{client_preface, headers_frame};
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let headers = headers_frame(&fields, huffman);
+            let wire = if preface { [client_preface(), headers].concat() } else { headers };
+            let engine = engine();
+            check(&engine, &wire).map_err(TestCaseError::fail)?;
         }
 
         /// Mail bodies in a transfer encoding, with values cut by soft line breaks and written

@@ -33,6 +33,7 @@ pub mod daemon;
 pub mod error;
 pub mod expect;
 pub mod fixtures;
+pub mod h2c;
 pub mod http;
 pub mod kernel;
 pub mod lab;

@@ -71,6 +71,7 @@ fn install_hint(name: &str) -> &'static str {
         "perl" => " (apt-get install perl libdbd-mariadb-perl)",
         "slapd" | "slapadd" => " (apt-get install slapd)",
         "ldapadd" | "ldapdelete" | "ldapsearch" => " (apt-get install ldap-utils)",
+        "nghttpd" => " (apt-get install nghttp2-server)",
         "memcached" => " (apt-get install memcached)",
         "memccp" | "memccat" => " (apt-get install libmemcached-tools)",
         "nats-server" => " (apt-get install nats-server)",

@@ -33,6 +33,7 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "mosquitto",
     "mosquitto-clients",
     "nats-server",
+    "nghttp2-server",
     "openssl",
     "postgresql",
     "procps",

@@ -5,6 +5,7 @@
 pub(crate) mod base64;
 pub(crate) mod escapes;
 pub(crate) mod framing;
+pub(crate) mod http2;
 pub(crate) mod inflate;
 pub(crate) mod mime;
 
