@@ -31,6 +31,10 @@ const PRIORITY: u8 = 0x20;
 /// The header block fragments of the frames of `payload` (see the module docs), as byte
 /// ranges; `None` when it is not a buffer of HTTP/2 frames.
 fn header_fragments(payload: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
+    // A frame's length, at most 16,384, opens with a zero byte; the preface with `P`.
+    if !matches!(payload.first(), Some(0 | b'P')) {
+        return None;
+    }
     let mut pos = if payload.starts_with(PREFACE) {
         PREFACE.len()
     } else {

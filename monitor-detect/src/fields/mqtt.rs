@@ -91,13 +91,16 @@ pub(crate) fn has_glued_topic(b: &[u8]) -> bool {
     // UTF-8): most payloads are no MQTT, and an MQTT one is asked on every quiet check.
     let mut at = 0;
     for _ in 0..MAX_PACKETS {
-        let (Some(&first), Some((len, used))) = (b.get(at), remaining_length(b, at + 1)) else {
+        let Some(&first) = b.get(at) else {
             return false;
         };
         let (kind, flags) = (first >> 4, first & 0x0f);
         if !valid_fixed_header(kind, flags) {
             return false;
         }
+        let Some((len, used)) = remaining_length(b, at + 1) else {
+            return false;
+        };
         let start = at + 1 + used;
         if kind == 3
             && let (Some(&high), Some(&low)) = (b.get(start), b.get(start + 1))

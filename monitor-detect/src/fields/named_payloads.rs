@@ -28,21 +28,27 @@ const MAX_LINE: usize = 1024;
 const MEMCACHED: &[u8] = b":/.";
 const NATS: &[u8] = b".";
 
+/// The command words [`command`] reads, with the space after them.
+const COMMAND_WORDS: [&[u8]; 12] = [
+    b"set ",
+    b"add ",
+    b"replace ",
+    b"append ",
+    b"prepend ",
+    b"cas ",
+    b"ms ",
+    b"VALUE ",
+    b"PUB ",
+    b"HPUB ",
+    b"MSG ",
+    b"HMSG ",
+];
+
 /// Longest payload length believed (memcached's default item size limit is 1 MiB).
 const MAX_PAYLOAD: usize = 64 << 20;
 
 /// The fields of every command line in `b` that names a payload.
 pub(super) fn named_payload_fields(b: &[u8], out: &mut Vec<Field>, parents: &mut PathParents) {
-    // Every command word is written in one case: a buffer without their first letters at a
-    // line's start costs one pass.
-    if !starts_a_line(b, |c| {
-        matches!(
-            c,
-            b's' | b'a' | b'r' | b'p' | b'c' | b'm' | b'V' | b'P' | b'H' | b'M'
-        )
-    }) {
-        return;
-    }
     let mut at = 0;
     while at < b.len() && out.len() < MAX_FIELDS {
         let Some(newline) = memchr::memchr(b'\n', b.get(at..).unwrap_or_default()) else {
@@ -51,7 +57,12 @@ pub(super) fn named_payload_fields(b: &[u8], out: &mut Vec<Field>, parents: &mut
         let line_end = at + newline;
         let next_line = line_end + 1;
         let line = b.get(at..line_end).unwrap_or_default();
-        let Some(line) = line.strip_suffix(b"\r") else {
+        // Most lines of most payloads are no such command: their first word tells, before the
+        // line is split into tokens.
+        let Some(line) = line
+            .strip_suffix(b"\r")
+            .filter(|line| COMMAND_WORDS.iter().any(|word| line.starts_with(word)))
+        else {
             at = next_line;
             continue;
         };
@@ -67,12 +78,6 @@ pub(super) fn named_payload_fields(b: &[u8], out: &mut Vec<Field>, parents: &mut
         path::push_named(b, &path, command.separators, payload, true, out, parents);
         at = next_line + command.skip + command.len + 2;
     }
-}
-
-/// Whether some line of `b` (the first, or one after a `\n`) starts with a byte `first` allows.
-fn starts_a_line(b: &[u8], first: impl Fn(u8) -> bool) -> bool {
-    b.first().is_some_and(|&c| first(c))
-        || memchr::memchr_iter(b'\n', b).any(|nl| b.get(nl + 1).is_some_and(|&c| first(c)))
 }
 
 /// What a command line says of the payload after it.
