@@ -189,7 +189,10 @@ impl<'e> Scan<'e> {
             .or_else(|| framing::websocket_payloads(payload, self.budget));
         if let Some((bytes, map)) = joined {
             self.budget = self.budget.saturating_sub(bytes.len());
-            let joined = root.derive(bytes, &map);
+            let mut joined = root.derive(bytes, &map);
+            // Inflated messages (`permessage-deflate`) map every byte to their whole wire span,
+            // as a compressed body does: findings inside them share it.
+            joined.opaque |= map.starts.windows(2).any(|pair| pair[0] == pair[1]);
             self.text(&joined);
         }
         // Mail (SMTP's `DATA`): each body in a transfer encoding, decoded whole.
@@ -1623,6 +1626,22 @@ mod tests {
         );
         assert_eq!(found[0].end - found[0].start, b"Anna Berg".len() + 2);
         assert_eq!(found, engine.scan_full(&fragments));
+        // Compressed (`permessage-deflate`, as browsers negotiate it): nothing of the text shows
+        // on the wire; both values are found, each spanning the message.
+        let compressed = crate::decode::framing::tests::deflate_messages(&[call]);
+        let deflated = frame(0xc1, &compressed[0], key);
+        assert!(!quiet::is_quiet(&deflated));
+        let found = engine.scan(&deflated);
+        assert_eq!(
+            found
+                .iter()
+                .map(|f| (f.data_type, f.start, f.end))
+                .collect::<Vec<_>>(),
+            [
+                (DataType::Email, 6, deflated.len()),
+                (DataType::PersonName, 6, deflated.len())
+            ]
+        );
     }
 
     #[test]

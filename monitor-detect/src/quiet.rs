@@ -2651,6 +2651,9 @@ mod tests {
             let engine = engine();
             check(&engine, &wire).map_err(TestCaseError::fail)?;
             check(&engine, &frame(0x81, &message, key)).map_err(TestCaseError::fail)?;
+            // The same message compressed (`permessage-deflate`).
+            let compressed = crate::decode::framing::tests::deflate_messages(&[&message]);
+            check(&engine, &frame(0xc1, &compressed[0], key)).map_err(TestCaseError::fail)?;
         }
 
         #[test]

@@ -1,6 +1,10 @@
 //! Incremental scanning of one direction of one flow.
 
-use crate::{DataType, Engine, Finding, fields, http};
+use crate::{
+    DataType, Engine, Finding,
+    decode::{framing, http2},
+    fields, http,
+};
 
 /// Longest result set head kept for the rows of later segments: column definitions only.
 const MAX_RESULT_HEAD: usize = 4096;
@@ -37,6 +41,15 @@ pub struct StreamScanner {
     /// of the statement (a MariaDB client caches it, and the server sends no definitions
     /// again): only a new head ends it.
     result_head: Option<(Database, Vec<u8>)>,
+}
+
+/// Whether `bytes` opens with the frames of a protocol the engine decodes only from a buffer's
+/// first byte: WebSocket frames that hide their payload (masked or compressed), HTTP/2 frames
+/// with header strings, MQTT packets with a publish.
+fn opens_frames(bytes: &[u8]) -> bool {
+    framing::websocket_payloads(bytes, 0).is_some()
+        || http2::has_header_strings(bytes)
+        || fields::mqtt::has_publish(bytes)
 }
 
 /// Whose result set a kept head is.
@@ -88,6 +101,13 @@ impl StreamScanner {
         let mut fresh = Vec::new();
         for f in engine.scan(&buffer) {
             self.report(f, 0, base, carried, &mut fresh);
+        }
+        // Framed protocols are decoded only from a buffer's first byte, which the carried tail
+        // hides: a chunk that opens with their frames is also read alone.
+        if carried > 0 && opens_frames(bytes) {
+            for f in engine.scan(bytes) {
+                self.report(f, carried, base, carried, &mut fresh);
+            }
         }
         self.result_rows(engine, &buffer, base, &mut fresh);
         let config = engine.config();
@@ -308,6 +328,49 @@ mod tests {
         ));
         let mut later = fed_in_chunks(&next, 1460);
         assert_eq!(later.split_off(120), vec![], "no names from `sensor` rows");
+    }
+
+    #[test]
+    fn framed_chunks_are_read_from_their_own_first_byte() {
+        // A WebSocket upgrade, then a client's masked, compressed message in the next segment:
+        // the carried tail of the upgrade would hide the frame's start.
+        let engine = engine();
+        let upgrade =
+            b"GET /live HTTP/1.1\r\nHost: gw\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+            Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n";
+        let message = br#"{"email":"anna.berg@example.org","full_name":"Anna Berg"}"#;
+        let compressed = crate::decode::framing::tests::deflate_messages(&[message]);
+        let frame =
+            crate::decode::framing::tests::ws_frame(0xc1, &compressed[0], Some([9, 8, 7, 6]));
+        let mut s = StreamScanner::new();
+        assert!(s.feed(&engine, 0, upgrade).is_empty());
+        let found = s.feed(&engine, upgrade.len() as u64, &frame);
+        let mut types: Vec<DataType> = found.iter().map(|f| f.data_type).collect();
+        types.sort_by_key(|t| t.as_str());
+        assert_eq!(types, [DataType::Email, DataType::PersonName]);
+        assert!(found.iter().all(|f| f.start >= upgrade.len()));
+        // An MQTT publish after a CONNECT longer than the carried tail.
+        let connect = [
+            &[0x10, 0xb8, 0x02, 0, 4][..],
+            b"MQTT",
+            &[4, 2, 0, 60, 0x01, 0x2c],
+            &[b'c'; 300],
+        ]
+        .concat();
+        let publish = crate::fields::mqtt::tests::publish_bytes(
+            "crm/customers/17/date_of_birth",
+            b"1979-05-23",
+            None,
+            None,
+        );
+        let mut s = StreamScanner::new();
+        assert!(s.feed(&engine, 0, &connect).is_empty());
+        let found = s.feed(&engine, connect.len() as u64, &publish);
+        assert_eq!(
+            found.iter().map(|f| f.data_type).collect::<Vec<_>>(),
+            [DataType::DateOfBirth]
+        );
     }
 
     #[test]

@@ -47,5 +47,6 @@ pub mod process;
 pub mod servers;
 pub mod smtp;
 pub mod wait;
+pub mod websocket;
 
 pub use error::{Error, Result};

@@ -39,6 +39,7 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "procps",
     "prometheus-alertmanager",
     "python3",
+    "python3-websockets",
     "redis-server",
     "redis-tools",
     "slapd",

@@ -2,6 +2,8 @@
 //! body frames and WebSocket frames (fragmented messages, and the masking every client applies).
 //! Removing the framing maps each body byte to its own wire byte.
 
+use std::ops::Range;
+
 use super::{Decoded, hex_value};
 use crate::text::SpanMap;
 
@@ -132,6 +134,10 @@ pub(crate) fn amqp_bodies(payload: &[u8], limit: usize) -> Option<Decoded> {
 
 /// One WebSocket frame's header (RFC 6455, section 5.2).
 struct WsHeader {
+    fin: bool,
+    /// RSV1 on a message's first frame: its payload is compressed (`permessage-deflate`,
+    /// RFC 7692).
+    compressed: bool,
     opcode: u8,
     /// The masking key, when the frame is masked (a client's always is).
     key: Option<[u8; 4]>,
@@ -140,16 +146,20 @@ struct WsHeader {
     len: usize,
 }
 
-/// The header of the frame at `pos`; `None` when it is not one: reserved bits set (a
-/// compressed frame's payload is not text), an undefined opcode, a control frame fragmented or
-/// longer than 125 bytes, a length not in its shortest form, or cut.
+/// The header of the frame at `pos`; `None` when it is not one: reserved bits set (but RSV1 on
+/// the first frame of a data message, which `permessage-deflate` sets), an undefined opcode, a
+/// control frame fragmented or longer than 125 bytes, a length not in its shortest form, or
+/// cut.
 fn ws_header(payload: &[u8], pos: usize) -> Option<WsHeader> {
     let first = *payload.get(pos)?;
     let second = *payload.get(pos + 1)?;
     let (fin, reserved, opcode) = (first & 0x80 != 0, first & 0x70, first & 0x0f);
     let short_len = usize::from(second & 0x7f);
     let control = opcode >= 8;
-    if reserved != 0 || !matches!(opcode, 0..=2 | 8..=10) || (control && (!fin || short_len > 125))
+    let compressed = reserved == 0x40 && matches!(opcode, 1 | 2);
+    if (reserved != 0 && !compressed)
+        || !matches!(opcode, 0..=2 | 8..=10)
+        || (control && (!fin || short_len > 125))
     {
         return None;
     }
@@ -180,6 +190,8 @@ fn ws_header(payload: &[u8], pos: usize) -> Option<WsHeader> {
         Some(key)
     };
     Some(WsHeader {
+        fin,
+        compressed,
         opcode,
         key,
         data_start,
@@ -189,14 +201,27 @@ fn ws_header(payload: &[u8], pos: usize) -> Option<WsHeader> {
 
 /// Joins the data frames' payloads of a buffer of WebSocket frames (RFC 6455), unmasked: a
 /// client masks every frame it sends with a 4-byte key, which hides the text from any pattern.
-/// The buffer must be frames from its first byte to its last, all masked or none (one
-/// direction), the last one possibly cut by sampling. `None` when it is not, or when the
-/// framing hides nothing (one unmasked data frame, whose payload the scan reads as it is).
+/// A compressed message (`permessage-deflate`, RFC 7692, which browsers and most libraries
+/// negotiate) is inflated, each output byte's span the message's wire bytes; one inflater runs
+/// through the buffer's messages, as the sender's window carries over between them (context
+/// takeover, the default), so a sample that starts after a connection's first messages may not
+/// inflate, and is then left as it is. The buffer must be frames from its first byte to its
+/// last, all masked or none (one direction), the last one possibly cut by sampling. `None` when
+/// it is not, or when the framing hides nothing (one unmasked, uncompressed data frame, whose
+/// payload the scan reads as it is). With `limit` 0 nothing is decoded: only whether the
+/// framing hides something is told.
 pub(crate) fn websocket_payloads(payload: &[u8], limit: usize) -> Option<Decoded> {
     let mut out = Vec::new();
     let mut map = SpanMap::default();
     let mut pos = 0;
-    let (mut data_frames, mut masked) = (0, None);
+    let (mut data_frames, mut masked, mut any_compressed) = (0, None, false);
+    // The compressed message being assembled: its payload so far and its wire span.
+    let mut message: Option<(Vec<u8>, Range<usize>)> = None;
+    let mut inflater = MessageInflater {
+        inner: flate2::Decompress::new(false),
+        // With no room for output, nothing is decoded.
+        stopped: limit == 0,
+    };
     while pos < payload.len() {
         let header = ws_header(payload, pos)?;
         if *masked.get_or_insert(header.key.is_some()) != header.key.is_some() {
@@ -206,17 +231,94 @@ pub(crate) fn websocket_payloads(payload: &[u8], limit: usize) -> Option<Decoded
         if header.opcode <= 2 {
             data_frames += 1;
             let key = header.key.unwrap_or_default();
-            for (i, k) in (header.data_start..data_end.min(payload.len())).zip(key.iter().cycle()) {
-                if out.len() >= limit {
-                    break;
+            let wire = header.data_start..data_end.min(payload.len());
+            let data = wire
+                .clone()
+                .zip(key.iter().cycle())
+                .map(|(i, k)| payload.get(i).copied().unwrap_or(0) ^ k);
+            if header.compressed || (header.opcode == 0 && message.is_some()) {
+                any_compressed = true;
+                let (bytes, span) = message.get_or_insert_with(|| (Vec::new(), wire.clone()));
+                if bytes.len() < MAX_COMPRESSED_MESSAGE {
+                    bytes.extend(data);
                 }
-                out.push(payload.get(i).copied().unwrap_or(0) ^ k);
-                map.push(i..i + 1);
+                span.end = wire.end;
+                if header.fin {
+                    let (bytes, span) = message.take().unwrap_or_default();
+                    inflater.inflate(&bytes, &span, limit, &mut out, &mut map);
+                }
+            } else {
+                for (i, byte) in wire.zip(data) {
+                    if out.len() >= limit {
+                        break;
+                    }
+                    out.push(byte);
+                    map.push(i..i + 1);
+                }
             }
         }
         pos = data_end;
     }
-    (data_frames > 1 || (data_frames == 1 && masked == Some(true))).then_some((out, map))
+    // A message cut by the end of the sample inflates as far as it goes.
+    if let Some((bytes, span)) = message {
+        inflater.inflate(&bytes, &span, limit, &mut out, &mut map);
+    }
+    (data_frames > 1 || (data_frames == 1 && masked == Some(true)) || any_compressed)
+        .then_some((out, map))
+}
+
+/// Longest compressed message inflated.
+const MAX_COMPRESSED_MESSAGE: usize = 1 << 20;
+
+/// The inflater of one direction's `permessage-deflate` messages.
+struct MessageInflater {
+    inner: flate2::Decompress,
+    /// A message did not inflate (its window is not in the sample): no later one can.
+    stopped: bool,
+}
+
+impl MessageInflater {
+    /// Inflates one message (its payload, then the 4 bytes the sender removed), appending at
+    /// most `limit - out.len()` bytes, each from `span`.
+    fn inflate(
+        &mut self,
+        data: &[u8],
+        span: &Range<usize>,
+        limit: usize,
+        out: &mut Vec<u8>,
+        map: &mut SpanMap,
+    ) {
+        if self.stopped {
+            return;
+        }
+        let input = [data, &[0, 0, 0xff, 0xff]].concat();
+        let mut inflated = Vec::new();
+        let mut consumed = 0;
+        while consumed < input.len() && out.len() + inflated.len() < limit {
+            let room = (limit - out.len() - inflated.len()).min(64 << 10);
+            inflated.reserve(room);
+            let (before_in, before_out) = (self.inner.total_in(), inflated.len());
+            let status = self.inner.decompress_vec(
+                input.get(consumed..).unwrap_or_default(),
+                &mut inflated,
+                flate2::FlushDecompress::Sync,
+            );
+            let used = usize::try_from(self.inner.total_in() - before_in).unwrap_or(usize::MAX);
+            consumed = consumed.saturating_add(used);
+            if status.is_err() {
+                self.stopped = true;
+                break;
+            }
+            if used == 0 && inflated.len() == before_out {
+                break;
+            }
+        }
+        inflated.truncate(limit.saturating_sub(out.len()));
+        for byte in inflated {
+            out.push(byte);
+            map.push(span.clone());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -247,6 +349,67 @@ pub(crate) mod tests {
         });
         frame.extend(data.iter().zip(key.iter().cycle()).map(|(b, k)| b ^ k));
         frame
+    }
+
+    /// `messages` compressed as `permessage-deflate` sends them: one raw deflate stream whose
+    /// window carries over, each message ended by a sync flush without its last 4 bytes.
+    pub(crate) fn deflate_messages(messages: &[&[u8]]) -> Vec<Vec<u8>> {
+        let mut compress = flate2::Compress::new(flate2::Compression::default(), false);
+        messages
+            .iter()
+            .map(|message| {
+                let mut out = Vec::with_capacity(message.len() + 64);
+                let mut consumed = 0;
+                loop {
+                    out.reserve(256);
+                    let before = compress.total_in();
+                    compress
+                        .compress_vec(&message[consumed..], &mut out, flate2::FlushCompress::Sync)
+                        .expect("compresses");
+                    consumed += usize::try_from(compress.total_in() - before).expect("small");
+                    if consumed == message.len() && out.ends_with(&[0, 0, 0xff, 0xff]) {
+                        break;
+                    }
+                }
+                out.truncate(out.len() - 4);
+                out
+            })
+            .collect()
+    }
+
+    #[test]
+    fn compressed_messages_are_inflated_with_their_window() {
+        let first = br#"{"type":"profile","email":"anna.berg@example.org","name":"Anna Berg"}"#;
+        let second = br#"{"type":"profile","email":"jonas.lind@example.org","name":"Jonas Lind"}"#;
+        let compressed = deflate_messages(&[first, second]);
+        let key = Some([0x12, 0x34, 0x56, 0x78]);
+        // RSV1 on each message's first frame; the second message in two fragments.
+        let (head, tail) = compressed[1].split_at(compressed[1].len() / 2);
+        let wire = [
+            ws_frame(0xc1, &compressed[0], key),
+            ws_frame(0x41, head, key),
+            ws_frame(0x80, tail, key),
+        ]
+        .concat();
+        let (out, map) = websocket_payloads(&wire, 1 << 20).expect("decoded");
+        assert_eq!(out, [&first[..], &second[..]].concat());
+        assert!(map.ends.iter().all(|&e| e <= wire.len()));
+        // The second message refers to the first's window, which a sample starting there
+        // lacks: what it sent anew comes out, each copy from the missing window as NUL bytes.
+        let later = ws_frame(0xc1, &compressed[1], key);
+        let (out, _) = websocket_payloads(&later, 1 << 20).expect("framing hides something");
+        let second_text = String::from_utf8_lossy(second);
+        for piece in out.split(|&c| c == 0).filter(|piece| !piece.is_empty()) {
+            let piece = String::from_utf8_lossy(piece);
+            assert!(second_text.contains(piece.as_ref()), "{piece:?}");
+        }
+        // The limit holds, and 0 decodes nothing.
+        assert_eq!(websocket_payloads(&wire, 10).expect("cut").0.len(), 10);
+        assert!(websocket_payloads(&wire, 0).expect("hidden").0.is_empty());
+        // RSV1 on a continuation or control frame, or RSV2, is no frame.
+        for first_byte in [0x40, 0xc9, 0xa1] {
+            assert!(websocket_payloads(&ws_frame(first_byte, b"x", key), 1 << 20).is_none());
+        }
     }
 
     /// Where the payload of the frame holding wire byte `at` starts.
@@ -297,8 +460,6 @@ pub(crate) mod tests {
         let text = b"anna@web.de";
         let mut mixed = ws_frame(0x01, text, key);
         mixed.extend(ws_frame(0x80, text, None));
-        let mut compressed = ws_frame(0x81, text, key);
-        compressed[0] |= 0x40;
         let mut padded_length = ws_frame(0x81, text, None);
         padded_length.splice(1..2, [126, 0, 11]);
         let mut long_ping = ws_frame(0x89, &[b'x'; 126], key);
@@ -307,7 +468,6 @@ pub(crate) mod tests {
             // One unmasked frame: its payload is scanned as it is.
             ws_frame(0x81, text, None),
             mixed,
-            compressed,
             padded_length,
             long_ping,
             ws_frame(0x09, b"ping", None),

@@ -48,6 +48,11 @@ pub(super) fn mqtt_fields(b: &[u8], out: &mut Vec<Field>, parents: &mut PathPare
     }
 }
 
+/// Whether the packets from the start of `b` hold a `PUBLISH`.
+pub(crate) fn has_publish(b: &[u8]) -> bool {
+    publishes_in(b).next().is_some()
+}
+
 /// The `PUBLISH` packets among the packets from the start of `b`.
 fn publishes_in(b: &[u8]) -> impl Iterator<Item = Publish> + '_ {
     let mut at = 0;
