@@ -217,11 +217,9 @@ pub(crate) fn websocket_payloads(payload: &[u8], limit: usize) -> Option<Decoded
     let (mut data_frames, mut masked, mut any_compressed) = (0, None, false);
     // The compressed message being assembled: its payload so far and its wire span.
     let mut message: Option<(Vec<u8>, Range<usize>)> = None;
-    let mut inflater = MessageInflater {
-        inner: flate2::Decompress::new(false),
-        // With no room for output, nothing is decoded.
-        stopped: limit == 0,
-    };
+    // Made at the first compressed message (its state is tens of KiB), and only when there is
+    // room for output: most buffers asked have none.
+    let mut inflater: Option<MessageInflater> = None;
     while pos < payload.len() {
         let header = ws_header(payload, pos)?;
         if *masked.get_or_insert(header.key.is_some()) != header.key.is_some() {
@@ -245,7 +243,11 @@ pub(crate) fn websocket_payloads(payload: &[u8], limit: usize) -> Option<Decoded
                 span.end = wire.end;
                 if header.fin {
                     let (bytes, span) = message.take().unwrap_or_default();
-                    inflater.inflate(&bytes, &span, limit, &mut out, &mut map);
+                    if limit > 0 {
+                        inflater
+                            .get_or_insert_with(MessageInflater::new)
+                            .inflate(&bytes, &span, limit, &mut out, &mut map);
+                    }
                 }
             } else {
                 for (i, byte) in wire.zip(data) {
@@ -261,7 +263,11 @@ pub(crate) fn websocket_payloads(payload: &[u8], limit: usize) -> Option<Decoded
     }
     // A message cut by the end of the sample inflates as far as it goes.
     if let Some((bytes, span)) = message {
-        inflater.inflate(&bytes, &span, limit, &mut out, &mut map);
+        if limit > 0 {
+            inflater
+                .get_or_insert_with(MessageInflater::new)
+                .inflate(&bytes, &span, limit, &mut out, &mut map);
+        }
     }
     (data_frames > 1 || (data_frames == 1 && masked == Some(true)) || any_compressed)
         .then_some((out, map))
@@ -278,6 +284,13 @@ struct MessageInflater {
 }
 
 impl MessageInflater {
+    fn new() -> Self {
+        Self {
+            inner: flate2::Decompress::new(false),
+            stopped: false,
+        }
+    }
+
     /// Inflates one message (its payload, then the 4 bytes the sender removed), appending at
     /// most `limit - out.len()` bytes, each from `span`.
     fn inflate(
