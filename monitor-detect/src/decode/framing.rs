@@ -262,12 +262,12 @@ pub(crate) fn websocket_payloads(payload: &[u8], limit: usize) -> Option<Decoded
         pos = data_end;
     }
     // A message cut by the end of the sample inflates as far as it goes.
-    if let Some((bytes, span)) = message {
-        if limit > 0 {
-            inflater
-                .get_or_insert_with(MessageInflater::new)
-                .inflate(&bytes, &span, limit, &mut out, &mut map);
-        }
+    if let Some((bytes, span)) = message
+        && limit > 0
+    {
+        inflater
+            .get_or_insert_with(MessageInflater::new)
+            .inflate(&bytes, &span, limit, &mut out, &mut map);
     }
     (data_frames > 1 || (data_frames == 1 && masked == Some(true)) || any_compressed)
         .then_some((out, map))
