@@ -251,32 +251,16 @@ fn q_word(input: &[u8], at: usize) -> Option<(usize, usize, usize)> {
 /// STOMP header escapes: `\c` colon, `\n`, `\r`, `\\`.
 pub(crate) fn stomp_unescape(input: &[u8]) -> Option<Decoded> {
     memchr::memchr(b'\\', input)?;
-    let mut out = Vec::with_capacity(input.len());
-    let mut map = SpanMap::with_capacity(input.len());
-    let mut i = 0;
-    while let Some(&b) = input.get(i) {
-        let decoded = if b == b'\\' {
-            match input.get(i + 1) {
-                Some(b'c') => Some(b':'),
-                Some(b'n') => Some(b'\n'),
-                Some(b'r') => Some(b'\r'),
-                Some(b'\\') => Some(b'\\'),
-                _ => None,
-            }
-        } else {
-            None
+    Some(unescape_by(input, |i| {
+        let c = match (input.get(i), input.get(i + 1)) {
+            (Some(b'\\'), Some(b'c')) => b':',
+            (Some(b'\\'), Some(b'n')) => b'\n',
+            (Some(b'\\'), Some(b'r')) => b'\r',
+            (Some(b'\\'), Some(b'\\')) => b'\\',
+            _ => return None,
         };
-        if let Some(c) = decoded {
-            out.push(c);
-            map.push(i..i + 2);
-            i += 2;
-        } else {
-            out.push(b);
-            map.push(i..i + 1);
-            i += 1;
-        }
-    }
-    Some((out, map))
+        Some((vec![c], i + 2))
+    }))
 }
 
 /// A vCard value (RFC 6350, sections 3.2 and 3.4): folds (a line break and the space or tab
@@ -284,35 +268,15 @@ pub(crate) fn stomp_unescape(input: &[u8]) -> Option<Decoded> {
 /// neither.
 pub(crate) fn vcard_unescape(input: &[u8]) -> Option<Decoded> {
     memchr::memchr2(b'\\', b'\n', input)?;
-    let mut out = Vec::with_capacity(input.len());
-    let mut map = SpanMap::with_capacity(input.len());
-    let mut i = 0;
-    while let Some(&b) = input.get(i) {
-        let fold = match (b, input.get(i + 1), input.get(i + 2)) {
-            (b'\r', Some(b'\n'), Some(b' ' | b'\t')) => 3,
-            (b'\n', Some(b' ' | b'\t'), _) => 2,
-            _ => 0,
-        };
-        if fold > 0 {
-            i += fold;
-            continue;
-        }
-        let escaped = match (b, input.get(i + 1)) {
-            (b'\\', Some(&c @ (b',' | b';' | b'\\'))) => Some(c),
-            (b'\\', Some(b'n' | b'N')) => Some(b'\n'),
+    Some(unescape_by(input, |i| {
+        match (input.get(i), input.get(i + 1), input.get(i + 2)) {
+            (Some(b'\r'), Some(b'\n'), Some(b' ' | b'\t')) => Some((Vec::new(), i + 3)),
+            (Some(b'\n'), Some(b' ' | b'\t'), _) => Some((Vec::new(), i + 2)),
+            (Some(b'\\'), Some(&c @ (b',' | b';' | b'\\')), _) => Some((vec![c], i + 2)),
+            (Some(b'\\'), Some(b'n' | b'N'), _) => Some((vec![b'\n'], i + 2)),
             _ => None,
-        };
-        if let Some(c) = escaped {
-            out.push(c);
-            map.push(i..i + 2);
-            i += 2;
-        } else {
-            out.push(b);
-            map.push(i..i + 1);
-            i += 1;
         }
-    }
-    Some((out, map))
+    }))
 }
 
 /// HL7 v2 escape sequences (HL7 v2.5, section 2.7), between two `escape` characters (`\`
@@ -322,38 +286,53 @@ pub(crate) fn vcard_unescape(input: &[u8]) -> Option<Decoded> {
 /// maps to its whole sequence. `None` when there is none.
 pub(crate) fn hl7_unescape(input: &[u8], escape: u8) -> Option<Decoded> {
     memchr::memchr(escape, input)?;
+    Some(unescape_by(input, |i| {
+        if input.get(i) != Some(&escape) {
+            return None;
+        }
+        let close = memchr::memchr(escape, input.get(i + 1..)?)?;
+        let end = i + close + 2;
+        let decoded = match input.get(i + 1..i + 1 + close)? {
+            b"F" => b"|".to_vec(),
+            b"S" => b"^".to_vec(),
+            b"T" => b"&".to_vec(),
+            b"R" => b"~".to_vec(),
+            b"E" => vec![escape],
+            b".br" => b"\n".to_vec(),
+            b"H" | b"N" => Vec::new(),
+            [b'X', hex @ ..] if !hex.is_empty() && hex.len() % 2 == 0 => hex
+                .chunks(2)
+                .map(|pair| Some(char::from(hex_value(pair[0])? << 4 | hex_value(pair[1])?)))
+                .collect::<Option<String>>()?
+                .into_bytes(),
+            _ => return None,
+        };
+        Some((decoded, end))
+    }))
+}
+
+/// EDIFACT's release character (`?`, or the one an `UNA` header declares): the byte after it is
+/// data (`O?'Brien` is `O'Brien`, `??` is `?`).
+pub(crate) fn release_unescape(input: &[u8], release: u8) -> Option<Decoded> {
+    memchr::memchr(release, input)?;
+    Some(unescape_by(input, |i| {
+        let next = *input.get(i + 1)?;
+        (input.get(i) == Some(&release)).then(|| (vec![next], i + 2))
+    }))
+}
+
+/// Decodes `input` where `sequence_at(i)` finds an escape sequence at byte `i`: the bytes it
+/// stands for (none for a fold) and where it ends. Every other byte stands for itself. Each
+/// output byte maps to its whole sequence, or to itself.
+fn unescape_by(
+    input: &[u8],
+    mut sequence_at: impl FnMut(usize) -> Option<(Vec<u8>, usize)>,
+) -> Decoded {
     let mut out = Vec::with_capacity(input.len());
     let mut map = SpanMap::with_capacity(input.len());
     let mut i = 0;
     while let Some(&b) = input.get(i) {
-        let sequence = (b == escape)
-            .then(|| {
-                let close = memchr::memchr(escape, input.get(i + 1..)?)?;
-                Some((input.get(i + 1..i + 1 + close)?, i + close + 2))
-            })
-            .flatten();
-        let decoded: Option<Vec<u8>> = sequence.and_then(|(code, _)| match code {
-            b"F" => Some(b"|".to_vec()),
-            b"S" => Some(b"^".to_vec()),
-            b"T" => Some(b"&".to_vec()),
-            b"R" => Some(b"~".to_vec()),
-            b"E" => Some(vec![escape]),
-            b".br" => Some(b"\n".to_vec()),
-            b"H" | b"N" => Some(Vec::new()),
-            [b'X', hex @ ..] if !hex.is_empty() && hex.len() % 2 == 0 => hex
-                .chunks(2)
-                .map(|pair| Some(hex_value(pair[0])? << 4 | hex_value(pair[1])?))
-                .collect::<Option<Vec<u8>>>()
-                .map(|latin1| {
-                    latin1
-                        .iter()
-                        .map(|&c| char::from(c))
-                        .collect::<String>()
-                        .into_bytes()
-                }),
-            _ => None,
-        });
-        if let (Some(bytes), Some((_, end))) = (decoded, sequence) {
+        if let Some((bytes, end)) = sequence_at(i).filter(|&(_, end)| end > i) {
             for c in bytes {
                 out.push(c);
                 map.push(i..end);
@@ -365,31 +344,7 @@ pub(crate) fn hl7_unescape(input: &[u8], escape: u8) -> Option<Decoded> {
             i += 1;
         }
     }
-    Some((out, map))
-}
-
-/// EDIFACT's release character (`?`, or the one an `UNA` header declares): the byte after it is
-/// data (`O?'Brien` is `O'Brien`, `??` is `?`).
-pub(crate) fn release_unescape(input: &[u8], release: u8) -> Option<Decoded> {
-    memchr::memchr(release, input)?;
-    let mut out = Vec::with_capacity(input.len());
-    let mut map = SpanMap::with_capacity(input.len());
-    let mut i = 0;
-    while let Some(&b) = input.get(i) {
-        match input.get(i + 1) {
-            Some(&next) if b == release => {
-                out.push(next);
-                map.push(i..i + 2);
-                i += 2;
-            }
-            _ => {
-                out.push(b);
-                map.push(i..i + 1);
-                i += 1;
-            }
-        }
-    }
-    Some((out, map))
+    (out, map)
 }
 
 #[cfg(test)]

@@ -237,7 +237,8 @@ pub(crate) fn websocket_payloads(payload: &[u8], limit: usize) -> Option<Decoded
             if header.compressed || (header.opcode == 0 && message.is_some()) {
                 any_compressed = true;
                 let (bytes, span) = message.get_or_insert_with(|| (Vec::new(), wire.clone()));
-                if bytes.len() < MAX_COMPRESSED_MESSAGE {
+                // With no room for output (the quiet check's question) nothing is kept.
+                if limit > 0 && bytes.len() < MAX_COMPRESSED_MESSAGE {
                     bytes.extend(data);
                 }
                 span.end = wire.end;

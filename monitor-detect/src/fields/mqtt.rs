@@ -55,75 +55,56 @@ pub(crate) fn has_publish(b: &[u8]) -> bool {
 
 /// The `PUBLISH` packets among the packets from the start of `b`.
 fn publishes_in(b: &[u8]) -> impl Iterator<Item = Publish> + '_ {
-    let mut at = 0;
     let mut version5 = None;
-    let mut packets = 0;
-    std::iter::from_fn(move || {
-        while packets < MAX_PACKETS {
-            packets += 1;
-            let &first = b.get(at)?;
-            let (len, used) = remaining_length(b, at + 1)?;
-            let (kind, flags) = (first >> 4, first & 0x0f);
-            if !valid_fixed_header(kind, flags) {
-                return None;
-            }
-            let start = at + 1 + used;
-            // The last packet may be cut by the end of the sample.
-            let body = start..(start + len).min(b.len());
-            at = start + len;
-            match kind {
-                1 => version5 = connect_level(b, body).map(|level| level == 5),
-                3 => {
-                    if let Some(publish) = publish(b, body, flags, version5) {
-                        return Some(publish);
-                    }
-                }
-                _ => {}
-            }
+    packets(b).filter_map(move |(kind, flags, body)| match kind {
+        1 => {
+            version5 = connect_level(b, body).map(|level| level == 5);
+            None
         }
-        None
+        3 => publish(b, body, flags, version5),
+        _ => None,
     })
+}
+
+/// The packets from the start of `b`, each as its type, flags and body (the last one possibly
+/// cut by the end of the sample), up to the first whose fixed header is none.
+fn packets(b: &[u8]) -> impl Iterator<Item = (u8, u8, Range<usize>)> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let &first = b.get(at)?;
+        let (kind, flags) = (first >> 4, first & 0x0f);
+        if !valid_fixed_header(kind, flags) {
+            return None;
+        }
+        let (len, used) = remaining_length(b, at + 1)?;
+        let start = at + 1 + used;
+        at = start + len;
+        Some((kind, flags, start..(start + len).min(b.len())))
+    })
+    .take(MAX_PACKETS)
 }
 
 /// Whether a `PUBLISH` from the start of `b` has a topic whose last level runs on into the
 /// bytes after it, with no byte that ends a word between them: its payload (MQTT 3.1.1 at
 /// `QoS` 0: `.../date_of_birth1979-05-23`), a packet ID or MQTT 5's property length of such a
 /// byte. The quiet check, which finds field names at word ends, sends such a payload to the
-/// full scan.
+/// full scan. Each `PUBLISH` is asked only where its topic ends (by its length, valid or not:
+/// a superset of the publishes read, at no cost for the topic's UTF-8), as every payload is
+/// asked.
 pub(crate) fn has_glued_topic(b: &[u8]) -> bool {
-    // The packets `publishes_in` walks, each `PUBLISH` asked only where its topic ends (by its
-    // length, valid or not: a superset of the publishes read, at no cost for the topic's
-    // UTF-8): most payloads are no MQTT, and an MQTT one is asked on every quiet check.
-    let mut at = 0;
-    for _ in 0..MAX_PACKETS {
-        let Some(&first) = b.get(at) else {
+    packets(b).any(|(kind, _, body)| {
+        let (Some(&high), Some(&low)) = (b.get(body.start), b.get(body.start + 1)) else {
             return false;
         };
-        let (kind, flags) = (first >> 4, first & 0x0f);
-        if !valid_fixed_header(kind, flags) {
-            return false;
-        }
-        let Some((len, used)) = remaining_length(b, at + 1) else {
-            return false;
-        };
-        let start = at + 1 + used;
-        if kind == 3
-            && let (Some(&high), Some(&low)) = (b.get(start), b.get(start + 1))
-        {
-            let end = start + 2 + usize::from(u16::from_be_bytes([high, low]));
-            let last = b.get(end - 1).filter(|_| end > start + 2);
-            let next = b.get(end);
-            if last.is_some_and(u8::is_ascii_alphanumeric)
-                && next.is_some_and(|&c| {
-                    c.is_ascii_alphanumeric() || c >= 0x80 || matches!(c, b'_' | b'-' | b'.' | b' ')
-                })
-            {
-                return true;
-            }
-        }
-        at = start + len;
-    }
-    false
+        let end = body.start + 2 + usize::from(u16::from_be_bytes([high, low]));
+        let last = b.get(end - 1).filter(|_| end > body.start + 2);
+        let next = b.get(end);
+        kind == 3
+            && last.is_some_and(u8::is_ascii_alphanumeric)
+            && next.is_some_and(|&c| {
+                c.is_ascii_alphanumeric() || c >= 0x80 || matches!(c, b'_' | b'-' | b'.' | b' ')
+            })
+    })
 }
 
 /// Whether a fixed header's type and flags are ones MQTT allows: `PUBLISH` any but `QoS` 3;

@@ -367,6 +367,7 @@ fn text_row(b: &[u8], body: Range<usize>, count: usize) -> Option<Vec<Value>> {
 }
 
 /// How a binary row lays out a value of one `MYSQL_TYPE_*`.
+#[derive(Clone, Copy)]
 enum Layout {
     /// A number of this many bytes.
     Fixed(usize),
@@ -423,7 +424,8 @@ fn binary_row(b: &[u8], body: Range<usize>, columns: &[Column]) -> Option<Vec<Va
             values.push(None);
             continue;
         }
-        let value = match Layout::of(column.field_type)? {
+        let layout = Layout::of(column.field_type)?;
+        let value = match layout {
             Layout::Fixed(width) => {
                 at += width;
                 None
@@ -435,7 +437,7 @@ fn binary_row(b: &[u8], body: Range<usize>, columns: &[Column]) -> Option<Vec<Va
                 }
                 let span = at + 1..at + 1 + len;
                 at = span.end;
-                let is_date = matches!(Layout::of(column.field_type), Some(Layout::Temporal(_)));
+                let is_date = matches!(layout, Layout::Temporal(_));
                 (is_date && len > 0).then_some((span, Syntax::MysqlDate))
             }
             Layout::LengthEncoded => {
