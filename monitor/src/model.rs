@@ -52,6 +52,18 @@ impl fmt::Display for FlowKey {
 pub enum Protocol {
     Tls,
     Http,
+    /// HTTP/2 with prior knowledge (h2c): the connection preface, or the server's SETTINGS.
+    Http2,
+    Postgresql,
+    /// MySQL and MariaDB.
+    Mysql,
+    Redis,
+    Memcached,
+    Mqtt,
+    Nats,
+    Amqp,
+    Ldap,
+    Smtp,
     #[default]
     Unknown,
 }
@@ -62,6 +74,16 @@ impl Protocol {
         match self {
             Self::Tls => "tls",
             Self::Http => "http",
+            Self::Http2 => "http2",
+            Self::Postgresql => "postgresql",
+            Self::Mysql => "mysql",
+            Self::Redis => "redis",
+            Self::Memcached => "memcached",
+            Self::Mqtt => "mqtt",
+            Self::Nats => "nats",
+            Self::Amqp => "amqp",
+            Self::Ldap => "ldap",
+            Self::Smtp => "smtp",
             Self::Unknown => "unknown",
         }
     }

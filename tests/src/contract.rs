@@ -15,7 +15,8 @@ pub struct Flow {
     pub src: String,
     /// "ip:port" of the other side.
     pub dst: String,
-    /// "tls", "http" or "unknown".
+    /// "tls", "http", a protocol known by its signature ("postgresql", "redis", ...) or
+    /// "unknown".
     pub protocol: String,
     /// Whether the payload is encrypted.
     pub encrypted: bool,
@@ -40,7 +41,8 @@ impl Flow {
 pub struct Finding {
     /// Data type names, e.g. `["email", "phone"]`.
     pub data_types: Vec<String>,
-    /// "tls", "http" or "unknown".
+    /// "tls", "http", a protocol known by its signature ("postgresql", "redis", ...) or
+    /// "unknown".
     pub protocol: String,
     /// Whether the carrying flow is encrypted.
     pub encrypted: bool,

@@ -443,6 +443,30 @@ impl Lab {
         assert!(leaks.is_empty(), "raw personal data leaked: {leaks:#?}");
     }
 
+    /// Asserts that every finding sent to or from the lab's server on `port` names `protocol`,
+    /// and that there is one.
+    ///
+    /// # Panics
+    /// When the findings cannot be read, none involves the server, or one names another
+    /// protocol.
+    pub fn assert_findings_protocol(&self, port: u16, protocol: &str) {
+        let server = Self::server_endpoint(port);
+        let findings = self.daemon.findings().expect("findings");
+        let of_server: Vec<_> = findings
+            .iter()
+            .filter(|f| f.src == server || f.dst == server)
+            .collect();
+        assert!(!of_server.is_empty(), "no finding involves {server}");
+        let others: Vec<_> = of_server
+            .iter()
+            .filter(|f| f.protocol != protocol)
+            .collect();
+        assert!(
+            others.is_empty(),
+            "findings of {server} not labelled {protocol}: {others:?}"
+        );
+    }
+
     /// The daemon's stdout/stderr and every state file (also valid after it stopped).
     ///
     /// # Errors

@@ -13,7 +13,7 @@ use crate::error::Context as _;
 use crate::netns::NsRef;
 use crate::preflight::tool;
 use crate::process::{Proc, run_ok};
-use crate::servers::wait_listening;
+use crate::servers::{Cert, wait_listening};
 use crate::{Error, Result};
 
 /// The system user the server runs as (it refuses to run as root).
@@ -41,7 +41,7 @@ pub fn server_bin() -> Option<PathBuf> {
 }
 
 /// A PostgreSQL server with a throw-away cluster, listening on every address of its namespace,
-/// without TLS and trusting the lab's clients. Stopped (by PID) when dropped; its data
+/// without TLS unless started with a certificate, and trusting the lab's clients. Stopped (by PID) when dropped; its data
 /// directory is removed after.
 pub struct Postgres {
     /// The server process (the postmaster itself: `setpriv` execs it).
@@ -59,6 +59,15 @@ impl Postgres {
     /// When the package is missing, the cluster cannot be created, or the server does not
     /// listen in time.
     pub fn start(ns: &NsRef, port: u16, log_dir: &Path) -> Result<Self> {
+        Self::start_with(ns, port, log_dir, None)
+    }
+
+    /// [`Self::start`] with TLS on (`ssl=on`) when `cert` is given: clients that ask for it with
+    /// an SSL request (`sslmode=require`) get a TLS session, others stay in clear text.
+    ///
+    /// # Errors
+    /// As [`Self::start`]; also when the certificate cannot be handed to the server's user.
+    pub fn start_with(ns: &NsRef, port: u16, log_dir: &Path, cert: Option<&Cert>) -> Result<Self> {
         let bin = server_bin().ok_or_else(|| {
             Error::msg("PostgreSQL server not found (apt-get install postgresql)")
         })?;
@@ -90,6 +99,26 @@ impl Postgres {
             .context(format!("opening {}", hba.display()))?;
         writeln!(rules, "host all all 198.18.0.0/15 trust")
             .context(format!("writing {}", hba.display()))?;
+        // The server reads its key only when the server's user owns it and no one else may.
+        let mut ssl = vec!["ssl=off".to_owned()];
+        if let Some(cert) = cert {
+            let (cert_file, key_file) = (cluster.join("server.crt"), cluster.join("server.key"));
+            for (from, to) in [(&cert.cert, &cert_file), (&cert.key, &key_file)] {
+                std::fs::copy(from, to).context(format!("copying {}", from.display()))?;
+                std::os::unix::fs::chown(to, Some(uid), Some(gid))
+                    .context(format!("chown {}", to.display()))?;
+            }
+            std::fs::set_permissions(
+                &key_file,
+                std::os::unix::fs::PermissionsExt::from_mode(0o600),
+            )
+            .context("key file mode")?;
+            ssl = vec![
+                "ssl=on".to_owned(),
+                format!("ssl_cert_file={}", cert_file.display()),
+                format!("ssl_key_file={}", key_file.display()),
+            ];
+        }
 
         let mut cmd = as_user(ns.exec("setpriv")?);
         cmd.arg(&bin)
@@ -97,14 +126,10 @@ impl Postgres {
             .arg(&cluster)
             .args(["-p", &port.to_string(), "-k"])
             .arg(&cluster)
-            .args([
-                "-c",
-                "listen_addresses=*",
-                "-c",
-                "ssl=off",
-                "-c",
-                "fsync=off",
-            ]);
+            .args(["-c", "listen_addresses=*", "-c", "fsync=off"]);
+        for setting in &ssl {
+            cmd.arg("-c").arg(setting);
+        }
         let mut proc = Proc::spawn(&format!("postgres-{port}"), &mut cmd, log_dir)?;
         wait_listening(ns, port, Some(&mut proc))?;
         Ok(Self {
@@ -146,10 +171,18 @@ fn user_ids(user: &str) -> Result<(u32, u32)> {
 /// # Errors
 /// When psql fails or the statement fails.
 pub fn psql(ns: &NsRef, server: SocketAddr, sql: &str) -> Result<String> {
+    psql_with(ns, server, "disable", sql)
+}
+
+/// [`psql`] with libpq's `sslmode` (`require`: an SSL request first, then TLS, or failure).
+///
+/// # Errors
+/// When psql fails or the statement fails.
+pub fn psql_with(ns: &NsRef, server: SocketAddr, sslmode: &str, sql: &str) -> Result<String> {
     let mut cmd = ns.exec("psql")?;
     cmd.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d"])
         .arg(format!(
-            "host={} port={} user={USER} dbname=postgres sslmode=disable connect_timeout=5",
+            "host={} port={} user={USER} dbname=postgres sslmode={sslmode} connect_timeout=5",
             server.ip(),
             server.port()
         ))

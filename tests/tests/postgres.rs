@@ -1,21 +1,28 @@
 //! PostgreSQL in clear text, through the kernel path: the values a driver binds to a statement
 //! and the rows the server returns are found by their column names (a name and a birth date
 //! carry no pattern of their own), with a real server, `psql` and a driver-style client. No
-//! planted value reaches any output.
+//! planted value reaches any output. A client that asks for TLS with an SSL request
+//! (`sslmode=require`) is seen to turn its connection into TLS: the flow is labelled TLS 1.3,
+//! encrypted, and nothing of its rows is scanned.
 
-use tests::expect::Direction;
+use tests::expect::{self, Direction};
 use tests::fixtures::{CUSTOMER_BIRTH_DATE, CUSTOMER_NAME, CUSTOMER_NEEDLES};
-use tests::lab::{Lab, Options, TestLab};
+use tests::lab::{FINDINGS_TIMEOUT, Lab, Options, TestLab};
 use tests::postgres::{self, Postgres};
 use tests::preflight;
+use tests::servers::Cert;
 
 const PG_PORT: u16 = 5432;
+/// The server with TLS on.
+const PG_TLS_PORT: u16 = 5433;
+
+fn server_bin() -> String {
+    postgres::server_bin().map_or_else(|| "postgres".to_owned(), |p| p.display().to_string())
+}
 
 #[test]
 fn postgres_bound_parameters_and_rows_give_findings_by_column() {
-    let server_bin =
-        postgres::server_bin().map_or_else(|| "postgres".to_owned(), |p| p.display().to_string());
-    if !preflight::require("postgres", &["psql", "setpriv", &server_bin]) {
+    if !preflight::require("postgres", &["psql", "setpriv", &server_bin()]) {
         return;
     }
     let Some(mut lab) = TestLab::start("postgres", Options::default()) else {
@@ -65,5 +72,60 @@ fn postgres_bound_parameters_and_rows_give_findings_by_column() {
     )
     .expect("person_name and date_of_birth from the parameters and from the rows");
 
+    lab.assert_findings_protocol(PG_PORT, "postgresql");
+    lab.assert_no_leaks(CUSTOMER_NEEDLES);
+}
+
+#[test]
+fn postgres_ssl_request_turns_the_connection_into_tls() {
+    if !preflight::require("postgres", &["psql", "setpriv", "openssl", &server_bin()]) {
+        return;
+    }
+    let Some(mut lab) = TestLab::start("postgres-tls", Options::default()) else {
+        return;
+    };
+    let (client, server_ns) = (lab.topo.client.handle(), lab.topo.server.handle());
+    let cert = Cert::generate(&lab.dir()).expect("test certificate");
+    let _postgres = Postgres::start_with(
+        &server_ns,
+        PG_TLS_PORT,
+        &lab.dir().join("logs"),
+        Some(&cert),
+    )
+    .expect("PostgreSQL starts with TLS");
+    let server = Lab::server_addr(PG_TLS_PORT);
+    let endpoint = Lab::server_endpoint(PG_TLS_PORT);
+    let query = format!(
+        "SELECT '{CUSTOMER_NAME}' AS full_name, DATE '{CUSTOMER_BIRTH_DATE}' AS birth_date, \
+         ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+    );
+    lab.drive_until_flows(
+        "the connection labelled TLS 1.3 after its SSL request",
+        FINDINGS_TIMEOUT,
+        |_| {
+            let row = postgres::psql_with(&client, server, "require", &query)?;
+            // The server itself says the session is encrypted.
+            if row.trim() == format!("{CUSTOMER_NAME}|{CUSTOMER_BIRTH_DATE}|t") {
+                Ok(())
+            } else {
+                Err(tests::Error::msg(format!("unexpected row {row:?}")))
+            }
+        },
+        |flows| expect::flow(flows, &endpoint, "tls", true, Some("1.3")).map(drop),
+    )
+    .expect("the flow is TLS 1.3, encrypted");
+    let flows = lab.daemon.flows().expect("flows");
+    let clear: Vec<_> = flows
+        .iter()
+        .filter(|f| f.involves(&endpoint) && !f.encrypted)
+        .collect();
+    assert!(clear.is_empty(), "flows left in clear text: {clear:?}");
+    let findings = lab.daemon.findings().expect("findings");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f.src != endpoint && f.dst != endpoint),
+        "findings in encrypted traffic: {findings:?}"
+    );
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
 }

@@ -753,10 +753,7 @@ mod tests {
             &e,
         );
         let v = view(&table, c2s);
-        assert_eq!(
-            (v.sender_role, v.protocol),
-            (Role::Client, Protocol::Unknown)
-        );
+        assert_eq!((v.sender_role, v.protocol), (Role::Client, Protocol::Mqtt));
     }
 
     #[test]

@@ -5,7 +5,10 @@ use std::{fmt, mem, ops::Range};
 
 use crate::{
     model::Protocol,
-    protocol::{CLASSIFY_PREFIX_LEN, Classification, ProtocolError, classify, http, tls},
+    protocol::{
+        CLASSIFY_PREFIX_LEN, Classification, ProtocolError, Signature, classify, http, signatures,
+        tls,
+    },
 };
 
 /// Something the start of a stream revealed.
@@ -35,8 +38,9 @@ enum Stage {
     },
     Tls(tls::HelloReader),
     Http(http::HeadReader),
-    /// Unknown protocol: clear text, nothing to parse.
-    Opaque,
+    /// A protocol known by its signature only, or an unknown one: clear text, nothing to parse,
+    /// until a TLS handshake record starts a chunk.
+    Plain(Protocol),
 }
 
 impl Stage {
@@ -44,13 +48,14 @@ impl Stage {
         match protocol {
             Protocol::Tls => Self::Tls(tls::HelloReader::new()),
             Protocol::Http => Self::Http(http::HeadReader::new()),
-            Protocol::Unknown => Self::Opaque,
+            other => Self::Plain(other),
         }
     }
 
     const fn protocol(&self) -> Protocol {
         match self {
-            Self::Classifying { .. } | Self::Opaque => Protocol::Unknown,
+            Self::Classifying { .. } => Protocol::Unknown,
+            Self::Plain(protocol) => *protocol,
             Self::Tls(_) => Protocol::Tls,
             Self::Http(_) => Protocol::Http,
         }
@@ -62,9 +67,16 @@ impl Stage {
 /// Assumes chunks arrive in stream order (as reassembly emits them). A chunk whose offset does
 /// not follow the previous one is treated as coming after a gap even if not flagged so.
 ///
-/// Which bytes are clear text: all of them for HTTP and unknown protocols; none for TLS, except
-/// the few bytes (under [`CLASSIFY_PREFIX_LEN`]) that arrive before the direction is classified,
-/// which are a record header and a handshake header when it turns out to be TLS.
+/// Which bytes are clear text: all of them for HTTP, the protocols known by signature and unknown
+/// ones; none for TLS, except the few bytes (under [`CLASSIFY_PREFIX_LEN`]) that arrive before the
+/// direction is classified, which are a record header and a handshake header when it turns out
+/// to be TLS.
+///
+/// A direction of a protocol known by signature, or of an unknown one, that starts a chunk with
+/// a TLS handshake record turns into TLS there: the STARTTLS of SMTP and LDAP, PostgreSQL's and
+/// MySQL's SSL requests (PostgreSQL's server answers `S` first, in the same chunk or the one
+/// before), NATS and any other protocol that upgrades in place. From that record on nothing is
+/// clear text, and the hello is read for its version and cipher.
 pub struct StreamDecoder {
     stage: Stage,
     next_offset: Option<u64>,
@@ -82,7 +94,7 @@ impl fmt::Debug for StreamDecoder {
             Stage::Classifying { pending } => format!("classifying ({} bytes)", pending.len()),
             Stage::Tls(r) => format!("{r:?}"),
             Stage::Http(r) => format!("{r:?}"),
-            Stage::Opaque => "opaque".to_owned(),
+            Stage::Plain(protocol) => format!("plain ({})", protocol.as_str()),
         };
         f.debug_struct("StreamDecoder")
             .field("stage", &stage)
@@ -151,9 +163,18 @@ impl StreamDecoder {
     }
 
     fn feed_classified(&mut self, bytes: &[u8], gap: bool) -> Decoded {
+        if let Stage::Plain(protocol) = self.stage
+            && let Some(at) = tls_upgrade_at(protocol, bytes)
+        {
+            self.stage = Stage::Tls(tls::HelloReader::new());
+            let rest = bytes.get(at..).unwrap_or_default();
+            let mut decoded = self.feed_classified(rest, false);
+            decoded.clear_text = 0..at;
+            return decoded;
+        }
         let protocol = self.stage.protocol();
         let (clear_text, result) = match &mut self.stage {
-            Stage::Classifying { .. } | Stage::Opaque => (0..bytes.len(), Ok(None)),
+            Stage::Classifying { .. } | Stage::Plain(_) => (0..bytes.len(), Ok(None)),
             Stage::Tls(reader) => (
                 0..0,
                 reader
@@ -177,6 +198,24 @@ impl StreamDecoder {
             event,
             error,
         }
+    }
+}
+
+/// Where a TLS handshake starts in a chunk of a clear-text direction of `protocol`: at its first
+/// byte, or, for PostgreSQL, after the server's one-byte `S` (SSL accepted). A whole record
+/// header is needed, so a chunk of under 5 bytes (6 with the `S`) never turns a stream.
+fn tls_upgrade_at(protocol: Protocol, bytes: &[u8]) -> Option<usize> {
+    let header_at = |at: usize| {
+        bytes
+            .get(at..at + 5)
+            .is_some_and(|header| signatures::handshake_record(header) == Signature::Match)
+    };
+    if header_at(0) {
+        Some(0)
+    } else if protocol == Protocol::Postgresql && bytes.first() == Some(&b'S') && header_at(1) {
+        Some(1)
+    } else {
+        None
     }
 }
 
@@ -253,13 +292,78 @@ mod tests {
     }
 
     #[test]
-    fn unknown_protocols_are_clear_text() {
+    fn protocols_known_by_signature_and_unknown_ones_are_clear_text() {
         let mut decoder = StreamDecoder::new();
         let mqtt_connect = b"\x10\x1a\x00\x04MQTT\x04\x02\x00\x3c\x00\x0esensor-0000042";
         let d = decoder.feed(0, mqtt_connect, false);
-        assert_eq!(d.protocol, Protocol::Unknown);
+        assert_eq!(d.protocol, Protocol::Mqtt);
         assert_eq!(d.clear_text, 0..mqtt_connect.len());
         assert_eq!(decoder.feed(26, b"more", false).clear_text, 0..4);
+
+        let mut decoder = StreamDecoder::new();
+        let d = decoder.feed(0, b"\x01\x02 telemetry of no known protocol", false);
+        assert_eq!((d.protocol, d.clear_text), (Protocol::Unknown, 0..33));
+    }
+
+    #[test]
+    fn a_tls_handshake_after_starttls_turns_the_direction_into_tls() {
+        // SMTP: commands in clear text, then the ClientHello after `STARTTLS`.
+        let mut decoder = StreamDecoder::new();
+        let out = feed_all(
+            &mut decoder,
+            &[
+                b"EHLO client\r\n",
+                b"STARTTLS\r\n",
+                TLS13_CLIENT,
+                b"\x17\x03\x03\x00\x01x",
+            ],
+        );
+        assert_eq!(out[0].protocol, Protocol::Smtp);
+        assert_eq!(
+            (out[1].protocol, out[1].clear_text.clone()),
+            (Protocol::Smtp, 0..10)
+        );
+        assert_eq!(out[2].protocol, Protocol::Tls);
+        assert!(out[2].clear_text.is_empty());
+        let Some(DecodeEvent::TlsHello(tls::Hello::Client(hello))) = &out[2].event else {
+            panic!("expected the ClientHello, got {:?}", out[2].event);
+        };
+        assert_eq!(hello.sni.as_deref(), Some("sensor-gw.example.test"));
+        assert!(out[3].clear_text.is_empty());
+
+        // PostgreSQL's server: `S` alone, then the handshake; or both in one chunk.
+        let server_hello = &[22, 3, 3, 0, 122, 2, 0, 0, 118];
+        let mut decoder = StreamDecoder::new();
+        let out = feed_all(&mut decoder, &[b"S", server_hello]);
+        assert_eq!(out[0].clear_text, 0..1);
+        assert_eq!(
+            (out[1].protocol, out[1].clear_text.clone()),
+            (Protocol::Tls, 0..0)
+        );
+        let mut joined = b"S".to_vec();
+        joined.extend_from_slice(server_hello);
+        let mut decoder = StreamDecoder::new();
+        let d = decoder.feed(0, &joined, false);
+        assert_eq!((d.protocol, d.clear_text), (Protocol::Tls, 0..1));
+
+        // An unknown protocol upgrades the same way; a record that is no handshake does not.
+        let mut decoder = StreamDecoder::new();
+        let out = feed_all(
+            &mut decoder,
+            &[b"\x01\x02 hello", b"\x17\x03\x03\x00\x05", TLS13_CLIENT],
+        );
+        assert_eq!(out[1].protocol, Protocol::Unknown);
+        assert_eq!(out[2].protocol, Protocol::Tls);
+        // HTTP does not: a body may hold any bytes.
+        let mut decoder = StreamDecoder::new();
+        let out = feed_all(
+            &mut decoder,
+            &[
+                b"POST /up HTTP/1.1\r\nContent-Length: 600\r\n\r\n",
+                TLS13_CLIENT,
+            ],
+        );
+        assert_eq!(out[1].protocol, Protocol::Http);
     }
 
     #[test]

@@ -1,16 +1,20 @@
 //! Protocol decoding: which application protocol one flow direction speaks, what its clear-text
 //! start reveals (TLS hellos, HTTP heads), and which of its bytes may be scanned.
 //!
-//! Each protocol is a module with a `signature` (does a stream start like this protocol?) and a
-//! reader for the start of a stream; [`StreamDecoder`] dispatches between them. A new protocol
-//! (MQTT, AMQP, Kafka, Postgres, SMTP, Redis) is a new module, one entry in `SIGNATURES` and one
-//! variant in the decoder's dispatch enum.
+//! TLS and HTTP/1.x are modules with a `signature` (does a stream start like this protocol?) and
+//! a reader for the start of a stream; [`StreamDecoder`] dispatches between them. The protocols
+//! whose payloads the detection engine reads field by field (PostgreSQL, MySQL, Redis,
+//! memcached, MQTT, NATS, AMQP, LDAP, HTTP/2, SMTP) have a signature only, in `signatures`, that
+//! names the flow; their bytes are clear text until a TLS handshake starts on them (STARTTLS).
+//! A new protocol is one signature, one entry in `SIGNATURES` and one [`Protocol`] variant, and
+//! a reader with its own decoder stage when the daemon needs more than its name.
 
 mod decoder;
 mod error;
 pub mod http;
 mod reader;
 mod sensitive;
+mod signatures;
 pub mod tls;
 
 pub use decoder::{DecodeEvent, Decoded, StreamDecoder};
@@ -19,9 +23,9 @@ pub use sensitive::Sensitive;
 
 use crate::model::Protocol;
 
-/// How many leading bytes classification may need (`OPTIONS ` and `CONNECT ` are the longest
-/// signatures).
-pub const CLASSIFY_PREFIX_LEN: usize = 8;
+/// How many leading bytes classification may need: an LDAP message with four-byte length and
+/// message ID needs 13 before its operation.
+pub const CLASSIFY_PREFIX_LEN: usize = 16;
 
 /// Whether a stream prefix matches one protocol's signature.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,10 +39,21 @@ pub(crate) enum Signature {
 /// Tells whether a stream prefix starts like one protocol.
 type SignatureFn = fn(&[u8]) -> Signature;
 
-/// The signatures [`classify`] tries, in order. More specific signatures go first.
-const SIGNATURES: [(Protocol, SignatureFn); 2] = [
+/// The signatures [`classify`] tries, in order. More specific signatures go first: NATS's
+/// `CONNECT {` before HTTP's `CONNECT` method, HTTP/2's preface before anything reading `PRI`.
+const SIGNATURES: [(Protocol, SignatureFn); 12] = [
     (Protocol::Tls, tls::signature),
+    (Protocol::Http2, signatures::http2),
+    (Protocol::Nats, signatures::nats),
     (Protocol::Http, http::signature),
+    (Protocol::Postgresql, signatures::postgresql),
+    (Protocol::Mysql, signatures::mysql),
+    (Protocol::Mqtt, signatures::mqtt),
+    (Protocol::Ldap, signatures::ldap),
+    (Protocol::Amqp, signatures::amqp),
+    (Protocol::Redis, signatures::redis),
+    (Protocol::Memcached, signatures::memcached),
+    (Protocol::Smtp, signatures::smtp),
 ];
 
 /// The outcome of classifying a stream prefix.
@@ -129,7 +144,26 @@ mod tests {
         }
         assert_eq!(decided(b"GETX / HTTP/1.1"), Protocol::Unknown);
         assert_eq!(decided(b"HTTP/2.0 200"), Protocol::Unknown);
-        assert_eq!(decided(b"\x10\x1f\x00\x04MQTT\x04"), Protocol::Unknown);
+    }
+
+    #[test]
+    fn protocols_known_by_signature_are_named_from_either_side() {
+        for (prefix, protocol) in [
+            (&b"\x10\x1f\x00\x04MQTT\x04"[..], Protocol::Mqtt),
+            (b"CONNECT {\"verbose\":false}", Protocol::Nats),
+            (b"CONNECT host:443 HTTP/1.1", Protocol::Http),
+            (b"PRI * HTTP/2.0\r\n\r\nSM", Protocol::Http2),
+            (&[0, 0, 0, 8, 4, 210, 22, 47], Protocol::Postgresql),
+            (b"\x5b\x00\x00\x00\x0a5.5.5-10.11", Protocol::Mysql),
+            (b"*3\r\n$4\r\nHSET\r\n", Protocol::Redis),
+            (b"set k 0 0 5\r\n", Protocol::Memcached),
+            (b"AMQP\x00\x00\x09\x01", Protocol::Amqp),
+            (&[0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07], Protocol::Ldap),
+            (b"EHLO relay\r\n", Protocol::Smtp),
+            (b"220 mail.example ESMTP\r\n", Protocol::Unknown),
+        ] {
+            assert_eq!(decided(prefix), protocol, "{prefix:?}");
+        }
     }
 
     #[test]
@@ -139,8 +173,10 @@ mod tests {
         assert_eq!(classify(b"GET"), Classification::NeedMore);
         assert_eq!(classify(&[0x16, 0x03]), Classification::NeedMore);
         assert_eq!(classify(b"GEX"), Classification::Decided(Protocol::Unknown));
+        // A MySQL packet may still start with a length of 0x0416; its third byte is not 0.
+        assert_eq!(classify(&[0x16, 0x04]), Classification::NeedMore);
         assert_eq!(
-            classify(&[0x16, 0x04]),
+            classify(&[0x16, 0x04, 0x01]),
             Classification::Decided(Protocol::Unknown)
         );
     }
