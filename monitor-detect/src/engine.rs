@@ -1305,6 +1305,17 @@ mod tests {
             got.contains(&(DataType::PersonName, "J=C3=BCrgen_M=C3=BCller".into())),
             "{got:?}"
         );
+        // A tunnel's target through a proxy is a server, as `Host` is; a client's address
+        // in the same head is not.
+        let got = types(
+            "CONNECT 203.0.113.7:443 HTTP/1.1\r\nHost: 203.0.113.7:443\r\nX-Forwarded-For: 198.51.100.23\r\n\r\n",
+        );
+        assert_eq!(got, vec![(DataType::Ipv4, "198.51.100.23".into())]);
+        assert_eq!(
+            types("CONNECT [2001:db8::7]:443 HTTP/1.1\r\n\r\n"),
+            vec![],
+            "an IPv6 target"
+        );
     }
 
     #[test]

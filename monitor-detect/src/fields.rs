@@ -549,6 +549,18 @@ fn header_lines(b: &[u8], out: &mut Vec<Field>) {
         let Some(text) = b.get(line.clone()) else {
             continue;
         };
+        // A proxy's `CONNECT host:port HTTP/1.1` names the server to tunnel to, as `Host` does.
+        if let Some(target) = connect_target(text) {
+            out.push(Field {
+                kind_hint: Some(FieldKind::Server),
+                label: None,
+                key: line.start..line.start + CONNECT.len() - 1,
+                parent: None,
+                value: line.start + target.start..line.start + target.end,
+                syntax: Syntax::Header,
+            });
+            continue;
+        }
         // Indented `key: value` lines are YAML.
         let indent = text.iter().take(32).take_while(|&&c| c == b' ').count();
         let text = text.get(indent..).unwrap_or_default();
@@ -595,6 +607,19 @@ fn header_lines(b: &[u8], out: &mut Vec<Field>) {
         }
     }
     multipart_parts(b, out);
+}
+
+/// The request line of a tunnel through a proxy (RFC 9110, 9.3.6).
+const CONNECT: &[u8] = b"CONNECT ";
+
+/// The authority (`host:port`) of a `CONNECT` request line, as a range of `line`.
+fn connect_target(line: &[u8]) -> Option<Range<usize>> {
+    let rest = line.strip_prefix(CONNECT)?;
+    let len = rest.iter().take(256).position(|&c| c == b' ')?;
+    rest.get(len + 1..)?
+        .starts_with(b"HTTP/1.")
+        .then_some(CONNECT.len()..CONNECT.len() + len)
+        .filter(|target| !target.is_empty())
 }
 
 /// `multipart/form-data` parts: `Content-Disposition: form-data; name="field"`, a blank line,

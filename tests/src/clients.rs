@@ -117,15 +117,45 @@ pub fn get(ns: &NsRef, url: &str) -> Result<()> {
 /// # Errors
 /// When the handshake or request fails.
 pub fn https_get(ns: &NsRef, url: &str, version: TlsVersion, headers: &[&str]) -> Result<()> {
+    https_get_through(ns, None, url, version, headers)
+}
+
+/// [`https_get`] through the forward proxy at `proxy` (`http://ip:port`): curl opens the tunnel
+/// with `CONNECT`, then speaks TLS inside it.
+///
+/// # Errors
+/// When the proxy, the handshake or the request fails.
+pub fn https_get_via(
+    ns: &NsRef,
+    proxy: &str,
+    url: &str,
+    version: TlsVersion,
+    headers: &[&str],
+) -> Result<()> {
+    https_get_through(ns, Some(proxy), url, version, headers)
+}
+
+fn https_get_through(
+    ns: &NsRef,
+    proxy: Option<&str>,
+    url: &str,
+    version: TlsVersion,
+    headers: &[&str],
+) -> Result<()> {
     let mut cmd = curl(ns)?;
     cmd.arg("-k").args(version.curl_flags());
+    if let Some(proxy) = proxy {
+        // The lab's own proxy: it overrides the `--noproxy *` every transfer starts with.
+        cmd.args(["--noproxy", "", "--proxy", proxy]);
+    }
     for h in headers {
         cmd.args(["-H", h]);
     }
     cmd.arg(url);
+    let via = proxy.map(|p| format!(" through {p}")).unwrap_or_default();
     expect_200(
         &run_ok(&mut cmd, CLIENT_TIMEOUT)?,
-        &format!("GET {url} over TLS {}", version.label()),
+        &format!("GET {url}{via} over TLS {}", version.label()),
     )
 }
 

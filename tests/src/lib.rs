@@ -15,7 +15,7 @@
 //! - [`process`]: child processes with log files, killed by PID on drop.
 //! - [`netns`]: namespaces, the veth topology, running code inside a namespace.
 //! - [`http`]: a tiny HTTP/1.0 client over `std::net`.
-//! - [`servers`], [`clients`]: traffic endpoints.
+//! - [`servers`], [`clients`], [`proxy`]: traffic endpoints.
 //! - [`alertmanager`]: a real Alertmanager and its v2 API.
 //! - [`daemon`]: locating, starting and querying `monitor`.
 //! - [`contract`]: the daemon's JSON and metrics contract, parsed.
@@ -44,6 +44,7 @@ pub mod postgres;
 pub mod preflight;
 pub mod privacy;
 pub mod process;
+pub mod proxy;
 pub mod servers;
 pub mod smtp;
 pub mod wait;

@@ -43,6 +43,7 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "redis-server",
     "redis-tools",
     "slapd",
+    "tinyproxy",
     "util-linux",
 ];
 

@@ -75,8 +75,10 @@ impl Stage {
 /// A direction of a protocol known by signature, or of an unknown one, that starts a chunk with
 /// a TLS handshake record turns into TLS there: the STARTTLS of SMTP and LDAP, PostgreSQL's and
 /// MySQL's SSL requests (PostgreSQL's server answers `S` first, in the same chunk or the one
-/// before), NATS and any other protocol that upgrades in place. From that record on nothing is
-/// clear text, and the hello is read for its version and cipher.
+/// before), NATS and any other protocol that upgrades in place. So does an HTTP direction whose
+/// head opened a tunnel (a `CONNECT` to a proxy, the proxy's 2xx answer): an HTTPS request
+/// through a proxy is TLS, not HTTP. From that record on nothing is clear text, and the hello
+/// is read for its version and cipher.
 pub struct StreamDecoder {
     stage: Stage,
     next_offset: Option<u64>,
@@ -163,9 +165,13 @@ impl StreamDecoder {
     }
 
     fn feed_classified(&mut self, bytes: &[u8], gap: bool) -> Decoded {
-        if let Stage::Plain(protocol) = self.stage
-            && let Some(at) = tls_upgrade_at(protocol, bytes)
-        {
+        let upgrade = match &self.stage {
+            Stage::Plain(protocol) => tls_upgrade_at(*protocol, bytes),
+            // After a `CONNECT` and the proxy's answer, the tunnel's first bytes.
+            Stage::Http(reader) if reader.opens_tunnel() => tls_upgrade_at(Protocol::Http, bytes),
+            _ => None,
+        };
+        if let Some(at) = upgrade {
             self.stage = Stage::Tls(tls::HelloReader::new());
             let rest = bytes.get(at..).unwrap_or_default();
             let mut decoded = self.feed_classified(rest, false);
@@ -354,7 +360,7 @@ mod tests {
         );
         assert_eq!(out[1].protocol, Protocol::Unknown);
         assert_eq!(out[2].protocol, Protocol::Tls);
-        // HTTP does not: a body may hold any bytes.
+        // HTTP does not, but after a tunnel's opening: a body may hold any bytes.
         let mut decoder = StreamDecoder::new();
         let out = feed_all(
             &mut decoder,
@@ -364,6 +370,34 @@ mod tests {
             ],
         );
         assert_eq!(out[1].protocol, Protocol::Http);
+        // A `CONNECT` through a proxy, and the proxy's answer; a 200 with content does not.
+        for (head, tunnel) in [
+            (
+                &b"CONNECT api.example:443 HTTP/1.1\r\nHost: api.example:443\r\n\r\n"[..],
+                true,
+            ),
+            (
+                b"HTTP/1.0 200 Connection established\r\nProxy-agent: tinyproxy\r\n\r\n",
+                true,
+            ),
+            (b"HTTP/1.1 200 OK\r\nContent-Length: 600\r\n\r\n", false),
+            (b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n", false),
+        ] {
+            let mut decoder = StreamDecoder::new();
+            let out = feed_all(&mut decoder, &[head, TLS13_CLIENT]);
+            let expected = if tunnel {
+                Protocol::Tls
+            } else {
+                Protocol::Http
+            };
+            assert_eq!(
+                out[1].protocol,
+                expected,
+                "{}",
+                String::from_utf8_lossy(head)
+            );
+            assert_eq!(out[1].clear_text.is_empty(), tunnel);
+        }
     }
 
     #[test]

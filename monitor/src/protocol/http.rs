@@ -117,6 +117,24 @@ pub enum HttpHead {
     Response(ResponseHead),
 }
 
+impl HttpHead {
+    /// Whether the connection becomes a tunnel after this head (RFC 9110, 9.3.6): a `CONNECT`
+    /// request, or a 2xx response without content framing (no `Content-Length`, no
+    /// `Transfer-Encoding`), as a proxy answers one. What follows is the tunnelled protocol's,
+    /// most often a TLS handshake to the proxy's target.
+    #[must_use]
+    pub fn opens_tunnel(&self) -> bool {
+        match self {
+            Self::Request(request) => request.method == Method::Connect,
+            Self::Response(response) => {
+                (200..300).contains(&response.status)
+                    && response.body.content_length.is_none()
+                    && response.body.transfer_encoding.is_none()
+            }
+        }
+    }
+}
+
 const RESPONSE_PREFIX: &[u8] = b"HTTP/1.";
 
 /// Whether `prefix` starts like an HTTP/1.x request (`METHOD ` of a known method) or response
@@ -264,6 +282,8 @@ fn media_type(value: &[u8]) -> Option<String> {
 pub struct HeadReader {
     buffered: Vec<u8>,
     finished: bool,
+    /// The head read opens a tunnel ([`HttpHead::opens_tunnel`]).
+    tunnel: bool,
 }
 
 impl fmt::Debug for HeadReader {
@@ -271,6 +291,7 @@ impl fmt::Debug for HeadReader {
         f.debug_struct("HeadReader")
             .field("buffered", &self.buffered.len())
             .field("finished", &self.finished)
+            .field("tunnel", &self.tunnel)
             .finish()
     }
 }
@@ -281,12 +302,19 @@ impl HeadReader {
         Self {
             buffered: Vec::new(),
             finished: false,
+            tunnel: false,
         }
     }
 
     #[must_use]
     pub const fn is_finished(&self) -> bool {
         self.finished
+    }
+
+    /// Whether the head read opens a tunnel ([`HttpHead::opens_tunnel`]).
+    #[must_use]
+    pub const fn opens_tunnel(&self) -> bool {
+        self.tunnel
     }
 
     /// Feeds the next contiguous bytes of the direction. A head cut by a gap is abandoned.
@@ -311,6 +339,7 @@ impl HeadReader {
         match parse_head(&self.buffered) {
             Ok(Some(head)) => {
                 self.finish();
+                self.tunnel = head.opens_tunnel();
                 Ok(Some(head))
             }
             Ok(None) if self.buffered.len() >= MAX_HEAD_BYTES => {
