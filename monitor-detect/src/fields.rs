@@ -2243,6 +2243,61 @@ pub(crate) mod pg_stream {
         last
     }
 
+    /// A `Parse` or `Bind` message in a buffer: its span and its statement's name (empty for
+    /// the unnamed statement).
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub(crate) struct StatementMessage {
+        pub(crate) message: Range<usize>,
+        pub(crate) name: Range<usize>,
+    }
+
+    /// The `Parse` messages in `b` whose SQL names a parameter (`col = $1`, `INSERT ... VALUES
+    /// ($1, ...)`), and the `Bind` messages, in order. Only messages under 64 KiB are looked
+    /// for (`P\0\0`, `B\0\0`: rare needles, as in [`last_description`]).
+    pub(crate) fn statements(b: &[u8]) -> (Vec<StatementMessage>, Vec<StatementMessage>) {
+        /// Built once: every chunk of every flow with a NUL byte is asked.
+        static PARSE: LazyLock<memchr::memmem::Finder<'static>> =
+            LazyLock::new(|| memchr::memmem::Finder::new(b"P\0\0"));
+        static BIND: LazyLock<memchr::memmem::Finder<'static>> =
+            LazyLock::new(|| memchr::memmem::Finder::new(b"B\0\0"));
+        let parses = PARSE
+            .find_iter(b)
+            .filter_map(|at| {
+                let (b'P', body) = pg_message(b, at)? else {
+                    return None;
+                };
+                let (name, _) = super::pg_parse(b, body.clone())?;
+                Some(StatementMessage {
+                    message: at..body.end,
+                    name,
+                })
+            })
+            .collect();
+        let binds = BIND
+            .find_iter(b)
+            .filter_map(|at| {
+                let (b'B', body) = pg_message(b, at)? else {
+                    return None;
+                };
+                let portal = pg_string(b, body.start, body.end)?;
+                let name = pg_string(b, portal.end + 1, body.end)?;
+                Some(StatementMessage {
+                    message: at..body.end,
+                    name,
+                })
+            })
+            .collect();
+        (parses, binds)
+    }
+
+    /// The statement name of a kept `Parse` message (one [`statements`] found).
+    pub(crate) fn statement_name(message: &[u8]) -> Option<&[u8]> {
+        let (b'P', body) = pg_message(message, 0)? else {
+            return None;
+        };
+        message.get(pg_string(message, body.start, body.end)?)
+    }
+
     /// The shapes of the columns of the `RowDescription` message at `at` in `b`.
     pub(crate) fn shapes(b: &[u8], at: usize) -> Option<Vec<Shape>> {
         let (b'T', body) = pg_message(b, at)? else {
@@ -3186,6 +3241,35 @@ pub(crate) mod tests {
             pg_message_bytes(b'S', b""),
         ]
         .concat()
+    }
+
+    /// [`pg_extended_query`] as a driver with a statement cache sends it, in two writes: the
+    /// `Parse` (with a `Describe` of the statement and a `Sync`) once, then each execution's
+    /// `Bind`, `Execute` and `Sync`.
+    pub(crate) fn pg_prepare_then_bind(
+        name: &str,
+        query: &str,
+        parameters: &[Option<&str>],
+    ) -> (Vec<u8>, Vec<u8>) {
+        let whole = pg_extended_query(name, query, parameters);
+        let parse_len = 5 + name.len() + query.len() + 4;
+        let bind_len = 5 + 2 + name.len() + 2 + 2 + pg_value_bytes(parameters).len() + 2;
+        let (parse, rest) = whole.split_at(parse_len);
+        let bind = &rest[..bind_len];
+        let describe = [b"S", name.as_bytes(), b"\0"].concat();
+        let prepare = [
+            parse,
+            &pg_message_bytes(b'D', &describe),
+            &pg_message_bytes(b'S', b""),
+        ]
+        .concat();
+        let execute = [
+            bind,
+            &pg_message_bytes(b'E', &[0, 0, 0, 0, 0]),
+            &pg_message_bytes(b'S', b""),
+        ]
+        .concat();
+        (prepare, execute)
     }
 
     fn raw_pairs(b: &[u8]) -> Vec<(String, String)> {

@@ -9,6 +9,11 @@ use crate::{
 /// Longest result set head kept for the rows of later segments: column definitions only.
 const MAX_RESULT_HEAD: usize = 4096;
 
+/// Most PostgreSQL statements kept per direction for the `Bind`s of later segments (a driver's
+/// statement cache holds a few dozen: pgx and pgJDBC keep 256 by default, of which a flow's
+/// hot path binds a few).
+const MAX_STATEMENTS: usize = 32;
+
 /// Scans a byte stream chunk by chunk. Keeps the tail of the previous chunk so that a value
 /// straddling two contiguous chunks is found, reports each match once, and forgets the tail when
 /// a gap (lost or skipped bytes) is seen. Findings carry absolute stream offsets. `Debug` shows
@@ -41,6 +46,14 @@ pub struct StreamScanner {
     /// of the statement (a MariaDB client caches it, and the server sends no definitions
     /// again): only a new head ends it.
     result_head: Option<(Database, Vec<u8>)>,
+    /// PostgreSQL `Parse` messages (a statement's name and SQL, whose placeholders name its
+    /// parameters; the values come with each `Bind`) for the `Bind`s of later segments: a
+    /// driver parses a statement once and binds it again and again (pgx's statement cache,
+    /// pgJDBC from a statement's fifth execution on, both under a name; a `Parse` of the
+    /// unnamed statement, then its `Bind` in another write). The latest `Parse` of a name
+    /// replaces the one before, and the oldest goes when [`MAX_STATEMENTS`] are kept. They are
+    /// kept across gaps: a name says which statement a `Bind` is for.
+    statements: Vec<Vec<u8>>,
 }
 
 /// Whether `bytes` opens with the frames of a protocol the engine decodes only from a buffer's
@@ -71,6 +84,7 @@ impl std::fmt::Debug for StreamScanner {
                 "result_head_len",
                 &self.result_head.as_ref().map(|(_, head)| head.len()),
             )
+            .field("statements", &self.statements.len())
             .finish()
     }
 }
@@ -109,7 +123,13 @@ impl StreamScanner {
                 self.report(f, carried, base, carried, &mut fresh);
             }
         }
-        self.result_rows(engine, &buffer, base, &mut fresh);
+        // Every message of either database protocol holds a NUL in its length (PostgreSQL's
+        // under 16 MiB, MySQL's packets under 64 KiB): a chunk of text without one, most chunks
+        // of most flows, holds none, and costs one `memchr`.
+        if memchr::memchr(0, &buffer).is_some() {
+            self.result_rows(engine, &buffer, base, &mut fresh);
+            self.bound_parameters(engine, &buffer, base, &mut fresh);
+        }
         let config = engine.config();
         let message = http::unfinished_decoded_message(&buffer)
             .filter(|&start| buffer.len() - start <= config.stream_message_bytes);
@@ -159,12 +179,6 @@ impl StreamScanner {
     /// the kept one while its result set is open at the buffer's end; a result set that ends is
     /// forgotten.
     fn result_rows(&mut self, engine: &Engine, buffer: &[u8], base: u64, fresh: &mut Vec<Finding>) {
-        // Every message of either protocol holds a NUL in its length (PostgreSQL's under
-        // 16 MiB, MySQL's packets under 64 KiB): a chunk of text without one, most chunks of
-        // most flows, holds no head and no row, and costs one `memchr`.
-        if memchr::memchr(0, buffer).is_none() {
-            return;
-        }
         let head = fields::pg_stream::last_description(buffer)
             .map(|head| (Database::Postgres, head))
             .or_else(|| {
@@ -211,6 +225,70 @@ impl StreamScanner {
         if !completed || prepared {
             described.truncate(kept_len);
             self.result_head = Some((database, described));
+        }
+    }
+
+    /// PostgreSQL `Bind`s in `buffer`, each scanned behind the `Parse` of its statement: the
+    /// latest one before it in `buffer`, else the one kept from an earlier segment. Then the
+    /// buffer's `Parse` messages are kept. A `Bind` right behind its `Parse` is read by the
+    /// engine's own scan too; findings are reported once.
+    fn bound_parameters(
+        &mut self,
+        engine: &Engine,
+        buffer: &[u8],
+        base: u64,
+        fresh: &mut Vec<Finding>,
+    ) {
+        let (parses, binds) = fields::pg_stream::statements(buffer);
+        if parses.is_empty() && binds.is_empty() {
+            return;
+        }
+        let name_of = |message: &fields::pg_stream::StatementMessage| {
+            buffer.get(message.name.clone()).unwrap_or_default()
+        };
+        for bind in &binds {
+            let name = name_of(bind);
+            let parsed_here = parses
+                .iter()
+                .rev()
+                .find(|parse| parse.message.end <= bind.message.start && name_of(parse) == name)
+                .and_then(|parse| buffer.get(parse.message.clone()));
+            let Some(parse) = parsed_here.or_else(|| {
+                self.statements
+                    .iter()
+                    .find(|kept| fields::pg_stream::statement_name(kept) == Some(name))
+                    .map(Vec::as_slice)
+            }) else {
+                continue;
+            };
+            let mut described = parse.to_vec();
+            let parse_len = described.len();
+            described.extend_from_slice(buffer.get(bind.message.clone()).unwrap_or_default());
+            for f in engine.scan(&described) {
+                if f.start >= parse_len {
+                    let f = Finding {
+                        start: f.start - parse_len,
+                        end: f.end - parse_len,
+                        ..f
+                    };
+                    self.report(f, bind.message.start, base, 0, fresh);
+                }
+            }
+        }
+        for parse in &parses {
+            let Some(message) = buffer.get(parse.message.clone()) else {
+                continue;
+            };
+            if message.len() > MAX_RESULT_HEAD {
+                continue;
+            }
+            let name = name_of(parse);
+            self.statements
+                .retain(|kept| fields::pg_stream::statement_name(kept) != Some(name));
+            if self.statements.len() >= MAX_STATEMENTS {
+                self.statements.remove(0);
+            }
+            self.statements.push(message.to_vec());
         }
     }
 
@@ -300,6 +378,75 @@ mod tests {
                 ]
             })
             .collect()
+    }
+
+    #[test]
+    fn postgres_parameters_bound_in_later_segments_are_read_under_their_columns() {
+        let engine = engine();
+        let insert = "INSERT INTO customers (full_name, birth_date, plan) VALUES ($1, $2, $3)";
+        let select = "SELECT id FROM customers WHERE city = $1";
+        let person = [Some("Jonas Berg"), Some("1985-04-12"), Some("pro")];
+        // What one segment gives: (type, value) of each finding.
+        let feed = |s: &mut StreamScanner, offset: &mut u64, bytes: &[u8]| {
+            let found: Vec<(DataType, String)> = s
+                .feed(&engine, *offset, bytes)
+                .into_iter()
+                .map(|f| {
+                    let at = f.start - usize::try_from(*offset).unwrap();
+                    let end = f.end - usize::try_from(*offset).unwrap();
+                    (
+                        f.data_type,
+                        String::from_utf8_lossy(&bytes[at..end]).into_owned(),
+                    )
+                })
+                .collect();
+            *offset += bytes.len() as u64;
+            found
+        };
+        let named = [
+            (DataType::PersonName, "Jonas Berg".to_owned()),
+            (DataType::DateOfBirth, "1985-04-12".to_owned()),
+        ];
+        for name in ["stmtcache_4f1e", ""] {
+            let (prepare, execute) = fields::tests::pg_prepare_then_bind(name, insert, &person);
+            // Alone, an execution's values have no names.
+            assert_eq!(engine.scan(&execute), vec![], "{name:?}");
+            let mut s = StreamScanner::new();
+            let mut offset = 0;
+            assert_eq!(feed(&mut s, &mut offset, &prepare), vec![]);
+            assert_eq!(feed(&mut s, &mut offset, &execute), named, "{name:?}");
+            // Every later execution, also after a gap.
+            offset += 5000;
+            assert_eq!(
+                feed(&mut s, &mut offset, &execute),
+                named,
+                "{name:?} after a gap"
+            );
+            // The name parsed again for another statement: its columns, not the old ones.
+            let (other, other_execute) =
+                fields::tests::pg_prepare_then_bind(name, select, &[Some("Jonas Berg")]);
+            assert_eq!(feed(&mut s, &mut offset, &other), vec![]);
+            assert_eq!(
+                feed(&mut s, &mut offset, &other_execute),
+                vec![],
+                "{name:?}"
+            );
+        }
+        // A statement another flow prepared, or one no longer kept, names nothing.
+        let mut s = StreamScanner::new();
+        let mut offset = 0;
+        for i in 0..=MAX_STATEMENTS {
+            let (prepare, _) =
+                fields::tests::pg_prepare_then_bind(&format!("s{i}"), insert, &person);
+            feed(&mut s, &mut offset, &prepare);
+        }
+        let (_, first) = fields::tests::pg_prepare_then_bind("s0", insert, &person);
+        let (_, last) =
+            fields::tests::pg_prepare_then_bind(&format!("s{MAX_STATEMENTS}"), insert, &person);
+        assert_eq!(feed(&mut s, &mut offset, &first), vec![], "the oldest went");
+        assert_eq!(feed(&mut s, &mut offset, &last), named);
+        let (_, unknown) = fields::tests::pg_prepare_then_bind("elsewhere", insert, &person);
+        assert_eq!(feed(&mut s, &mut offset, &unknown), vec![]);
     }
 
     #[test]

@@ -240,22 +240,89 @@ fn startup_message() -> Vec<u8> {
 
 /// `Parse`, `Bind`, `Describe`, `Execute` and `Sync` of the unnamed statement and portal.
 fn extended_query_messages(query: &str, parameters: &[&str]) -> Vec<u8> {
-    let count = |n: usize| i16::try_from(n).unwrap_or(i16::MAX).to_be_bytes();
-    let parse = [b"\0", query.as_bytes(), b"\0", &count(0)].concat();
-    let mut bind = [&b"\0\0"[..], &count(0), &count(parameters.len())].concat();
+    [parse_message("", query), bind_messages("", parameters)].concat()
+}
+
+fn count(n: usize) -> [u8; 2] {
+    i16::try_from(n).unwrap_or(i16::MAX).to_be_bytes()
+}
+
+/// `Parse` of `query` as the statement `name` (no parameter types: the server infers them).
+fn parse_message(name: &str, query: &str) -> Vec<u8> {
+    let parse = [name.as_bytes(), b"\0", query.as_bytes(), b"\0", &count(0)].concat();
+    message(b'P', &parse)
+}
+
+/// `Bind` of `parameters` (text) to the statement `name`, `Describe` of the portal, `Execute`,
+/// `Sync`.
+fn bind_messages(name: &str, parameters: &[&str]) -> Vec<u8> {
+    let mut bind = [
+        b"\0",
+        name.as_bytes(),
+        b"\0",
+        &count(0),
+        &count(parameters.len()),
+    ]
+    .concat();
     for value in parameters {
         bind.extend(i32::try_from(value.len()).unwrap_or(i32::MAX).to_be_bytes());
         bind.extend(value.as_bytes());
     }
     bind.extend(count(0));
     [
-        message(b'P', &parse),
         message(b'B', &bind),
         message(b'D', b"P\0"),
         message(b'E', &[0, 0, 0, 0, 0]),
         message(b'S', &[]),
     ]
     .concat()
+}
+
+/// Prepares `query` as the statement `name` in one round trip (`Parse`, `Describe` of the
+/// statement, `Sync`), then executes it once per parameter set, each in a round trip of its own
+/// (`Bind`, `Describe`, `Execute`, `Sync`), on one connection: what a driver with a statement
+/// cache sends (pgx's default mode, pgJDBC from a statement's fifth execution on). Fails when
+/// the server answers any of them with an error.
+///
+/// # Errors
+/// On connection or protocol failure, or an `ErrorResponse` (with its message).
+pub fn prepared_then_bound(
+    ns: &NsRef,
+    server: SocketAddr,
+    name: &str,
+    query: &str,
+    parameter_sets: &[&[&str]],
+) -> Result<()> {
+    let prepare = [
+        parse_message(name, query),
+        message(b'D', &[b"S", name.as_bytes(), b"\0"].concat()),
+        message(b'S', &[]),
+    ]
+    .concat();
+    let executions: Vec<Vec<u8>> = parameter_sets
+        .iter()
+        .map(|parameters| bind_messages(name, parameters))
+        .collect();
+    ns.run_in(move || -> Result<()> {
+        let mut stream = TcpStream::connect_timeout(&server, ANSWER_TIMEOUT)
+            .context(format!("connecting to {server}"))?;
+        stream
+            .set_read_timeout(Some(ANSWER_TIMEOUT))
+            .context("read timeout")?;
+        stream
+            .write_all(&startup_message())
+            .context("sending the startup message")?;
+        read_until_ready(&mut stream)?;
+        stream.write_all(&prepare).context("sending the Parse")?;
+        read_until_ready(&mut stream)?;
+        for execution in &executions {
+            stream.write_all(execution).context("sending a Bind")?;
+            read_until_ready(&mut stream)?;
+        }
+        stream
+            .write_all(&message(b'X', &[]))
+            .context("sending Terminate")
+    })?
 }
 
 /// Reads the server's messages up to `ReadyForQuery`; an `ErrorResponse` or an authentication

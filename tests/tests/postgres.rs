@@ -1,7 +1,9 @@
 //! PostgreSQL in clear text, through the kernel path: the values a driver binds to a statement
 //! and the rows the server returns are found by their column names (a name and a birth date
 //! carry no pattern of their own), with a real server, `psql` and a driver-style client. No
-//! planted value reaches any output. A client that asks for TLS with an SSL request
+//! planted value reaches any output. A statement prepared once under a name names the
+//! parameters of its executions in later segments, as drivers with a statement cache send them.
+//! A client that asks for TLS with an SSL request
 //! (`sslmode=require`) is seen to turn its connection into TLS: the flow is labelled TLS 1.3,
 //! encrypted, and nothing of its rows is scanned.
 
@@ -15,6 +17,12 @@ use tests::servers::Cert;
 const PG_PORT: u16 = 5432;
 /// The server with TLS on.
 const PG_TLS_PORT: u16 = 5433;
+/// An insert as an ORM with `sqlcommenter` sends it: the comment makes its `Parse` message
+/// longer than the tail of a segment the monitor carries into the next one.
+const INSERT_WITH_COMMENT: &str = "INSERT INTO customers (full_name, birth_date, plan) \
+    VALUES ($1, $2, $3) RETURNING customer_id /*action='create',application='crm-api',\
+    controller='customers',db_driver='pgx',framework='chi',route='/v1/customers',\
+    traceparent='00-5bd66ef5095369c7b0d1f8f4bd33716a-c532cb4098ac3dd2-01'*/";
 
 fn server_bin() -> String {
     postgres::server_bin().map_or_else(|| "postgres".to_owned(), |p| p.display().to_string())
@@ -72,6 +80,53 @@ fn postgres_bound_parameters_and_rows_give_findings_by_column() {
     )
     .expect("person_name and date_of_birth from the parameters and from the rows");
 
+    lab.assert_findings_protocol(PG_PORT, "postgresql");
+    lab.assert_no_leaks(CUSTOMER_NEEDLES);
+}
+
+#[test]
+fn postgres_statements_prepared_once_name_the_parameters_of_later_executions() {
+    if !preflight::require("postgres", &["psql", "setpriv", &server_bin()]) {
+        return;
+    }
+    let Some(mut lab) = TestLab::start("postgres-prepared", Options::default()) else {
+        return;
+    };
+    let (client, server_ns) = (lab.topo.client.handle(), lab.topo.server.handle());
+    let _postgres =
+        Postgres::start(&server_ns, PG_PORT, &lab.dir().join("logs")).expect("PostgreSQL starts");
+    let server = Lab::server_addr(PG_PORT);
+    postgres::psql(
+        &client,
+        server,
+        "CREATE TABLE customers (customer_id serial PRIMARY KEY, full_name text, \
+         birth_date date, plan text)",
+    )
+    .expect("CREATE TABLE");
+    // The values travel only in executions, each in a segment after the statement's `Parse`
+    // (longer than the tail a scanner carries from one segment into the next); the server
+    // answers with no row.
+    lab.drive_until_found(
+        "findings by column from executions of a statement prepared before",
+        PG_PORT,
+        |_| {
+            postgres::prepared_then_bound(
+                &client,
+                server,
+                "stmtcache_customers_insert",
+                INSERT_WITH_COMMENT,
+                &[
+                    &["Jonas Berg", "1985-04-12", "free"],
+                    &[CUSTOMER_NAME, CUSTOMER_BIRTH_DATE, "pro"],
+                ],
+            )
+        },
+        &[
+            ("person_name", Direction::ToServer),
+            ("date_of_birth", Direction::ToServer),
+        ],
+    )
+    .expect("person_name and date_of_birth from the executions");
     lab.assert_findings_protocol(PG_PORT, "postgresql");
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
 }
