@@ -37,6 +37,12 @@ enum Stage {
         pending: Vec<u8>,
     },
     Tls(tls::HelloReader),
+    /// A clear-text direction of `from` that started a chunk with a TLS handshake record, until
+    /// its hello is read: a record that holds no hello turns it back.
+    Upgrading {
+        reader: tls::HelloReader,
+        from: Protocol,
+    },
     Http(http::HeadReader),
     /// A protocol known by its signature only, or an unknown one: clear text, nothing to parse,
     /// until a TLS handshake record starts a chunk.
@@ -56,7 +62,7 @@ impl Stage {
         match self {
             Self::Classifying { .. } => Protocol::Unknown,
             Self::Plain(protocol) => *protocol,
-            Self::Tls(_) => Protocol::Tls,
+            Self::Tls(_) | Self::Upgrading { .. } => Protocol::Tls,
             Self::Http(_) => Protocol::Http,
         }
     }
@@ -78,7 +84,8 @@ impl Stage {
 /// before), NATS and any other protocol that upgrades in place. So does an HTTP direction whose
 /// head opened a tunnel (a `CONNECT` to a proxy, the proxy's 2xx answer): an HTTPS request
 /// through a proxy is TLS, not HTTP. From that record on nothing is clear text, and the hello
-/// is read for its version and cipher.
+/// is read for its version and cipher. A handshake record that holds no hello (a malformed or
+/// unexpected handshake message) turns the direction back: its bytes are clear text again.
 pub struct StreamDecoder {
     stage: Stage,
     next_offset: Option<u64>,
@@ -95,6 +102,9 @@ impl fmt::Debug for StreamDecoder {
         let stage = match &self.stage {
             Stage::Classifying { pending } => format!("classifying ({} bytes)", pending.len()),
             Stage::Tls(r) => format!("{r:?}"),
+            Stage::Upgrading { reader, from } => {
+                format!("upgrading from {} ({reader:?})", from.as_str())
+            }
             Stage::Http(r) => format!("{r:?}"),
             Stage::Plain(protocol) => format!("plain ({})", protocol.as_str()),
         };
@@ -172,15 +182,52 @@ impl StreamDecoder {
             _ => None,
         };
         if let Some(at) = upgrade {
-            self.stage = Stage::Tls(tls::HelloReader::new());
+            let from = self.stage.protocol();
+            self.stage = Stage::Upgrading {
+                reader: tls::HelloReader::new(),
+                from,
+            };
             let rest = bytes.get(at..).unwrap_or_default();
             let mut decoded = self.feed_classified(rest, false);
-            decoded.clear_text = 0..at;
+            if decoded.protocol == Protocol::Tls {
+                decoded.clear_text = 0..at;
+            } else {
+                decoded.clear_text = 0..bytes.len();
+            }
             return decoded;
+        }
+        if let Stage::Upgrading { reader, from } = &mut self.stage {
+            let from = *from;
+            return match reader.feed(bytes, gap) {
+                // Not a hello after all: the direction stays what it was, and these bytes are
+                // its clear text.
+                Err(_) => {
+                    self.stage = Stage::Plain(from);
+                    Decoded {
+                        protocol: from,
+                        clear_text: 0..bytes.len(),
+                        event: None,
+                        error: None,
+                    }
+                }
+                Ok(hello) => {
+                    if hello.is_some() || reader.is_finished() {
+                        let reader = std::mem::replace(reader, tls::HelloReader::new());
+                        self.stage = Stage::Tls(reader);
+                    }
+                    Decoded {
+                        protocol: Protocol::Tls,
+                        clear_text: 0..0,
+                        event: hello.map(DecodeEvent::TlsHello),
+                        error: None,
+                    }
+                }
+            };
         }
         let protocol = self.stage.protocol();
         let (clear_text, result) = match &mut self.stage {
             Stage::Classifying { .. } | Stage::Plain(_) => (0..bytes.len(), Ok(None)),
+            Stage::Upgrading { .. } => (0..0, Ok(None)),
             Stage::Tls(reader) => (
                 0..0,
                 reader
@@ -360,7 +407,50 @@ mod tests {
         );
         assert_eq!(out[1].protocol, Protocol::Unknown);
         assert_eq!(out[2].protocol, Protocol::Tls);
-        // HTTP does not, but after a tunnel's opening: a body may hold any bytes.
+    }
+
+    #[test]
+    fn an_upgrade_waits_for_its_hello_and_turns_back_without_one() {
+        // A hello split over two chunks; a handshake record that holds no hello turns back.
+        let mut decoder = StreamDecoder::new();
+        let out = feed_all(
+            &mut decoder,
+            &[
+                b"EHLO client\r\n",
+                &TLS13_CLIENT[..100],
+                &TLS13_CLIENT[100..],
+            ],
+        );
+        assert_eq!(
+            (out[1].protocol, out[1].clear_text.clone()),
+            (Protocol::Tls, 0..0)
+        );
+        assert!(matches!(out[2].event, Some(DecodeEvent::TlsHello(_))));
+        let certificate = [22, 3, 1, 0, 8, 11, 0, 0, 4, 0, 0, 0, 0];
+        let mut decoder = StreamDecoder::new();
+        let out = feed_all(
+            &mut decoder,
+            &[
+                b"EHLO client\r\n",
+                &certificate,
+                b"MAIL FROM:<a@b.example>\r\n",
+            ],
+        );
+        assert_eq!(
+            (out[1].protocol, out[1].clear_text.clone()),
+            (Protocol::Smtp, 0..13)
+        );
+        assert_eq!(out[1].error, None);
+        assert_eq!(
+            (out[2].protocol, out[2].clear_text.clone()),
+            (Protocol::Smtp, 0..25)
+        );
+        assert_eq!(decoder.protocol(), Protocol::Smtp);
+    }
+
+    #[test]
+    fn http_turns_into_tls_only_after_a_tunnel_opens() {
+        // A body may hold any bytes.
         let mut decoder = StreamDecoder::new();
         let out = feed_all(
             &mut decoder,
