@@ -292,21 +292,29 @@ impl StreamScanner {
         }
     }
 
-    /// Bytes of an HTTP message kept until its decoded body has arrived (0 when none is): memory
-    /// a caller bounding many scanners may reclaim with [`Self::release_message`]. The few
-    /// bytes of the carried tail are not counted.
+    /// Bytes kept for later chunks that a caller bounding many scanners may reclaim with
+    /// [`Self::release_held`]: an HTTP message kept until its decoded body has arrived, and the
+    /// database schema kept for later segments (a result set's head, prepared statements). The
+    /// few bytes of the carried tail are not counted.
     #[must_use]
     pub fn held_bytes(&self) -> usize {
-        if self.holds_message {
+        let message = if self.holds_message {
             self.carry.len()
         } else {
             0
-        }
+        };
+        let head = self.result_head.as_ref().map_or(0, |(_, head)| head.len());
+        let statements: usize = self.statements.iter().map(Vec::len).sum();
+        message + head + statements
     }
 
-    /// Stops keeping a held HTTP message, already scanned as far as it arrived; only its tail
-    /// carries into the next chunk, as after any other.
-    pub fn release_message(&mut self, engine: &Engine) {
+    /// Stops keeping what [`Self::held_bytes`] counts: a held HTTP message, already scanned as
+    /// far as it arrived (only its tail carries into the next chunk, as after any other), and
+    /// the kept database schema (later rows and bound parameters are read as after a gap in
+    /// which their head or statement was lost).
+    pub fn release_held(&mut self, engine: &Engine) {
+        self.result_head = None;
+        self.statements.clear();
         if !self.holds_message {
             return;
         }
@@ -447,6 +455,19 @@ mod tests {
         assert_eq!(feed(&mut s, &mut offset, &last), named);
         let (_, unknown) = fields::tests::pg_prepare_then_bind("elsewhere", insert, &person);
         assert_eq!(feed(&mut s, &mut offset, &unknown), vec![]);
+        // Kept statements count as held, and a caller bounding memory may take them back.
+        let kept: usize = (1..=MAX_STATEMENTS)
+            .map(|i| {
+                let (prepare, _) =
+                    fields::tests::pg_prepare_then_bind(&format!("s{i}"), insert, &person);
+                // The `Parse` message: its type byte and its length.
+                1 + usize::try_from(u32::from_be_bytes(prepare[1..5].try_into().unwrap())).unwrap()
+            })
+            .sum();
+        assert_eq!(s.held_bytes(), kept);
+        s.release_held(&engine);
+        assert_eq!(s.held_bytes(), 0);
+        assert_eq!(feed(&mut s, &mut offset, &last), vec![], "released");
     }
 
     #[test]
@@ -698,7 +719,7 @@ mod tests {
         assert_eq!(s.held_bytes(), 0);
         let mut s = StreamScanner::new();
         assert!(s.feed(&engine, 0, &message[..1000]).is_empty());
-        s.release_message(&engine);
+        s.release_held(&engine);
         assert_eq!(s.held_bytes(), 0);
         assert!(format!("{s:?}").contains("carry_len: 256"));
     }

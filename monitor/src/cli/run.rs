@@ -60,8 +60,9 @@ pub struct Args {
     #[arg(long, env = "MONITOR_FLOW_IDLE_SECS", default_value_t = 120)]
     pub flow_idle_secs: u64,
     /// MiB of payload all flow directions together may hold back (out of order for reassembly,
-    /// or HTTP messages whose compressed or chunked body is still arriving); beyond it the least
-    /// recently updated release theirs first (scanned, not dropped).
+    /// HTTP messages whose compressed or chunked body is still arriving, database result heads
+    /// and prepared statements kept for later segments); beyond it the least recently updated
+    /// release theirs first (scanned, not dropped).
     #[arg(long, env = "MONITOR_MAX_HELD_MIB", default_value_t = 64)]
     pub max_held_mib: usize,
     /// Log format on stderr.

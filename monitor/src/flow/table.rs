@@ -35,8 +35,9 @@ pub struct FlowTableConfig {
     pub closed_timeout: Duration,
     /// Bounds on what one direction holds back for reassembly.
     pub reassembly: ReassemblyConfig,
-    /// Most payload bytes all directions together hold back: out of order for reassembly, and
-    /// HTTP messages whose decoded body is still arriving. Each direction is bounded on its own
+    /// Most payload bytes all directions together hold back: out of order for reassembly, HTTP
+    /// messages whose decoded body is still arriving, and database schema kept for later
+    /// segments (result set heads, prepared statements). Each direction is bounded on its own
     /// too, but `max_entries` of them could hold gigabytes; beyond this budget the directions
     /// updated least recently release theirs first (scanned as after a gap, so nothing goes
     /// unscanned).
@@ -167,8 +168,9 @@ impl Direction {
         absorbed
     }
 
-    /// Payload bytes held: out-of-order bytes reassembly holds back, and an HTTP message the
-    /// scanner keeps until its chunked or compressed body has arrived.
+    /// Payload bytes held: out-of-order bytes reassembly holds back, an HTTP message the
+    /// scanner keeps until its chunked or compressed body has arrived, and the database schema
+    /// it keeps for later segments (a result set's head, prepared statements).
     fn held(&self) -> usize {
         self.reassembler
             .pending_bytes()
@@ -176,8 +178,8 @@ impl Direction {
     }
 
     /// Releases what reassembly holds back, decoded and scanned: everything, or with
-    /// `stale_at` only what has waited too long by then. Releasing everything also lets go of a
-    /// message the scanner keeps (it was scanned as far as it arrived).
+    /// `stale_at` only what has waited too long by then. Releasing everything also lets go of
+    /// what the scanner keeps (a message scanned as far as it arrived, database schema).
     fn release(&mut self, stale_at: Option<SystemTime>, engine: &Engine) -> Absorbed {
         let mut absorbed = Absorbed::default();
         let before = self.reassembler.stats();
@@ -187,7 +189,7 @@ impl Direction {
         };
         self.scan_chunks(&chunks, before, engine, &mut absorbed);
         if stale_at.is_none() {
-            self.scanner.release_message(engine);
+            self.scanner.release_held(engine);
         }
         absorbed
     }
@@ -1218,6 +1220,29 @@ mod tests {
         assert!(feed(&mut table, &e).is_empty());
         let stats = table.stats();
         assert_eq!((stats.held_bytes, stats.budget_releases), (0, 1));
+    }
+
+    #[test]
+    fn kept_database_statements_count_against_the_budget() {
+        let e = engine();
+        // A PostgreSQL client's `Parse` of a statement it will bind later: kept by the
+        // direction's scanner, and held within the table's budget.
+        let query = b"INSERT INTO customers (full_name, birth_date) VALUES ($1, $2)\0";
+        let body = [&b"stmtcache_1\0"[..], query, &[0, 0]].concat();
+        let len = u32::try_from(body.len() + 4).unwrap().to_be_bytes();
+        let parse = [&b"P"[..], &len, &body, b"S\0\0\0\x04"].concat();
+        let parse_len = 1 + body.len() + 4;
+        for (budget, held, releases) in [(1 << 20, parse_len, 0), (parse_len - 1, 0, 1)] {
+            let mut table = FlowTable::new(FlowTableConfig {
+                max_held_bytes: budget,
+                ..Default::default()
+            });
+            let k = key("10.1.0.1:50001", "10.1.0.9:5432");
+            table.ingest(sample(k, 1, PSH_ACK, &parse, t(0)), &e);
+            let stats = table.stats();
+            assert_eq!((stats.held_bytes, stats.budget_releases), (held, releases));
+            assert_held_consistent(&table);
+        }
     }
 
     #[test]

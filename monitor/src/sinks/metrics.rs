@@ -184,7 +184,7 @@ impl Metrics {
         );
         registry.register(
             "monitor_reassembly_held_bytes",
-            "Payload bytes flow directions hold back for reassembly or for an HTTP body still arriving (bounded by --max-held-mib)",
+            "Payload bytes flow directions hold back for reassembly, for an HTTP body still arriving, or as database schema for later segments (bounded by --max-held-mib)",
             reassembly_held_bytes.clone(),
         );
         registry.register(
