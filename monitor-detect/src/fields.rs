@@ -15,6 +15,7 @@ use crate::{
     keywords::FieldKind,
 };
 
+pub(crate) mod amqp;
 mod edi;
 pub(crate) mod mqtt;
 pub(crate) mod mysql;
@@ -121,6 +122,7 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     mysql::mysql_fields(b, &mut out);
     let mut path_parents = path::PathParents::default();
     mqtt::mqtt_fields(b, &mut out, &mut path_parents);
+    amqp::amqp_fields(b, &mut out, &mut path_parents);
     named_payloads::named_payload_fields(b, &mut out, &mut path_parents);
     path_parents.apply(&mut out);
     out.truncate(MAX_FIELDS);

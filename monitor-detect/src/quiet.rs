@@ -2561,6 +2561,24 @@ mod tests {
             check(&engine, &packet).map_err(TestCaseError::fail)?;
         }
 
+        /// AMQP messages whose routing key's last segment names the body, as a client
+        /// publishes them and a broker delivers them.
+        #[test]
+        fn quiet_amqp_messages_have_no_findings(
+            segments in proptest::collection::vec(path_segment(), 1..5),
+            payload in named_payload(),
+            deliver in any::<bool>(),
+        ) {
+            let key = segments.join(".");
+            let bytes = if deliver {
+                crate::fields::amqp::tests::deliver_bytes(&key, payload.as_bytes())
+            } else {
+                crate::fields::amqp::tests::publish_bytes(&key, payload.as_bytes())
+            };
+            let engine = engine();
+            check(&engine, &bytes).map_err(TestCaseError::fail)?;
+        }
+
         /// memcached and NATS payloads named by a key or subject whose last segment names
         /// them, in the commands a client sends and the replies a server returns.
         #[test]

@@ -58,11 +58,12 @@ pub struct StreamScanner {
 
 /// Whether `bytes` opens with the frames of a protocol the engine decodes only from a buffer's
 /// first byte: WebSocket frames that hide their payload (masked or compressed), HTTP/2 frames
-/// with header strings, MQTT packets with a publish.
+/// with header strings, MQTT packets with a publish, AMQP frames with a message.
 fn opens_frames(bytes: &[u8]) -> bool {
     framing::websocket_payloads(bytes, 0).is_some()
         || http2::has_header_strings(bytes)
         || fields::mqtt::has_publish(bytes)
+        || fields::amqp::has_message(bytes)
 }
 
 /// Whose result set a kept head is.
@@ -535,6 +536,25 @@ mod tests {
         let mut s = StreamScanner::new();
         assert!(s.feed(&engine, 0, &connect).is_empty());
         let found = s.feed(&engine, connect.len() as u64, &publish);
+        assert_eq!(
+            found.iter().map(|f| f.data_type).collect::<Vec<_>>(),
+            [DataType::DateOfBirth]
+        );
+        // An AMQP publish after the connection's set-up, a method frame longer than the carried
+        // tail (`connection.start-ok`, its client properties).
+        let channel_open = [
+            &[1, 0, 0, 0, 0, 1, 48, 0, 10, 0, 11][..],
+            &[b'p'; 300],
+            &[0xce],
+        ]
+        .concat();
+        let publish = crate::fields::amqp::tests::publish_bytes(
+            "crm.customers.17.date_of_birth",
+            b"1979-05-23",
+        );
+        let mut s = StreamScanner::new();
+        assert!(s.feed(&engine, 0, &channel_open).is_empty());
+        let found = s.feed(&engine, channel_open.len() as u64, &publish);
         assert_eq!(
             found.iter().map(|f| f.data_type).collect::<Vec<_>>(),
             [DataType::DateOfBirth]

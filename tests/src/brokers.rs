@@ -1,8 +1,9 @@
 //! Real brokers and caches from Debian's packages in a namespace, in clear text as they talk
 //! without a TLS listener: Redis (`redis-server`, `redis-cli`), MQTT (`mosquitto`,
 //! `mosquitto_pub`, `mosquitto_sub`), memcached (`memcached`, and `memccp`/`memccat` from
-//! libmemcached) and NATS (`nats-server`, with a minimal client of the harness's own: no NATS
-//! client is packaged).
+//! libmemcached), NATS (`nats-server`, with a minimal client of the harness's own: no NATS
+//! client is packaged) and AMQP (`rabbitmq-server`, and `amqp-publish`/`amqp-consume` from
+//! librabbitmq's tools).
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{SocketAddr, TcpStream};
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use crate::error::Context as _;
 use crate::netns::NsRef;
-use crate::process::{Proc, run_ok};
+use crate::process::{Proc, run_ok, user_ids};
 use crate::servers::wait_listening;
 use crate::{Error, Result};
 
@@ -26,6 +27,10 @@ pub const MQTT_TOOLS: &[&str] = &["mosquitto", "mosquitto_pub", "mosquitto_sub"]
 pub const MEMCACHED_TOOLS: &[&str] = &["memcached", "memccp", "memccat"];
 /// The program [`Nats`] needs.
 pub const NATS_TOOLS: &[&str] = &["nats-server"];
+/// The programs [`RabbitMq`] and its clients need (the broker itself is [`RABBITMQ_SERVER`]).
+pub const AMQP_TOOLS: &[&str] = &["epmd", "setpriv", "amqp-publish", "amqp-consume"];
+/// RabbitMQ's start script, which execs the Erlang node (Debian's `rabbitmq-server` package).
+pub const RABBITMQ_SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
 /// A Redis server without persistence, listening on every address of its namespace (protected
 /// mode off: the lab's client is not on loopback). Stopped (by PID) when dropped.
@@ -286,4 +291,112 @@ pub fn nats_round_trip(
         }
         delivered.ok_or_else(|| Error::msg("no MSG delivered"))
     })?
+}
+
+/// A RabbitMQ broker with a throw-away node directory, listening on every address of its
+/// namespace, its `guest` user allowed from the lab's client (by default only from loopback).
+/// The broker, and the Erlang port mapper it registers with (started here in the foreground,
+/// not left behind as a daemon), are stopped by PID when dropped.
+pub struct RabbitMq {
+    /// The broker process (the Erlang node: the start script and `setpriv` exec it).
+    pub proc: Proc,
+    // Dropped after the broker: the port mapper, then the node's files.
+    _epmd: Proc,
+    _dir: tempfile::TempDir,
+}
+
+impl RabbitMq {
+    /// Starts the broker in `ns` on `port`, as the `rabbitmq` user (its files are made its).
+    ///
+    /// # Errors
+    /// When the directory or configuration cannot be made, or the broker does not listen in
+    /// time.
+    pub fn start(ns: &NsRef, port: u16, log_dir: &Path) -> Result<Self> {
+        const USER: &str = "rabbitmq";
+        let dir = tempfile::Builder::new()
+            .prefix("m2m-rabbitmq-")
+            .tempdir()
+            .context("RabbitMQ dir")?;
+        let config = dir.path().join("rabbitmq.conf");
+        std::fs::write(
+            &config,
+            format!("loopback_users = none\nlisteners.tcp.default = {port}\n"),
+        )
+        .context(format!("writing {}", config.display()))?;
+        let (uid, gid) = user_ids(USER)?;
+        for sub in ["", "mnesia", "home"] {
+            let path = dir.path().join(sub);
+            std::fs::create_dir_all(&path).context(format!("creating {}", path.display()))?;
+            std::os::unix::fs::chown(&path, Some(uid), Some(gid))
+                .context(format!("chown {} to {USER}", path.display()))?;
+        }
+        let mut epmd = ns.exec("epmd")?;
+        let mut epmd = Proc::spawn("epmd", &mut epmd, log_dir)?;
+        wait_listening(ns, 4369, Some(&mut epmd))?;
+        let mut cmd = ns.exec("setpriv")?;
+        cmd.args([
+            &format!("--reuid={USER}"),
+            &format!("--regid={USER}"),
+            "--init-groups",
+            RABBITMQ_SERVER,
+        ])
+        .env("HOME", dir.path().join("home"))
+        .env("RABBITMQ_NODENAME", "rabbit@localhost")
+        .env("RABBITMQ_CONFIG_FILE", &config)
+        .env("RABBITMQ_MNESIA_BASE", dir.path().join("mnesia"))
+        .env("RABBITMQ_LOG_BASE", dir.path())
+        .env("RABBITMQ_LOGS", "-")
+        .env(
+            "RABBITMQ_ENABLED_PLUGINS_FILE",
+            dir.path().join("enabled_plugins"),
+        );
+        let mut proc = Proc::spawn(&format!("rabbitmq-{port}"), &mut cmd, log_dir)?;
+        wait_listening(ns, port, Some(&mut proc))?;
+        Ok(Self {
+            proc,
+            _epmd: epmd,
+            _dir: dir,
+        })
+    }
+}
+
+/// The URL of `broker` with RabbitMQ's default user.
+fn amqp_url(broker: SocketAddr) -> String {
+    format!("amqp://guest:guest@{broker}")
+}
+
+/// `amqp-publish` from `ns`: `body` to the topic exchange `amq.topic` with `routing_key`.
+///
+/// # Errors
+/// When the client fails.
+pub fn amqp_publish(ns: &NsRef, broker: SocketAddr, routing_key: &str, body: &str) -> Result<()> {
+    let mut cmd = ns.exec("amqp-publish")?;
+    cmd.args([
+        "-u",
+        &amqp_url(broker),
+        "-e",
+        "amq.topic",
+        "-r",
+        routing_key,
+        "-b",
+        body,
+    ]);
+    run_ok(&mut cmd, COMMAND_TIMEOUT).map(drop)
+}
+
+/// An `amqp-consume` in `ns` on a queue of its own bound to `amq.topic` with `binding`,
+/// handing each message to `true` (nothing of it is printed). Stopped (by PID) when dropped.
+///
+/// # Errors
+/// When the client cannot start.
+pub fn amqp_consumer(
+    ns: &NsRef,
+    broker: SocketAddr,
+    binding: &str,
+    log_dir: &Path,
+) -> Result<Proc> {
+    let mut cmd = ns.exec("amqp-consume")?;
+    cmd.args(["-u", &amqp_url(broker), "-e", "amq.topic", "-r", binding])
+        .arg(crate::preflight::tool("true")?);
+    Proc::spawn("amqp-consume", &mut cmd, log_dir)
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::error::Context as _;
 use crate::netns::NsRef;
 use crate::preflight::tool;
-use crate::process::{Proc, run_ok};
+use crate::process::{Proc, run_ok, user_ids};
 use crate::servers::{Cert, wait_listening};
 use crate::{Error, Result};
 
@@ -148,20 +148,6 @@ fn as_user(mut setpriv: Command) -> Command {
         "--init-groups",
     ]);
     setpriv
-}
-
-/// The user and group ids of `user`.
-fn user_ids(user: &str) -> Result<(u32, u32)> {
-    let id = |flag: &str| -> Result<u32> {
-        run_ok(
-            Command::new(tool("id")?).args([flag, user]),
-            COMMAND_TIMEOUT,
-        )?
-        .trim()
-        .parse()
-        .map_err(|e| Error::msg(format!("id {flag} {user}: {e}")))
-    };
-    Ok((id("-u")?, id("-g")?))
 }
 
 /// Runs `sql` with `psql` from `ns` against `server` (TLS off, as a client with

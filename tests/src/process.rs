@@ -233,3 +233,21 @@ pub fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
+
+/// The user and group ids of the system user `user` (a server that refuses to run as root
+/// runs as it).
+///
+/// # Errors
+/// When `id` fails or prints no number.
+pub fn user_ids(user: &str) -> Result<(u32, u32)> {
+    let id = |flag: &str| -> Result<u32> {
+        run_ok(
+            Command::new(crate::preflight::tool("id")?).args([flag, user]),
+            Duration::from_secs(10),
+        )?
+        .trim()
+        .parse()
+        .map_err(|e| Error(format!("id {flag} {user}: {e}")))
+    };
+    Ok((id("-u")?, id("-g")?))
+}

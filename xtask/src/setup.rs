@@ -20,6 +20,7 @@ use anyhow::{Context as _, bail};
 /// Debian packages: real peers and tools the integration tests and the demo start, and the C
 /// compiler that links every Rust binary and builds rustls's cryptography (`ring`).
 pub const DEBIAN_PACKAGES: &[&str] = &[
+    "amqp-tools",
     "bpftool",
     "curl",
     "gcc",
@@ -40,6 +41,7 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "prometheus-alertmanager",
     "python3",
     "python3-websockets",
+    "rabbitmq-server",
     "redis-server",
     "redis-tools",
     "slapd",
