@@ -2579,6 +2579,33 @@ mod tests {
             check(&engine, &bytes).map_err(TestCaseError::fail)?;
         }
 
+        /// AMQP application headers whose names name their values, under a routing key that
+        /// names nothing: names glued to the type byte after them (`DOBS`) included.
+        #[test]
+        fn quiet_amqp_headers_have_no_findings(
+            headers in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "x-customer-name", "x-email", "X-NAME", "full_name", "x-phone2", "trace",
+                        "dob", "DOB", "x-Name", "GEBURTSDATUM", "x-userName", "PHONE",
+                        "X-BIRTHDATE",
+                    ]),
+                    named_payload(),
+                ),
+                1..3,
+            ),
+        ) {
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(name, value)| (*name, value.as_str())).collect();
+            let bytes = crate::fields::amqp::tests::publish_with_headers(
+                "telemetry.gw-2829",
+                &headers,
+                b"ok",
+            );
+            let engine = engine();
+            check(&engine, &bytes).map_err(TestCaseError::fail)?;
+        }
+
         /// memcached and NATS payloads named by a key or subject whose last segment names
         /// them, in the commands a client sends and the replies a server returns.
         #[test]

@@ -365,11 +365,18 @@ fn amqp_url(broker: SocketAddr) -> String {
     format!("amqp://guest:guest@{broker}")
 }
 
-/// `amqp-publish` from `ns`: `body` to the topic exchange `amq.topic` with `routing_key`.
+/// `amqp-publish` from `ns`: `body` to the topic exchange `amq.topic` with `routing_key` and
+/// application `headers` (string values).
 ///
 /// # Errors
 /// When the client fails.
-pub fn amqp_publish(ns: &NsRef, broker: SocketAddr, routing_key: &str, body: &str) -> Result<()> {
+pub fn amqp_publish(
+    ns: &NsRef,
+    broker: SocketAddr,
+    routing_key: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<()> {
     let mut cmd = ns.exec("amqp-publish")?;
     cmd.args([
         "-u",
@@ -378,9 +385,11 @@ pub fn amqp_publish(ns: &NsRef, broker: SocketAddr, routing_key: &str, body: &st
         "amq.topic",
         "-r",
         routing_key,
-        "-b",
-        body,
     ]);
+    for (name, value) in headers {
+        cmd.args(["-H", &format!("{name}: {value}")]);
+    }
+    cmd.args(["-b", body]);
     run_ok(&mut cmd, COMMAND_TIMEOUT).map(drop)
 }
 

@@ -1,8 +1,9 @@
 //! AMQP 0-9-1 in clear text, through the kernel path, with a real broker (RabbitMQ) and
 //! librabbitmq's clients: a value published to a topic exchange with a routing key whose last
 //! segment names it (`crm.customers.17.full_name`) is found by that name, both in the client's
-//! `basic.publish` and in the broker's `basic.deliver` to a consumer, where a name and a birth
-//! date carry no pattern of their own. No planted value reaches any output.
+//! `basic.publish` and in the broker's `basic.deliver` to a consumer, where a name carries no
+//! pattern of its own; so is a birth date sent in an application header named for it
+//! (`x-birth-date`). No planted value reaches any output.
 
 use tests::brokers::{self, RabbitMq};
 use tests::expect::Direction;
@@ -39,12 +40,20 @@ fn amqp_routing_keys_name_their_messages() {
         "findings by routing key from the publisher and from the broker",
         PORT,
         |_| {
-            brokers::amqp_publish(&client, broker, "crm.customers.17.full_name", CUSTOMER_NAME)?;
             brokers::amqp_publish(
                 &client,
                 broker,
-                "crm.customers.17.date_of_birth",
-                CUSTOMER_BIRTH_DATE,
+                "crm.customers.17.full_name",
+                &[],
+                CUSTOMER_NAME,
+            )?;
+            // The birth date travels only in an application header, under its name.
+            brokers::amqp_publish(
+                &client,
+                broker,
+                "crm.customers.17.plan",
+                &[("x-birth-date", CUSTOMER_BIRTH_DATE)],
+                "pro",
             )
         },
         &[

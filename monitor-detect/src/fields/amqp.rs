@@ -10,7 +10,10 @@
 //! `basic.get-ok` and `basic.return` from the broker), the content header on its channel, then
 //! its body. A body sent in one frame is a field under the key (the last frame of the buffer may
 //! be cut by the end of the sample); a longer one is joined by the decoder for the pattern
-//! scan (`decode::framing::amqp_bodies`), not named.
+//! scan (`decode::framing::amqp_bodies`), not named. The content header's application headers
+//! (a field table) give each string value a field under its name (`x-customer-name`), where
+//! the quiet check sees the name as a word: not glued to the length byte before it, and not
+//! ending in a capital, which its value's type byte (`S`) would run on.
 
 use std::ops::Range;
 
@@ -57,6 +60,7 @@ pub(super) fn amqp_fields(b: &[u8], out: &mut Vec<Field>, parents: &mut PathPare
                 }
             }
             FRAME_HEADER => {
+                header_fields(b, frame.payload.clone(), out);
                 let size = content_size(b, frame.payload.start);
                 match (slot, size) {
                     (Some(i), Some(size)) => {
@@ -204,6 +208,93 @@ fn routing_key(b: &[u8], payload: Range<usize>) -> Option<Range<usize>> {
     (!key.is_empty()).then_some(key)
 }
 
+/// Property flags of the `basic` class's content header, in the order the properties follow
+/// them: the content type and encoding (short strings), then the application headers.
+const CONTENT_TYPE: u16 = 1 << 15;
+const CONTENT_ENCODING: u16 = 1 << 14;
+const HEADERS: u16 = 1 << 13;
+
+/// The string values of a content header's application headers, each a field under its name.
+fn header_fields(b: &[u8], payload: Range<usize>, out: &mut Vec<Field>) {
+    let Some(flags) = b
+        .get(payload.start + 12..payload.start + 14)
+        .map(|f| u16::from_be_bytes([f[0], f[1]]))
+    else {
+        return;
+    };
+    if flags & HEADERS == 0 || content_size(b, payload.start).is_none() {
+        return;
+    }
+    let mut at = payload.start + 14;
+    for flag in [CONTENT_TYPE, CONTENT_ENCODING] {
+        if flags & flag != 0 {
+            let Some(&len) = b.get(at) else {
+                return;
+            };
+            at += 1 + usize::from(len);
+        }
+    }
+    let Some(len) = b
+        .get(at..at + 4)
+        .and_then(|l| usize::try_from(u32::from_be_bytes(l.try_into().ok()?)).ok())
+    else {
+        return;
+    };
+    let table = at + 4..(at + 4).saturating_add(len);
+    if table.end > payload.end {
+        return;
+    }
+    let mut at = table.start;
+    while at < table.end && out.len() < MAX_FIELDS {
+        let Some(&name_len) = b.get(at) else {
+            return;
+        };
+        let name = at + 1..at + 1 + usize::from(name_len);
+        let Some(&kind) = b.get(name.end) else {
+            return;
+        };
+        let value_at = name.end + 1;
+        let u32_at = |i: usize| {
+            b.get(i..i + 4)
+                .and_then(|l| usize::try_from(u32::from_be_bytes(l.try_into().ok()?)).ok())
+        };
+        // Each value's size by its type (RabbitMQ's field types).
+        let size = match kind {
+            b'V' => 0,
+            b't' | b'b' | b'B' => 1,
+            b's' | b'u' => 2,
+            b'I' | b'i' | b'f' => 4,
+            b'D' => 5,
+            b'l' | b'L' | b'd' | b'T' => 8,
+            b'S' | b'x' | b'F' | b'A' => match u32_at(value_at) {
+                Some(len) => 4 + len,
+                None => return,
+            },
+            _ => return,
+        };
+        let end = value_at + size;
+        if end > table.end {
+            return;
+        }
+        let seen = |i: Option<usize>| i.and_then(|i| b.get(i)).copied();
+        let name_seen = !name.is_empty()
+            && !seen(name.start.checked_sub(1)).is_some_and(|c| c.is_ascii_alphanumeric())
+            && !seen(name.end.checked_sub(1)).is_some_and(|c| c.is_ascii_uppercase());
+        let value = value_at + 4..end;
+        if kind == b'S' && name_seen && !value.is_empty() {
+            out.push(Field {
+                key: name,
+                kind_hint: None,
+                label: None,
+                parent: None,
+                value,
+                syntax: super::Syntax::Raw,
+            });
+        }
+        at = end;
+    }
+}
+
 /// The body size a content header of the `basic` class gives (class, weight, then the size).
 fn content_size(b: &[u8], at: usize) -> Option<u64> {
     let class = u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?);
@@ -240,26 +331,58 @@ pub(crate) mod tests {
     /// A content header of the `basic` class for a body of `size` bytes, with a content type
     /// (property flag bit 15) as `amqp-publish -C` sends it.
     fn content_header(channel: u16, size: usize) -> Vec<u8> {
+        content_header_with(channel, size, &[])
+    }
+
+    /// [`content_header`] with application `headers` of string values (property flag bit 13),
+    /// and a delivery mode after them (bit 12), as `amqp-publish -H` sends them.
+    fn content_header_with(channel: u16, size: usize, headers: &[(&str, &str)]) -> Vec<u8> {
         let mut payload = [BASIC.to_be_bytes(), [0, 0]].concat();
         payload.extend(u64::try_from(size).expect("small").to_be_bytes());
-        payload.extend([0x80, 0x00]);
+        let flags = if headers.is_empty() {
+            CONTENT_TYPE
+        } else {
+            CONTENT_TYPE | HEADERS | 1 << 12
+        };
+        payload.extend(flags.to_be_bytes());
         payload.extend(short_string("text/plain"));
+        if !headers.is_empty() {
+            let mut table = Vec::new();
+            for (name, value) in headers {
+                table.extend(short_string(name));
+                table.push(b'S');
+                table.extend(u32::try_from(value.len()).expect("short").to_be_bytes());
+                table.extend(value.as_bytes());
+            }
+            payload.extend(u32::try_from(table.len()).expect("short").to_be_bytes());
+            payload.extend(table);
+            payload.push(2);
+        }
         frame(FRAME_HEADER, channel, &payload)
     }
 
-    /// A client's `basic.publish` of `body` to the default exchange with `key`: the method,
-    /// the content header and the body in one write, as librabbitmq and pika send them.
-    pub(crate) fn publish_bytes(key: &str, body: &[u8]) -> Vec<u8> {
+    /// [`publish_bytes`] with application `headers`.
+    pub(crate) fn publish_with_headers(
+        key: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Vec<u8> {
         let mut method = [BASIC.to_be_bytes(), PUBLISH.to_be_bytes(), [0, 0]].concat();
         method.extend(short_string(""));
         method.extend(short_string(key));
         method.push(0);
         [
             frame(FRAME_METHOD, 1, &method),
-            content_header(1, body.len()),
+            content_header_with(1, body.len(), headers),
             frame(FRAME_BODY, 1, body),
         ]
         .concat()
+    }
+
+    /// A client's `basic.publish` of `body` to the default exchange with `key`: the method,
+    /// the content header and the body in one write, as librabbitmq and pika send them.
+    pub(crate) fn publish_bytes(key: &str, body: &[u8]) -> Vec<u8> {
+        publish_with_headers(key, &[], body)
     }
 
     /// The broker's `basic.deliver` of `body`, published with `key`, to a consumer.
@@ -311,6 +434,42 @@ pub(crate) mod tests {
                 named("date_of_birth", Some("customers"), "1985-04-12"),
                 named("full_name", Some("customers"), "Anna Berg"),
             ]
+        );
+    }
+
+    #[test]
+    fn application_headers_are_fields_under_their_names() {
+        let bytes = publish_with_headers(
+            "billing.invoices.created",
+            &[
+                ("x-customer-name", "Anna Berg"),
+                ("x-retries", ""),
+                ("X-TRACE-ID", "9f2c"),
+                ("trace", "00-4bf9"),
+            ],
+            b"{}",
+        );
+        let mut out = Vec::new();
+        amqp_fields(&bytes, &mut out, &mut PathParents::default());
+        let pairs: Vec<(&[u8], &[u8])> = out
+            .iter()
+            .map(|f| (&bytes[f.key.clone()], &bytes[f.value.clone()]))
+            .collect();
+        // An empty value names nothing; a name ending in a capital runs on into its type byte
+        // (`X-TRACE-IDS`) where the quiet check sees no word end.
+        assert_eq!(
+            pairs,
+            vec![
+                (&b"x-customer-name"[..], &b"Anna Berg"[..]),
+                (b"trace", b"00-4bf9")
+            ]
+        );
+        let found = crate::Engine::new(crate::EngineConfig::default())
+            .expect("default config")
+            .scan(&bytes);
+        assert_eq!(
+            found.iter().map(|f| f.data_type).collect::<Vec<_>>(),
+            [crate::DataType::PersonName]
         );
     }
 
