@@ -11,7 +11,7 @@ use crate::alertmanager::Alertmanager;
 use crate::contract::{Finding, Flow};
 use crate::daemon::{self, Build, Daemon};
 use crate::error::Context as _;
-use crate::expect::{Direction, findings_by_direction};
+use crate::expect::{self, Direction, findings_by_direction};
 use crate::netns::{CLIENT_IF, SERVER_IP, Topology};
 use crate::privacy::{self, Output};
 use crate::servers::{Cert, HttpServer, Sink, TlsServer, TlsVersion};
@@ -444,11 +444,13 @@ impl Lab {
     }
 
     /// Asserts that every finding sent to or from the lab's server on `port` names `protocol`,
-    /// and that there is one.
+    /// and that there is one; and when some was sent to the server, that the alerts for the
+    /// server's traffic come (within [`FINDINGS_TIMEOUT`]) and each meets the alert contract
+    /// with `protocol` as its label.
     ///
     /// # Panics
-    /// When the findings cannot be read, none involves the server, or one names another
-    /// protocol.
+    /// When the findings or alerts cannot be read, none involves the server, one names another
+    /// protocol, or no alert comes.
     pub fn assert_findings_protocol(&self, port: u16, protocol: &str) {
         let server = Self::server_endpoint(port);
         let findings = self.daemon.findings().expect("findings");
@@ -465,6 +467,31 @@ impl Lab {
             others.is_empty(),
             "findings of {server} not labelled {protocol}: {others:?}"
         );
+        if !of_server.iter().any(|f| f.dst == server) {
+            return;
+        }
+        let am = self.am().expect("alertmanager");
+        let alerts = wait::until(
+            &format!("alerts for traffic to {server}"),
+            FINDINGS_TIMEOUT,
+            Duration::from_millis(500),
+            || {
+                let alerts = am.alerts().map_err(|e| e.0)?;
+                let to_server: Vec<_> = alerts
+                    .into_iter()
+                    .filter(|a| a.label("destination") == server)
+                    .collect();
+                if to_server.is_empty() {
+                    Err("no alert yet".to_owned())
+                } else {
+                    Ok(to_server)
+                }
+            },
+        )
+        .expect("alerts for the traffic to the server");
+        for alert in &alerts {
+            expect::alert_fields(alert, protocol).expect("the alert contract, with the protocol");
+        }
     }
 
     /// The daemon's stdout/stderr and every state file (also valid after it stopped).
