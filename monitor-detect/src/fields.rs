@@ -2254,15 +2254,17 @@ pub(crate) mod pg_stream {
     }
 
     /// The `Parse` messages in `b` whose SQL names a parameter (`col = $1`, `INSERT ... VALUES
-    /// ($1, ...)`), and the `Bind` messages, in order. Only messages under 64 KiB are looked
-    /// for (`P\0\0`, `B\0\0`: rare needles, as in [`last_description`]).
+    /// ($1, ...)`), and the `Bind` messages the engine does not read behind a `Parse` of `b`
+    /// (see `pg_binds_to`): those of statements parsed in an earlier segment. Only messages
+    /// under 64 KiB are looked for (`P\0\0`, `B\0\0`: rare needles, as in
+    /// [`last_description`]).
     pub(crate) fn statements(b: &[u8]) -> (Vec<StatementMessage>, Vec<StatementMessage>) {
         /// Built once: every chunk of every flow with a NUL byte is asked.
         static PARSE: LazyLock<memchr::memmem::Finder<'static>> =
             LazyLock::new(|| memchr::memmem::Finder::new(b"P\0\0"));
         static BIND: LazyLock<memchr::memmem::Finder<'static>> =
             LazyLock::new(|| memchr::memmem::Finder::new(b"B\0\0"));
-        let parses = PARSE
+        let parses: Vec<StatementMessage> = PARSE
             .find_iter(b)
             .filter_map(|at| {
                 let (b'P', body) = pg_message(b, at)? else {
@@ -2275,14 +2277,22 @@ pub(crate) mod pg_stream {
                 })
             })
             .collect();
+        let read_by_the_engine: Vec<usize> = parses
+            .iter()
+            .flat_map(|parse| {
+                let name = b.get(parse.name.clone()).unwrap_or_default();
+                super::pg_binds_to(b, parse.message.end, name)
+            })
+            .map(|bind| bind.start)
+            .collect();
         let binds = BIND
             .find_iter(b)
+            .filter(|at| !read_by_the_engine.contains(at))
             .filter_map(|at| {
                 let (b'B', body) = pg_message(b, at)? else {
                     return None;
                 };
-                let portal = pg_string(b, body.start, body.end)?;
-                let name = pg_string(b, portal.end + 1, body.end)?;
+                let name = super::pg_bind_statement(b, &body)?;
                 Some(StatementMessage {
                     message: at..body.end,
                     name,
@@ -2435,50 +2445,70 @@ fn pg_parse(b: &[u8], body: Range<usize>) -> Option<(Range<usize>, Columns)> {
     (!parameters.is_empty()).then_some((statement, parameters))
 }
 
-/// The parameters of the `Bind` to `statement` among the messages that follow `at`, each a
+/// Most messages after a `Parse` walked for the `Bind`s of its statement.
+const PG_BIND_WALK: usize = 256;
+
+/// The statement a `Bind` body names (after its portal).
+fn pg_bind_statement(b: &[u8], body: &Range<usize>) -> Option<Range<usize>> {
+    let portal = pg_string(b, body.start, body.end)?;
+    pg_string(b, portal.end + 1, body.end)
+}
+
+/// The `Bind` messages to `statement` (its name's bytes) among the messages that follow one
+/// another from `at`, the end of its `Parse`: up to a `Parse` that defines the statement again,
+/// the first bytes that are no message, or [`PG_BIND_WALK`] messages. A driver sends the
+/// statement's executions there: a `Bind` right after the `Parse`, or a batch of them.
+fn pg_binds_to(b: &[u8], mut at: usize, statement: &[u8]) -> Vec<Range<usize>> {
+    let mut binds = Vec::new();
+    for _ in 0..PG_BIND_WALK {
+        let Some((kind, body)) = pg_message(b, at) else {
+            break;
+        };
+        let names_statement =
+            |name: Option<Range<usize>>| name.and_then(|name| b.get(name)) == Some(statement);
+        match kind {
+            b'P' if names_statement(pg_string(b, body.start, body.end)) => break,
+            b'B' if names_statement(pg_bind_statement(b, &body)) => binds.push(at..body.end),
+            _ => {}
+        }
+        at = body.end;
+    }
+    binds
+}
+
+/// The parameters of each `Bind` to `statement` after its `Parse` (see [`pg_binds_to`]), each a
 /// field under the column [`pg_parse`] found for it.
 fn pg_bind(
     b: &[u8],
-    mut at: usize,
+    at: usize,
     statement: Range<usize>,
     columns: &[Option<Range<usize>>],
     out: &mut Vec<Field>,
 ) {
-    // Parse, Bind, Describe, Execute, Sync: the Bind comes within a few messages.
-    for _ in 0..4 {
-        let Some((kind, body)) = pg_message(b, at) else {
-            return;
-        };
-        at = body.end;
-        if kind != b'B' {
+    for message in pg_binds_to(b, at, b.get(statement).unwrap_or_default()) {
+        let body = message.start + 5..message.end;
+        let Some(named) = pg_bind_statement(b, &body) else {
             continue;
-        }
-        let Some(portal) = pg_string(b, body.start, body.end) else {
-            return;
         };
-        let Some(named) = pg_string(b, portal.end + 1, body.end) else {
-            return;
-        };
-        if b.get(named.clone()) != b.get(statement.clone()) {
-            return;
-        }
         let Some(formats) = pg_count(b, named.end + 1) else {
-            return;
+            continue;
         };
         let count_at = named.end + 3 + 2 * formats;
         let Some(count) = pg_count(b, count_at) else {
-            return;
+            continue;
         };
         let Some((values, end)) = pg_values(b, count_at + 2, count, body.end) else {
-            return;
+            continue;
         };
         // The result columns' formats close the message.
         let results = pg_count(b, end);
         if results.is_none_or(|n| end + 2 + 2 * n != body.end) {
-            return;
+            continue;
         }
         push_row(out, columns, values);
-        return;
+        if out.len() >= MAX_FIELDS {
+            return;
+        }
     }
 }
 
@@ -3384,6 +3414,25 @@ pub(crate) mod tests {
         other.truncate(other.iter().position(|&c| c == b'B').expect("Bind"));
         other.extend(&bind_other[bind_at..]);
         assert!(raw_pairs(&other).is_empty());
+        // A batch: one Parse, then an execution per row, all read, and none left to a stream
+        // scanner.
+        let insert = "INSERT INTO customers (full_name, dob) VALUES ($1, $2)";
+        let (prepare, first) =
+            pg_prepare_then_bind("s3", insert, &[Some("Anna Berg"), Some("1984-03-12")]);
+        let (_, second) =
+            pg_prepare_then_bind("s3", insert, &[Some("Jonas Berg"), Some("1985-04-12")]);
+        let batch = [prepare, first, second].concat();
+        assert_eq!(
+            raw_pairs(&batch),
+            owned(&[
+                ("full_name", "Anna Berg"),
+                ("dob", "1984-03-12"),
+                ("full_name", "Jonas Berg"),
+                ("dob", "1985-04-12"),
+            ])
+        );
+        let (parses, binds) = pg_stream::statements(&batch);
+        assert_eq!((parses.len(), binds.len()), (1, 0));
     }
 
     /// `document` as MongoDB's own encoder writes it.

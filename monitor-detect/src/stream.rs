@@ -229,10 +229,10 @@ impl StreamScanner {
         }
     }
 
-    /// PostgreSQL `Bind`s in `buffer`, each scanned behind the `Parse` of its statement: the
-    /// latest one before it in `buffer`, else the one kept from an earlier segment. Then the
-    /// buffer's `Parse` messages are kept. A `Bind` right behind its `Parse` is read by the
-    /// engine's own scan too; findings are reported once.
+    /// PostgreSQL `Bind`s in `buffer` that the engine does not read behind a `Parse` of the
+    /// buffer itself, each scanned behind the `Parse` of its statement: the latest one before
+    /// it in `buffer` (out of the engine's reach), else the one kept from an earlier segment.
+    /// Then the buffer's `Parse` messages are kept.
     fn bound_parameters(
         &mut self,
         engine: &Engine,

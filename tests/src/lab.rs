@@ -451,7 +451,7 @@ impl Lab {
     /// # Panics
     /// When the findings or alerts cannot be read, none involves the server, one names another
     /// protocol, or no alert comes.
-    pub fn assert_findings_protocol(&self, port: u16, protocol: &str) {
+    pub fn assert_protocol_labels(&self, port: u16, protocol: &str) {
         let server = Self::server_endpoint(port);
         let findings = self.daemon.findings().expect("findings");
         let of_server: Vec<_> = findings

@@ -187,7 +187,15 @@ pub fn extended_query(
     query: &str,
     parameters: &[&str],
 ) -> Result<()> {
-    let messages = extended_query_messages(query, parameters);
+    round_trips(ns, server, vec![extended_query_messages(query, parameters)])
+}
+
+/// Connects from `ns` to `server`, starts a session, sends each of `writes` after the server is
+/// ready for it (its answer to the one before read up to `ReadyForQuery`), then terminates.
+///
+/// # Errors
+/// On connection or protocol failure, or an `ErrorResponse` (with its message).
+fn round_trips(ns: &NsRef, server: SocketAddr, writes: Vec<Vec<u8>>) -> Result<()> {
     ns.run_in(move || -> Result<()> {
         let mut stream = TcpStream::connect_timeout(&server, ANSWER_TIMEOUT)
             .context(format!("connecting to {server}"))?;
@@ -198,9 +206,10 @@ pub fn extended_query(
             .write_all(&startup_message())
             .context("sending the startup message")?;
         read_until_ready(&mut stream)?;
-        stream.write_all(&messages).context("sending the query")?;
-        read_until_ready(&mut stream)?;
-        // Terminate.
+        for write in &writes {
+            stream.write_all(write).context("sending messages")?;
+            read_until_ready(&mut stream)?;
+        }
         stream
             .write_all(&message(b'X', &[]))
             .context("sending Terminate")
@@ -285,30 +294,14 @@ pub fn prepared_then_bound(
         message(b'S', &[]),
     ]
     .concat();
-    let executions: Vec<Vec<u8>> = parameter_sets
-        .iter()
-        .map(|parameters| bind_messages(name, parameters))
+    let writes = std::iter::once(prepare)
+        .chain(
+            parameter_sets
+                .iter()
+                .map(|parameters| bind_messages(name, parameters)),
+        )
         .collect();
-    ns.run_in(move || -> Result<()> {
-        let mut stream = TcpStream::connect_timeout(&server, ANSWER_TIMEOUT)
-            .context(format!("connecting to {server}"))?;
-        stream
-            .set_read_timeout(Some(ANSWER_TIMEOUT))
-            .context("read timeout")?;
-        stream
-            .write_all(&startup_message())
-            .context("sending the startup message")?;
-        read_until_ready(&mut stream)?;
-        stream.write_all(&prepare).context("sending the Parse")?;
-        read_until_ready(&mut stream)?;
-        for execution in &executions {
-            stream.write_all(execution).context("sending a Bind")?;
-            read_until_ready(&mut stream)?;
-        }
-        stream
-            .write_all(&message(b'X', &[]))
-            .context("sending Terminate")
-    })?
+    round_trips(ns, server, writes)
 }
 
 /// Reads the server's messages up to `ReadyForQuery`; an `ErrorResponse` or an authentication

@@ -65,6 +65,6 @@ fn amqp_routing_keys_name_their_messages() {
     )
     .expect("findings by routing key in both directions");
 
-    lab.assert_findings_protocol(PORT, "amqp");
+    lab.assert_protocol_labels(PORT, "amqp");
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
 }

@@ -60,6 +60,6 @@ fn http2_cleartext_header_blocks_are_read() {
     )
     .expect("findings from the header block");
 
-    lab.assert_findings_protocol(PORT, "http2");
+    lab.assert_protocol_labels(PORT, "http2");
     lab.assert_no_leaks(NEEDLES);
 }

@@ -62,7 +62,7 @@ fn ldap_adds_and_search_results_give_findings_by_attribute() {
     )
     .expect("findings by attribute in both directions");
 
-    lab.assert_findings_protocol(PORT, "ldap");
+    lab.assert_protocol_labels(PORT, "ldap");
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
     lab.assert_no_leaks(CONTACT_NEEDLES);
 }

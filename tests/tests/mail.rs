@@ -75,6 +75,6 @@ fn a_name_in_a_quoted_printable_mail_body_is_found_decoded() {
         "the relay accepted the message"
     );
 
-    lab.assert_findings_protocol(SMTP_PORT, "smtp");
+    lab.assert_protocol_labels(SMTP_PORT, "smtp");
     lab.assert_no_leaks(NEEDLES);
 }

@@ -62,7 +62,7 @@ fn rows_give_findings(
     )
     .expect("person_name and date_of_birth from the server's rows");
 
-    lab.assert_findings_protocol(PORT, "mysql");
+    lab.assert_protocol_labels(PORT, "mysql");
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
 }
 

@@ -48,6 +48,6 @@ fn memcached_keys_name_their_values() {
     )
     .expect("findings by key in both directions");
 
-    lab.assert_findings_protocol(PORT, "memcached");
+    lab.assert_protocol_labels(PORT, "memcached");
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
 }

@@ -56,6 +56,6 @@ fn mqtt_topics_name_their_payloads() {
     )
     .expect("findings by topic in both directions");
 
-    lab.assert_findings_protocol(PORT, "mqtt");
+    lab.assert_protocol_labels(PORT, "mqtt");
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
 }

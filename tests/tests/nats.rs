@@ -46,6 +46,6 @@ fn nats_subjects_name_their_payloads() {
     )
     .expect("findings by subject in both directions");
 
-    lab.assert_findings_protocol(PORT, "nats");
+    lab.assert_protocol_labels(PORT, "nats");
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
 }

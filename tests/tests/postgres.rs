@@ -10,6 +10,7 @@
 use tests::expect::{self, Direction};
 use tests::fixtures::{CUSTOMER_BIRTH_DATE, CUSTOMER_NAME, CUSTOMER_NEEDLES};
 use tests::lab::{FINDINGS_TIMEOUT, Lab, Options, TestLab};
+use tests::netns::NsRef;
 use tests::postgres::{self, Postgres};
 use tests::preflight;
 use tests::servers::Cert;
@@ -28,25 +29,32 @@ fn server_bin() -> String {
     postgres::server_bin().map_or_else(|| "postgres".to_owned(), |p| p.display().to_string())
 }
 
-#[test]
-fn postgres_bound_parameters_and_rows_give_findings_by_column() {
-    if !preflight::require("postgres", &["psql", "setpriv", &server_bin()]) {
-        return;
+/// A lab named `test` with a PostgreSQL server in clear text and an empty `customers` table;
+/// `None` when the test is skipped (no root or no server here, outside CI).
+fn lab_with_customers(test: &str) -> Option<(TestLab, NsRef, Postgres)> {
+    if !preflight::require(test, &["psql", "setpriv", &server_bin()]) {
+        return None;
     }
-    let Some(mut lab) = TestLab::start("postgres", Options::default()) else {
-        return;
-    };
+    let lab = TestLab::start(test, Options::default())?;
     let (client, server_ns) = (lab.topo.client.handle(), lab.topo.server.handle());
-    let _postgres =
+    let postgres =
         Postgres::start(&server_ns, PG_PORT, &lab.dir().join("logs")).expect("PostgreSQL starts");
-    let server = Lab::server_addr(PG_PORT);
     postgres::psql(
         &client,
-        server,
+        Lab::server_addr(PG_PORT),
         "CREATE TABLE customers (customer_id serial PRIMARY KEY, full_name text, \
          birth_date date, plan text)",
     )
     .expect("CREATE TABLE");
+    Some((lab, client, postgres))
+}
+
+#[test]
+fn postgres_bound_parameters_and_rows_give_findings_by_column() {
+    let Some((mut lab, client, _postgres)) = lab_with_customers("postgres") else {
+        return;
+    };
+    let server = Lab::server_addr(PG_PORT);
 
     lab.drive_until_found(
         "findings by column in both directions",
@@ -80,29 +88,16 @@ fn postgres_bound_parameters_and_rows_give_findings_by_column() {
     )
     .expect("person_name and date_of_birth from the parameters and from the rows");
 
-    lab.assert_findings_protocol(PG_PORT, "postgresql");
+    lab.assert_protocol_labels(PG_PORT, "postgresql");
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
 }
 
 #[test]
 fn postgres_statements_prepared_once_name_the_parameters_of_later_executions() {
-    if !preflight::require("postgres", &["psql", "setpriv", &server_bin()]) {
-        return;
-    }
-    let Some(mut lab) = TestLab::start("postgres-prepared", Options::default()) else {
+    let Some((mut lab, client, _postgres)) = lab_with_customers("postgres-prepared") else {
         return;
     };
-    let (client, server_ns) = (lab.topo.client.handle(), lab.topo.server.handle());
-    let _postgres =
-        Postgres::start(&server_ns, PG_PORT, &lab.dir().join("logs")).expect("PostgreSQL starts");
     let server = Lab::server_addr(PG_PORT);
-    postgres::psql(
-        &client,
-        server,
-        "CREATE TABLE customers (customer_id serial PRIMARY KEY, full_name text, \
-         birth_date date, plan text)",
-    )
-    .expect("CREATE TABLE");
     // The values travel only in executions, each in a segment after the statement's `Parse`
     // (longer than the tail a scanner carries from one segment into the next); the server
     // answers with no row.
@@ -127,7 +122,7 @@ fn postgres_statements_prepared_once_name_the_parameters_of_later_executions() {
         ],
     )
     .expect("person_name and date_of_birth from the executions");
-    lab.assert_findings_protocol(PG_PORT, "postgresql");
+    lab.assert_protocol_labels(PG_PORT, "postgresql");
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
 }
 

@@ -67,7 +67,7 @@ fn redis_commands_and_replies_give_findings_by_field_name() {
     )
     .expect("findings by field name in both directions");
 
-    lab.assert_findings_protocol(PORT, "redis");
+    lab.assert_protocol_labels(PORT, "redis");
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
     lab.assert_no_leaks(PHONE_NEEDLES);
 }

@@ -48,7 +48,7 @@ fn compressed_websocket_messages_are_read() {
     )
     .expect("findings in both directions");
 
-    lab.assert_findings_protocol(PORT, "http");
+    lab.assert_protocol_labels(PORT, "http");
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
     lab.assert_no_leaks(&[EMAIL, "ottilie.wennerstrom"]);
 }

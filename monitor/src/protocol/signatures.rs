@@ -63,11 +63,12 @@ fn matches(prefix: &[u8], steps: impl FnOnce(&mut Cursor<'_>) -> Step<()>) -> Si
     }
 }
 
-/// The first of `alternatives` that matches; else more bytes when one may still match.
-fn any_of(prefix: &[u8], alternatives: &[SignatureFn]) -> Signature {
+/// A match when one of `outcomes` (tried in order, lazily) is one; else more bytes when one of
+/// them may still match.
+fn first_match(outcomes: impl IntoIterator<Item = Signature>) -> Signature {
     let mut outcome = Signature::NoMatch;
-    for alternative in alternatives {
-        match alternative(prefix) {
+    for next in outcomes {
+        match next {
             Signature::Match => return Signature::Match,
             Signature::NeedMore => outcome = Signature::NeedMore,
             Signature::NoMatch => {}
@@ -76,17 +77,18 @@ fn any_of(prefix: &[u8], alternatives: &[SignatureFn]) -> Signature {
     outcome
 }
 
+/// The first of `alternatives` that matches; else more bytes when one may still match.
+fn any_of(prefix: &[u8], alternatives: &[SignatureFn]) -> Signature {
+    first_match(alternatives.iter().map(|alternative| alternative(prefix)))
+}
+
 /// Whether `prefix` starts with one of `literals`, each being all a match needs.
 fn any_literal(prefix: &[u8], literals: &[&[u8]]) -> Signature {
-    let mut outcome = Signature::NoMatch;
-    for literal in literals {
-        match matches(prefix, |c| c.literal(literal)) {
-            Signature::Match => return Signature::Match,
-            Signature::NeedMore => outcome = Signature::NeedMore,
-            Signature::NoMatch => {}
-        }
-    }
-    outcome
+    first_match(
+        literals
+            .iter()
+            .map(|literal| matches(prefix, |c| c.literal(literal))),
+    )
 }
 
 // Every signature decides within the classification prefix.
