@@ -19,6 +19,13 @@ pub const SAMPLE_PARTS_MAX: u32 = 8;
 /// TLS ClientHello/ServerHello or an HTTP request head.
 pub const DEFAULT_HEAD_PACKETS: u32 = 4;
 
+/// Default number of leading payload bytes of every new flow direction whose packets are copied
+/// however many came before: a protocol's set-up (AMQP's connection and channel opening, a
+/// database's authentication and a driver's session queries) is a handful of small packets of a
+/// few hundred bytes, and the first message that matters comes after it. A connection opened per
+/// message sends nothing later, so this is where the message is copied or never.
+pub const DEFAULT_HEAD_BYTES: u32 = 4096;
+
 /// Default 1-in-N sampling of later payload packets.
 pub const DEFAULT_SAMPLE_EVERY: u32 = 16;
 
@@ -72,6 +79,9 @@ pub struct FlowStats {
     pub bytes: u64,
     /// Packets that carried transport payload; drives head and 1-in-N sampling.
     pub payload_packets: u64,
+    /// Transport payload bytes of those packets (retransmissions counted again); drives the
+    /// head by bytes.
+    pub payload_bytes: u64,
     /// `bpf_ktime_get_ns` (`CLOCK_MONOTONIC`) of the first and last packet.
     pub first_seen_ns: u64,
     pub last_seen_ns: u64,
@@ -136,6 +146,10 @@ pub struct CaptureConfig {
     pub sample_every: u32,
     /// Per-CPU budget of copied payload bytes per second; 0 means no budget.
     pub budget_bytes_per_sec: u64,
+    /// A payload packet that starts within the flow direction's first `head_bytes` payload
+    /// bytes is copied too, whatever its index; 0 turns this off.
+    pub head_bytes: u32,
+    pub padding: u32,
 }
 
 impl Default for CaptureConfig {
@@ -144,6 +158,8 @@ impl Default for CaptureConfig {
             head_packets: DEFAULT_HEAD_PACKETS,
             sample_every: DEFAULT_SAMPLE_EVERY,
             budget_bytes_per_sec: DEFAULT_BUDGET_BYTES_PER_SEC,
+            head_bytes: DEFAULT_HEAD_BYTES,
+            padding: 0,
         }
     }
 }
@@ -204,13 +220,13 @@ mod tests {
     #[test]
     fn layouts_have_no_hidden_padding() {
         assert_eq!(size_of::<FlowKey>(), 40);
-        assert_eq!(size_of::<FlowStats>(), 48);
+        assert_eq!(size_of::<FlowStats>(), 56);
         assert_eq!(size_of::<SampleHeader>(), 72);
         assert_eq!(size_of::<SampleHeader>() % 8, 0);
         assert!(
             align_of::<Sample>() <= 8,
             "ring buffer records are 8-byte aligned"
         );
-        assert_eq!(size_of::<CaptureConfig>(), 16);
+        assert_eq!(size_of::<CaptureConfig>(), 24);
     }
 }

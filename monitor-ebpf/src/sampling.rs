@@ -16,12 +16,12 @@ pub fn config() -> CaptureConfig {
     }
 }
 
-/// Decides whether the payload packet with index `index` (0-based, per flow direction) is
-/// sampled, and why.
+/// Decides whether the payload packet with index `index` (0-based, per flow direction), after
+/// `bytes_before` payload bytes of its direction, is sampled, and why.
 #[inline(always)]
-pub fn decide(config: &CaptureConfig, index: u64) -> Option<u8> {
+pub fn decide(config: &CaptureConfig, index: u64, bytes_before: u64) -> Option<u8> {
     let head = u64::from(config.head_packets);
-    if index < head {
+    if index < head || bytes_before < u64::from(config.head_bytes) {
         return Some(SAMPLE_KIND_HEAD);
     }
     let every = u64::from(config.sample_every);

@@ -55,7 +55,7 @@ fn handle(ctx: &TcContext, direction: u8) {
     let now = unsafe { bpf_ktime_get_ns() };
     // SAFETY: `skb` is the program's context pointer, valid for the whole run.
     let ifindex = unsafe { (*ctx.skb.skb).ifindex };
-    let payload_index = account(&packet, ctx.len(), now, ifindex);
+    let (payload_index, bytes_before) = account(&packet, ctx.len(), now, ifindex);
     if packet.payload_len == 0 {
         if packet.key.protocol == IPPROTO_TCP && packet.tcp_flags & TCP_SYN != 0 {
             emit_syn(&packet, now, ifindex, direction);
@@ -63,7 +63,7 @@ fn handle(ctx: &TcContext, direction: u8) {
         return;
     }
     let config = sampling::config();
-    let Some(kind) = sampling::decide(&config, payload_index) else {
+    let Some(kind) = sampling::decide(&config, payload_index, bytes_before) else {
         return;
     };
     // A packet larger than one record (segmentation offload) is copied in parts, each with the
@@ -121,9 +121,10 @@ struct Part {
 }
 
 /// Updates the flow's counters; returns the index of this packet among the flow direction's
-/// payload packets (0 for a packet without payload, which is never sampled by index).
+/// payload packets and the payload bytes before it (0 and 0 for a packet without payload,
+/// which is never sampled by index).
 #[inline(always)]
-fn account(packet: &Parsed, wire_len: u32, now: u64, ifindex: u32) -> u64 {
+fn account(packet: &Parsed, wire_len: u32, now: u64, ifindex: u32) -> (u64, u64) {
     let has_payload = u64::from(packet.payload_len != 0);
     if let Some(stats) = FLOWS.get_ptr_mut(packet.key) {
         // SAFETY: map value pointer, valid for this run. The bpf target offers no atomic
@@ -134,16 +135,19 @@ fn account(packet: &Parsed, wire_len: u32, now: u64, ifindex: u32) -> u64 {
             (*stats).bytes += u64::from(wire_len);
             let index = (*stats).payload_packets;
             (*stats).payload_packets = index + has_payload;
+            let bytes_before = (*stats).payload_bytes;
+            (*stats).payload_bytes = bytes_before + u64::from(packet.payload_len);
             (*stats).last_seen_ns = now;
             (*stats).ifindex = ifindex;
             (*stats).tcp_flags_seen |= packet.tcp_flags;
-            return index;
+            return (index, bytes_before);
         }
     }
     let stats = FlowStats {
         packets: 1,
         bytes: u64::from(wire_len),
         payload_packets: has_payload,
+        payload_bytes: u64::from(packet.payload_len),
         first_seen_ns: now,
         last_seen_ns: now,
         ifindex,
@@ -156,7 +160,7 @@ fn account(packet: &Parsed, wire_len: u32, now: u64, ifindex: u32) -> u64 {
     {
         count(counter::FLOW_MAP_FULL, 1);
     }
-    0
+    (0, 0)
 }
 
 #[inline(always)]

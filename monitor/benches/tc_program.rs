@@ -37,11 +37,15 @@ fn main() -> anyhow::Result<()> {
         head_packets: 0,
         sample_every: 0,
         budget_bytes_per_sec: 0,
+        head_bytes: 0,
+        padding: 0,
     };
     let always = CaptureConfig {
         head_packets: u32::MAX,
         sample_every: 1,
         budget_bytes_per_sec: 0,
+        head_bytes: 0,
+        padding: 0,
     };
     let scenarios: [(&str, CaptureConfig, &[u8]); 6] = [
         ("payload packet, not sampled", never, &data),

@@ -123,8 +123,6 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `--state-dir`.
     pub state_dir: PathBuf,
-    /// `--head-packets`, when not the default.
-    pub head_packets: Option<u32>,
 }
 
 /// A running `monitor run`, in the host mount namespace but the lab's network namespace.
@@ -158,9 +156,6 @@ impl Daemon {
             .arg(config.listen.to_string())
             .arg("--state-dir")
             .arg(&config.state_dir);
-        if let Some(head_packets) = config.head_packets {
-            cmd.args(["--head-packets", &head_packets.to_string()]);
-        }
         cmd.env(
             "RUST_LOG",
             std::env::var("M2M_DAEMON_LOG")

@@ -61,9 +61,6 @@ pub struct Options {
     pub build: Build,
     /// Called with a short message before each start-up step (the demo prints them).
     pub progress: Option<fn(&str)>,
-    /// The daemon's `--head-packets`, when a test's exchange needs more than the default
-    /// leading packets of each flow direction copied.
-    pub head_packets: Option<u32>,
 }
 
 impl Default for Options {
@@ -72,7 +69,6 @@ impl Default for Options {
             alertmanager: AlertmanagerStart::Now,
             build: Build::IfNeeded,
             progress: None,
-            head_packets: None,
         }
     }
 }
@@ -152,7 +148,6 @@ impl Lab {
             alertmanagers: vec![format!("http://127.0.0.1:{ALERTMANAGER_PORT}")],
             listen: daemon::LISTEN,
             state_dir: dir.path().join("state"),
-            head_packets: opts.head_packets,
         };
         say(&format!(
             "starting `monitor run --iface {CLIENT_IF}` and waiting until it is ready"

@@ -20,13 +20,9 @@ fn amqp_routing_keys_name_their_messages() {
         return;
     }
     // `amqp-publish` opens a connection per message, whose set-up takes the client's first
-    // five packets; the publish comes after. Copying more leading packets of each flow
-    // direction puts it in the samples (a busy connection's later packets are sampled 1 in 16).
-    let options = Options {
-        head_packets: Some(16),
-        ..Options::default()
-    };
-    let Some(mut lab) = TestLab::start("amqp", options) else {
+    // five packets; the publish, its sixth, comes after the head by count and is copied as one
+    // of the flow's leading bytes (the daemon's defaults).
+    let Some(mut lab) = TestLab::start("amqp", Options::default()) else {
         return;
     };
     let (client, server_ns) = (lab.topo.client.handle(), lab.topo.server.handle());

@@ -80,13 +80,8 @@ fn mariadb_text_rows_give_findings_by_column() {
 #[test]
 fn mariadb_prepared_statement_rows_give_findings_by_column() {
     // `DBD::MariaDB`'s connection set-up takes the server's first six answers; the statement's
-    // come after. Copying more leading packets of each flow direction puts both answers in the
-    // samples of each connection (a busy connection's later answers are sampled 1 in 16).
-    let options = Options {
-        head_packets: Some(16),
-        ..Options::default()
-    };
-    rows_give_findings("mariadb_prepared", options, |client, server| {
+    // come after the head by count and are copied as leading bytes (the daemon's defaults).
+    rows_give_findings("mariadb_prepared", Options::default(), |client, server| {
         mariadb::prepared(
             client,
             server,

@@ -586,6 +586,8 @@ mod kernel_tests {
             head_packets: 2,
             sample_every: 3,
             budget_bytes_per_sec: 0,
+            head_bytes: 0,
+            padding: 0,
         };
         let Some(mut capture) = load(config) else {
             return;
@@ -616,6 +618,44 @@ mod kernel_tests {
         assert_eq!(flows.len(), 1);
         assert_eq!(flows[0].1.packets, 9);
         assert_eq!(flows[0].1.payload_packets, 8);
+        assert_eq!(flows[0].1.payload_bytes, 8 * 30, "eight 30-byte requests");
+    }
+
+    #[test]
+    fn samples_every_packet_of_a_direction_s_leading_bytes() {
+        // A set-up of small packets (AMQP's connection and channel opening, a database's
+        // authentication) runs past the head by count; the message after it is still within the
+        // head by bytes. Later packets fall back to 1 in N.
+        let config = CaptureConfig {
+            head_packets: 2,
+            sample_every: 4,
+            budget_bytes_per_sec: 0,
+            head_bytes: 300,
+            padding: 0,
+        };
+        let Some(mut capture) = load(config) else {
+            return;
+        };
+        // Ten 40-byte packets (bytes 0 to 399), then one of 1000 bytes and two more small ones.
+        let mut seq = 5000;
+        let mut sizes = vec![40_u32; 10];
+        sizes.extend([1000, 40, 40]);
+        for (i, &size) in sizes.iter().enumerate() {
+            let body = vec![b'a' + u8::try_from(i).unwrap(); size as usize];
+            let frame = packet::tcp_v4(CLIENT, SERVER, seq, 0x18, &body);
+            capture.test_run("tc_egress", &frame, 1).unwrap();
+            seq += size;
+        }
+        let got = samples(&mut capture);
+        let seqs: Vec<u32> = got.iter().map(|s| s.tcp.unwrap().seq - 5000).collect();
+        // Packets starting at bytes 0 to 280 (under 300) are head samples; index 8 (byte 320) is
+        // not; after the head of 2, indexes 2, 6 and 10 are periodic, of which only 10 (the
+        // large packet, at byte 400) comes after the leading bytes.
+        assert_eq!(seqs, [0, 40, 80, 120, 160, 200, 240, 280, 400], "{got:?}");
+        assert!(got[..8].iter().all(|s| s.kind == SampleKind::Head));
+        assert_eq!(got[8].kind, SampleKind::Periodic);
+        let flows = capture.flows().unwrap();
+        assert_eq!(flows[0].1.payload_bytes, 1480);
     }
 
     #[test]
@@ -732,6 +772,7 @@ mod kernel_tests {
             head_packets: 1_000,
             sample_every: 1,
             budget_bytes_per_sec: 3_000,
+            ..CaptureConfig::default()
         };
         let Some(mut capture) = load(config) else {
             return;
@@ -749,6 +790,7 @@ mod kernel_tests {
             head_packets: 1_000,
             sample_every: 1,
             budget_bytes_per_sec: 0,
+            ..CaptureConfig::default()
         };
         let mut capture = Capture::load_detached(&config, 4096).unwrap();
         capture.test_run("tc_egress", &frame, 20).unwrap();

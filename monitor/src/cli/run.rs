@@ -38,6 +38,11 @@ pub struct Args {
     /// Leading payload packets copied from each new flow direction.
     #[arg(long, env = "MONITOR_HEAD_PACKETS", default_value_t = monitor_common::DEFAULT_HEAD_PACKETS)]
     pub head_packets: u32,
+    /// Also copy every payload packet that starts within each new flow direction's first N
+    /// payload bytes, however many packets came before (0: by count only). Covers a protocol's
+    /// set-up of many small packets and the message after it, on a connection opened per message.
+    #[arg(long, env = "MONITOR_HEAD_BYTES", default_value_t = monitor_common::DEFAULT_HEAD_BYTES)]
+    pub head_bytes: u32,
     /// Copy 1 in N later payload packets (0: head only).
     #[arg(long, env = "MONITOR_SAMPLE_EVERY", default_value_t = monitor_common::DEFAULT_SAMPLE_EVERY)]
     pub sample_every: u32,
@@ -114,6 +119,8 @@ impl Args {
                 head_packets: self.head_packets,
                 sample_every: self.sample_every,
                 budget_bytes_per_sec: self.budget_bytes_per_sec,
+                head_bytes: self.head_bytes,
+                padding: 0,
             },
             ringbuf_bytes: self.ringbuf_mib << 20,
             cgroup: self.cgroup.clone(),
@@ -194,6 +201,7 @@ async fn daemon(args: Args) -> anyhow::Result<()> {
     info!(
         interfaces = ?capture.interfaces(),
         head_packets = args.head_packets,
+        head_bytes = args.head_bytes,
         sample_every = args.sample_every,
         max_sample_bytes = SAMPLE_BYTES_MAX,
         "monitoring"
