@@ -217,6 +217,28 @@ const LAST_WORDS: &[&str] = &[
     "příjmení",
     "priimek",
 ];
+/// Words of a person's account: its own name is a login (`user_name`, `accountName`), but its
+/// full, display, first or last name, its owner or holder, is the person's (`user.full_name`,
+/// OpenTelemetry's attribute; `userLastName`, `account.owner`).
+const ACCOUNT_WORDS: &[&str] = &["user", "account"];
+
+/// What an account's name field must say to be the person's name: one of these, as a word or as
+/// two words joined (`display` `name`).
+const PERSONAL_NAME_WORDS: &[&str] = &[
+    "fullname",
+    "displayname",
+    "realname",
+    "legalname",
+    "firstname",
+    "givenname",
+    "middlename",
+    "lastname",
+    "familyname",
+    "surname",
+    "owner",
+    "holder",
+];
+
 /// Words that make a "name" field the name of a thing, not a person.
 const THING_WORDS: &[&str] = &[
     "user",
@@ -1183,7 +1205,18 @@ fn classify_words(w: &[String], joined: &str, parent: &[String]) -> FieldKind {
     if is(SERVER_WORDS) {
         return FieldKind::Server;
     }
-    let thing = is(THING_WORDS);
+    let personal_part = w.iter().enumerate().any(|(i, word)| {
+        PERSONAL_NAME_WORDS.contains(&word.as_str())
+            || w.get(i + 1).is_some_and(|next| {
+                PERSONAL_NAME_WORDS
+                    .iter()
+                    .any(|entry| entry.strip_prefix(word.as_str()) == Some(next.as_str()))
+            })
+    });
+    let account_only = w.iter().all(|word| {
+        !THING_WORDS.contains(&word.as_str()) || ACCOUNT_WORDS.contains(&word.as_str())
+    });
+    let thing = is(THING_WORDS) && !(account_only && personal_part);
     // "first"/"last"/"given"/"family" alone are generic; with "name" (here or in the parent)
     // they are name parts.
     let named = is(NAME_LITERALS) || any_word(parent, NAMED_PARENT_WORDS);
@@ -1323,6 +1356,18 @@ mod tests {
             ("display_name", FieldKind::FullName),
             ("company_name", FieldKind::ThingName),
             ("username", FieldKind::Other),
+            // An account's own name is a login; its full, display, first or last name, its
+            // owner, is the person's (OpenTelemetry's `user.name` and `user.full_name`).
+            ("user_name", FieldKind::ThingName),
+            ("accountName", FieldKind::ThingName),
+            ("user.name", FieldKind::ThingName),
+            ("user.full_name", FieldKind::FullName),
+            ("user_full_name", FieldKind::FullName),
+            ("userDisplayName", FieldKind::FullName),
+            ("user_first_name", FieldKind::FirstName),
+            ("userLastName", FieldKind::LastName),
+            ("account.owner", FieldKind::FullName),
+            ("company_full_name", FieldKind::ThingName),
             ("shipping_address", FieldKind::Address),
             ("email_address", FieldKind::Email),
             ("ip_address", FieldKind::Ip),
