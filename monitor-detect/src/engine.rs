@@ -253,9 +253,9 @@ impl<'e> Scan<'e> {
         let bytes: &[u8] = &text.bytes;
         let mut candidates = Vec::new();
         let mut runs = Vec::new();
-        // Binary framing glued to values (LDAP's BER tags) is blanked for the pattern scan, at
-        // the same offsets.
-        let framing = fields::ber_framing(bytes);
+        // Binary framing glued to values (LDAP's BER tags, protobuf's) is blanked for the
+        // pattern scan, at the same offsets.
+        let framing = fields::binary_framing(bytes);
         if framing.is_empty() {
             patterns::scan(bytes, &mut candidates, &mut runs);
         } else {
@@ -928,6 +928,10 @@ impl FieldHints {
 /// `n`) whose short string value classifies as a field name does. Name and value come as a pair
 /// in FHIR contact points (`{"system":"phone","value":"+49 ..."}`), tag and attribute lists
 /// (`{"Key":"msisdn","Value":...}`), headers carried as pairs and `SenML` records (`n`, `v`).
+/// OpenTelemetry's JSON wraps the value in an `AnyValue` object
+/// (`{"key":"user.full_name","value":{"stringValue":"Anna Berg"}}`): its `stringValue` (or
+/// `intValue`, a 64-bit integer written as a string) is the value, the label a sibling of the
+/// object.
 ///
 /// Only the label's kind is taken, never its text: a finding's context stays the value
 /// field's own name.
@@ -959,11 +963,21 @@ fn labelled_values(
         .iter()
         .any(|name| key.eq_ignore_ascii_case(name))
     };
+    // An `AnyValue`'s text, in an object that is the value of a `value` field.
+    let is_any_value = |field: &Field, key: &str| {
+        ["stringValue", "intValue"].contains(&key)
+            && field
+                .parent
+                .as_ref()
+                .is_some_and(|parent| is_value(&String::from_utf8_lossy(text.get(parent.clone()))))
+    };
     for (i, field) in fields.iter().enumerate() {
         // The generic names' own kinds: `value` and `val` none, `v` a version (SenML's value
         // is `v`).
         let generic = matches!(kinds.get(i), Some(FieldKind::Other | FieldKind::Version));
-        if !generic || !keys.get(i).is_some_and(|k| is_value(k)) {
+        let Some(key) = keys.get(i) else { continue };
+        let wrapped = is_any_value(field, key);
+        if !generic || !(is_value(key) || wrapped) {
             continue;
         }
         // The nearest fields on either side first: a label may sit one or two fields away
@@ -978,12 +992,22 @@ fn labelled_values(
             } else {
                 (field.value.end, other.value.start)
             };
-            // Siblings: the same parent, and no object opens or closes between them.
-            let same_object = other.parent == field.parent
-                && text
-                    .bytes
-                    .get(start..end)
-                    .is_some_and(|between| !between.iter().any(|&b| b == b'{' || b == b'}'));
+            // Siblings: the same parent, and no object opens or closes between them; or, for a
+            // wrapped value, the label a sibling of its object, which opens or closes between
+            // them alone.
+            let between = text.bytes.get(start..end)?;
+            let count = |brace: u8| memchr::memchr_iter(brace, between).count();
+            let same_object = if wrapped {
+                let (opens, closes) = (count(b'{'), count(b'}'));
+                other.parent != field.parent
+                    && if j < i {
+                        (opens, closes) == (1, 0)
+                    } else {
+                        (opens, closes) == (0, 1)
+                    }
+            } else {
+                other.parent == field.parent && count(b'{') + count(b'}') == 0
+            };
             (same_object && is_label(keys.get(j)?) && other.value.len() <= MAX_LABEL)
                 .then(|| std::str::from_utf8(text.get(other.value.clone())).ok())
                 .flatten()
@@ -2029,6 +2053,44 @@ mod tests {
             types(apart),
             vec![(DataType::Phone, "0151 23456789".to_owned())]
         );
+        // OpenTelemetry's JSON wraps the value in an `AnyValue`, before or after its key.
+        let otlp = r#"{"attributes":[{"key":"user.full_name","value":{"stringValue":"Anna Berg"}},{"value":{"stringValue":"0151 23456789"},"key":"user.phone"},{"key":"http.route","value":{"stringValue":"Anna Berg"}},{"key":"created","value":{"stringValue":"1985-03-12"}}]}"#;
+        assert_eq!(
+            types(otlp),
+            vec![
+                (DataType::PersonName, "Anna Berg".to_owned()),
+                (DataType::Phone, "0151 23456789".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn otlp_protobuf_attributes_are_named_by_their_keys() {
+        // What OpenTelemetry's Python SDK (1.45.2) and its OTLP/HTTP exporter sent for a span
+        // with four attributes: a request head, then the protobuf body.
+        let payload = include_bytes!("testdata/otlp_http_traces.bin");
+        let engine = Engine::new(EngineConfig::default()).unwrap();
+        let found = engine.scan(payload);
+        let got: Vec<_> = found
+            .iter()
+            .map(|f| {
+                (
+                    f.data_type,
+                    String::from_utf8_lossy(&payload[f.start..f.end]).into_owned(),
+                    f.context.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let want = [
+            (DataType::PersonName, "Anna Berg", "user.full_name"),
+            // The next attribute's tag, `J`, glued to the address, is framing, not its domain.
+            (DataType::Email, "anna.berg@example.com", "user.email"),
+            (DataType::DateOfBirth, "1985-03-12", "enduser.birth_date"),
+            (DataType::Phone, "+49 30 1234567", "user.phone"),
+        ]
+        .map(|(t, v, c)| (t, v.to_owned(), c.to_owned()));
+        assert_eq!(got, want);
+        assert_eq!(found, engine.scan_full(payload));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Field extraction: finds `name -> value` pairs in the structures M2M payloads use (JSON,
 //! `key=value` forms/queries/logs, `key: 'value'` object literals and GraphQL arguments, header
 //! lines, CSV with a header row, SQL, Redis RESP, XML, MessagePack, CBOR, HL7 v2, X12 and
-//! EDIFACT, vCard, LDAP, PostgreSQL, MySQL, BSON, and payloads named by a path: MQTT topics,
+//! EDIFACT, vCard, LDAP, PostgreSQL, MySQL, BSON, protobuf key/value pairs (OpenTelemetry
+//! attributes, map entries), and payloads named by a path: MQTT topics,
 //! NATS subjects, memcached keys).
 //! Every extractor is tolerant (binary framing around JSON is fine), bounded and never panics.
 //! Ranges index the scanned buffer.
@@ -21,6 +22,7 @@ pub(crate) mod mqtt;
 pub(crate) mod mysql;
 mod named_payloads;
 mod path;
+pub(crate) mod protobuf;
 
 pub(crate) use edi::{X12_IMPLIED_US, opens_segment as opens_edi_segment};
 
@@ -119,6 +121,7 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     ldif_fields(b, &mut out);
     postgres_fields(b, &mut out);
     bson_fields(b, &mut out);
+    protobuf::protobuf_fields(b, &mut out);
     mysql::mysql_fields(b, &mut out);
     let mut path_parents = path::PathParents::default();
     mqtt::mqtt_fields(b, &mut out, &mut path_parents);
@@ -1974,14 +1977,17 @@ struct LdapAttribute {
     framing: Vec<Range<usize>>,
 }
 
-/// The BER tags and lengths of the LDAP attributes in `b`, which sit glued to names and values
-/// (`0x30` is `0`, `0x31` is `1`, a length may be a letter): the pattern scan reads the buffer
-/// with them blanked, so that `030 1234567` followed by the next attribute's `0x30` stays a
-/// number of its own.
-pub(crate) fn ber_framing(b: &[u8]) -> Vec<Range<usize>> {
+/// The tags and lengths of binary framing glued to names and values: LDAP attributes' BER
+/// (`0x30` is `0`, `0x31` is `1`, a length may be a letter) and protobuf key/value pairs' (the
+/// next field's tag after a value is often a letter: `J` opens an OpenTelemetry span's next
+/// attribute). The pattern scan reads the buffer with them blanked, so that `030 1234567`
+/// followed by the next attribute's `0x30` stays a number of its own, and `anna@example.com`
+/// before `J` an address ending in `com`.
+pub(crate) fn binary_framing(b: &[u8]) -> Vec<Range<usize>> {
     memchr::memchr_iter(0x04, b)
         .filter_map(|at| ldap_attribute(b, at))
         .flat_map(|attribute| attribute.framing)
+        .chain(protobuf::framing(b))
         .collect()
 }
 

@@ -281,11 +281,39 @@ fn needs_decoding(b: &[u8]) -> bool {
 /// One walk over 64-byte blocks finds, from bit masks, the token starts the pattern scan visits,
 /// the word starts where a vocabulary entry may begin and the word ends where a suffix may end;
 /// only those positions are looked at.
+///
+/// The full scan's pattern scan reads the buffer with protobuf pairs' framing blanked (a value's
+/// next tag is no part of it): a buffer with such pairs must be quiet as sent, for its field
+/// names, and blanked, for its patterns. Blanked, a key of 48 bytes or more is parted from its
+/// length byte (`0`, `A`, ... glued to its first word) too.
+fn quiet_buffer(b: &[u8]) -> bool {
+    let mut pair_tags = false;
+    if !quiet_walk(b, &mut pair_tags) {
+        return false;
+    }
+    if !pair_tags {
+        return true;
+    }
+    let mut framing = fields::protobuf::framing(b).peekable();
+    if framing.peek().is_none() {
+        return true;
+    }
+    let mut blanked = b.to_vec();
+    for range in framing {
+        if let Some(bytes) = blanked.get_mut(range) {
+            bytes.fill(0);
+        }
+    }
+    quiet_walk(&blanked, &mut pair_tags)
+}
+
+/// [`quiet_buffer`] on `b` as it is; sets `pair_tags` when `b` has a byte `0x12`, which every
+/// protobuf key/value pair has.
 #[expect(
     clippy::too_many_lines,
     reason = "one walk whose per-block state (masks, carries, cursors) lives in its locals"
 )]
-fn quiet_buffer(b: &[u8]) -> bool {
+fn quiet_walk(b: &[u8], pair_tags: &mut bool) -> bool {
     // The pattern scan tries every `@` first; a payload with an e-mail address ends here, before
     // the walk.
     if memchr::memchr_iter(b'@', b).any(|at| email::email_at(b, at).is_some()) {
@@ -307,9 +335,11 @@ fn quiet_buffer(b: &[u8]) -> bool {
     let mut skip_until = 0;
     // Whether any byte is 0x80 or above: CBOR map headers are.
     let mut any_high = 0;
+    let mut any_pair_tag = 0;
     while base < b.len() {
         let next = Masks::of_block(b, base + 64);
         any_high |= current.high;
+        any_pair_tag |= current.pair_tag;
         let alnum = current.lower | current.upper | current.digit;
         let alpha = current.lower | current.upper;
         let lower_or_digit = current.lower | current.digit;
@@ -486,6 +516,7 @@ fn quiet_buffer(b: &[u8]) -> bool {
         current = next;
         base += 64;
     }
+    *pair_tags = any_pair_tag != 0;
     // CBOR keys sit glued to their length bytes (`dname`), where no word boundary shows them:
     // a payload with a CBOR map of text values goes to the full scan.
     if any_high != 0 && fields::has_cbor_fields(b) {
@@ -919,6 +950,8 @@ struct Masks {
     amp: u64,
     equals: u64,
     question: u64,
+    /// `0x12`: the value tag of a protobuf key/value pair.
+    pair_tag: u64,
 }
 
 /// The folded (`| 0x20`) bytes of the pairs that may end a suffix entry, in four groups: the
@@ -1075,6 +1108,7 @@ impl Masks {
             amp: eq(b'&'),
             equals: eq(b'='),
             question: eq(b'?'),
+            pair_tag: eq(0x12),
         }
     }
 
@@ -1154,6 +1188,7 @@ impl Masks {
             masks.amp |= bits(eq(b'&')) << shift;
             masks.equals |= bits(eq(b'=')) << shift;
             masks.question |= bits(eq(b'?')) << shift;
+            masks.pair_tag |= bits(eq(0x12)) << shift;
         }
         masks.suffix_end = suffix_pair_ends(suffix);
         masks
@@ -1185,6 +1220,7 @@ impl Masks {
             amp: mask(block, |c| c == b'&'),
             equals: mask(block, |c| c == b'='),
             question: mask(block, |c| c == b'?'),
+            pair_tag: mask(block, |c| c == 0x12),
         }
     }
 
@@ -2412,7 +2448,38 @@ mod tests {
                     );
                     String::from_utf8_lossy(&bytes).into_owned()
                 }),
+            protobuf_piece(),
         ]
+    }
+
+    /// Protobuf key/value pairs (OpenTelemetry attributes in a span's field 9, `J`, and map
+    /// entries), with keys of any length (from 48 bytes on, glued to a printable length byte).
+    fn protobuf_piece() -> impl Strategy<Value = String> {
+        (
+            proptest::sample::select(vec![
+                "user.full_name",
+                "enduser.birth_date",
+                "user.name",
+                "device.id",
+                "sn",
+                // 48 and 65 bytes: length bytes `0` and `A`, glued to `dob`.
+                "dob.00000000000000000000000000000000000000000000",
+                "dob.0000000000000000000000000000000000000000000000000000000000000",
+            ]),
+            prop_oneof!["[A-Za-z0-9 .@-]{0,14}", Just("1985-03-12".to_owned())],
+            proptest::bool::ANY,
+        )
+            .prop_map(|(key, value, any_value)| {
+                use crate::fields::protobuf::tests::{entry, key_value};
+                let pair = if any_value {
+                    key_value(key, &value)
+                } else {
+                    entry(key, value.as_bytes())
+                };
+                let mut bytes = vec![b'J', u8::try_from(pair.len()).unwrap_or(0)];
+                bytes.extend(pair);
+                String::from_utf8_lossy(&bytes).into_owned()
+            })
     }
 
     /// A segment of a path that names a payload (an MQTT topic, a NATS subject, a memcached

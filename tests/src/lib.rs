@@ -40,6 +40,7 @@ pub mod lab;
 pub mod ldap;
 pub mod mariadb;
 pub mod netns;
+pub mod otel;
 pub mod postgres;
 pub mod preflight;
 pub mod privacy;

@@ -83,6 +83,9 @@ fn install_hint(name: &str) -> &'static str {
         name if name.ends_with("/postgres") || name == "postgres" => {
             " (apt-get install postgresql)"
         }
+        name if name.contains("/otel-python/") => {
+            " (OpenTelemetry's Python SDK: `cargo xtask setup` installs it)"
+        }
         _ => "",
     }
 }

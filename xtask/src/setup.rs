@@ -40,6 +40,7 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "procps",
     "prometheus-alertmanager",
     "python3",
+    "python3-venv",
     "python3-websockets",
     "rabbitmq-server",
     "redis-server",
@@ -55,6 +56,7 @@ pub fn run() -> anyhow::Result<()> {
     debian_packages()?;
     rust_src()?;
     bpf_linker()?;
+    otel_python()?;
     println!("setup: done");
     Ok(())
 }
@@ -184,6 +186,61 @@ fn bpf_linker() -> anyhow::Result<()> {
             "building bpf-linker failed (LLVM_PREFIX={})",
             prefix.display()
         );
+    }
+    Ok(())
+}
+
+/// OpenTelemetry's Python SDK and OTLP/HTTP exporter, which no Debian package holds, in a
+/// virtual environment of Debian's Python: the OTLP test's client. Pinned to the versions whose
+/// request the engine's OTLP fixture is.
+const OTEL_PACKAGES: [&str; 2] = [
+    "opentelemetry-sdk==1.45.2",
+    "opentelemetry-exporter-otlp-proto-http==1.45.2",
+];
+
+/// Where the environment lives: `tests::otel::PYTHON` looks there too.
+fn otel_env() -> PathBuf {
+    PathBuf::from(env::var_os("HOME").unwrap_or_else(|| "/root".into()))
+        .join(".cache/m2m-privacy-monitor/otel-python")
+}
+
+fn otel_python() -> anyhow::Result<()> {
+    let env_dir = otel_env();
+    let python = env_dir.join("bin/python");
+    let importable = || {
+        quiet(Command::new(&python).args([
+            "-c",
+            "import opentelemetry.sdk.trace, opentelemetry.exporter.otlp.proto.http.trace_exporter",
+        ]))
+    };
+    if importable() {
+        println!("setup: OpenTelemetry's Python SDK present");
+        return Ok(());
+    }
+    println!(
+        "setup: installing OpenTelemetry's Python SDK in {}",
+        env_dir.display()
+    );
+    if !status(
+        Command::new("/usr/bin/python3")
+            .args(["-m", "venv"])
+            .arg(&env_dir),
+    )? {
+        bail!("python3 -m venv {} failed", env_dir.display());
+    }
+    let ok = status(
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(OTEL_PACKAGES),
+    )?;
+    if !ok || !importable() {
+        bail!("installing {} failed", OTEL_PACKAGES.join(" "));
     }
     Ok(())
 }
