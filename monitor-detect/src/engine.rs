@@ -2064,14 +2064,12 @@ mod tests {
         );
     }
 
-    #[test]
-    fn otlp_protobuf_attributes_are_named_by_their_keys() {
-        // What OpenTelemetry's Python SDK (1.45.2) and its OTLP/HTTP exporter sent for a span
-        // with four attributes: a request head, then the protobuf body.
-        let payload = include_bytes!("testdata/otlp_http_traces.bin");
+    /// What `payload` holds at each finding: type, text and context.
+    fn found_in(payload: &[u8]) -> Vec<(DataType, String, String)> {
         let engine = Engine::new(EngineConfig::default()).unwrap();
         let found = engine.scan(payload);
-        let got: Vec<_> = found
+        assert_eq!(found, engine.scan_full(payload));
+        found
             .iter()
             .map(|f| {
                 (
@@ -2080,17 +2078,47 @@ mod tests {
                     f.context.clone().unwrap_or_default(),
                 )
             })
-            .collect();
-        let want = [
+            .collect()
+    }
+
+    /// What OpenTelemetry's Python SDK (1.45.2) and its OTLP/HTTP exporter sent for a span with
+    /// four attributes: a request head, then the protobuf body.
+    const OTLP_HTTP: &[u8] = include_bytes!("testdata/otlp_http_traces.bin");
+
+    /// The findings of [`OTLP_HTTP`]'s span.
+    fn otlp_span_findings() -> Vec<(DataType, String, String)> {
+        [
             (DataType::PersonName, "Anna Berg", "user.full_name"),
             // The next attribute's tag, `J`, glued to the address, is framing, not its domain.
             (DataType::Email, "anna.berg@example.com", "user.email"),
             (DataType::DateOfBirth, "1985-03-12", "enduser.birth_date"),
             (DataType::Phone, "+49 30 1234567", "user.phone"),
         ]
-        .map(|(t, v, c)| (t, v.to_owned(), c.to_owned()));
-        assert_eq!(got, want);
-        assert_eq!(found, engine.scan_full(payload));
+        .map(|(t, v, c)| (t, v.to_owned(), c.to_owned()))
+        .to_vec()
+    }
+
+    #[test]
+    fn otlp_protobuf_attributes_are_named_by_their_keys() {
+        assert_eq!(found_in(OTLP_HTTP), otlp_span_findings());
+    }
+
+    #[test]
+    fn otlp_over_grpc_is_read_in_its_data_frame() {
+        use crate::decode::http2::tests::{client_preface, frame, headers_frame};
+        // The same export over OTLP/gRPC in clear text (h2c): the protobuf body in a DATA frame,
+        // behind gRPC's five-byte prefix (not compressed, then the message's length).
+        let body_start = OTLP_HTTP.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let message = &OTLP_HTTP[body_start..];
+        let mut data = vec![0];
+        data.extend(u32::try_from(message.len()).unwrap().to_be_bytes());
+        data.extend_from_slice(message);
+        let headers = headers_frame(
+            &[("content-type", "application/grpc"), ("te", "trailers")],
+            true,
+        );
+        let payload = [client_preface(), headers, frame(0x0, 0x1, 1, &data)].concat();
+        assert_eq!(found_in(&payload), otlp_span_findings());
     }
 
     #[test]

@@ -567,7 +567,7 @@ pub(crate) mod tests {
     }
 
     /// A frame of `kind` with `flags` on stream 1 (or 0 for connection frames).
-    fn frame(kind: u8, flags: u8, stream: u32, body: &[u8]) -> Vec<u8> {
+    pub(crate) fn frame(kind: u8, flags: u8, stream: u32, body: &[u8]) -> Vec<u8> {
         let len = u32::try_from(body.len()).expect("short").to_be_bytes();
         [&len[1..], &[kind, flags], &stream.to_be_bytes(), body].concat()
     }
