@@ -174,6 +174,14 @@ impl<'e> Scan<'e> {
             let lines = Text::root(payload).derive(bytes, &map);
             self.text(&lines);
         }
+        // Its gzip-compressed gRPC messages, inflated: findings in one span the message.
+        for message in http2::grpc_compressed_messages(payload) {
+            let limit = self.engine.config.max_gzip_output.min(self.budget);
+            let compressed = Text::window(payload, message);
+            if let Some(inflated) = inflate::inflate(&compressed.bytes, limit) {
+                self.opaque_text(&compressed, inflated);
+            }
+        }
         if let Some(parts) = http::parts(payload) {
             for part in parts {
                 match part {
@@ -232,12 +240,18 @@ impl<'e> Scan<'e> {
             self.text(&body_text);
             return;
         };
+        self.opaque_text(&body_text, inflated);
+    }
+
+    /// Scans `inflated`, the decompressed bytes of `compressed`: each byte maps to all of
+    /// `compressed`, which findings inside it share.
+    fn opaque_text(&mut self, compressed: &Text<'_>, inflated: Vec<u8>) {
         self.budget = self.budget.saturating_sub(inflated.len());
         let mut map = SpanMap::with_capacity(inflated.len());
         for _ in 0..inflated.len() {
-            map.push(0..body_text.bytes.len());
+            map.push(0..compressed.bytes.len());
         }
-        let mut text = body_text.derive(inflated, &map);
+        let mut text = compressed.derive(inflated, &map);
         text.opaque = true;
         self.text(&text);
     }
@@ -2119,6 +2133,47 @@ mod tests {
         );
         let payload = [client_preface(), headers, frame(0x0, 0x1, 1, &data)].concat();
         assert_eq!(found_in(&payload), otlp_span_findings());
+    }
+
+    #[test]
+    fn gzip_grpc_messages_are_inflated() {
+        use crate::decode::http2::tests::frame;
+        use crate::decode::inflate::gzip;
+        // The export of `otlp_over_grpc_is_read_in_its_data_frame` as the OpenTelemetry
+        // Collector forwards it by default: `grpc-encoding: gzip`, the message compressed. A
+        // sample of a later call on the connection: its DATA frame alone (its headers, from
+        // HPACK's tables, show no string).
+        let body_start = OTLP_HTTP.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let message = gzip(&OTLP_HTTP[body_start..]);
+        let mut data = vec![1];
+        data.extend(u32::try_from(message.len()).unwrap().to_be_bytes());
+        data.extend_from_slice(&message);
+        let payload = frame(0x0, 0x1, 1, &data);
+        let message_at = payload.len() - message.len();
+        let engine = Engine::new(EngineConfig::default()).unwrap();
+        let found = engine.scan(&payload);
+        assert_eq!(found, engine.scan_full(&payload));
+        let mut types: Vec<DataType> = found.iter().map(|f| f.data_type).collect();
+        types.sort_by_key(|t| t.as_str());
+        assert_eq!(
+            types,
+            [
+                DataType::DateOfBirth,
+                DataType::Email,
+                DataType::PersonName,
+                DataType::Phone
+            ]
+        );
+        // Each spans the compressed message: no byte of it says where the value is.
+        assert!(
+            found
+                .iter()
+                .all(|f| (f.start, f.end) == (message_at, payload.len()))
+        );
+        // Without the compressed flag the bytes are taken as they are: nothing to read.
+        let mut flagless = payload.clone();
+        flagless[message_at - 5] = 0;
+        assert!(engine.scan(&flagless).is_empty());
     }
 
     #[test]

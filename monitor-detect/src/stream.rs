@@ -64,6 +64,7 @@ fn opens_frames(bytes: &[u8]) -> bool {
         || http2::has_header_strings(bytes)
         || fields::mqtt::has_publish(bytes)
         || fields::amqp::has_message(bytes)
+        || !http2::grpc_compressed_messages(bytes).is_empty()
 }
 
 /// Whose result set a kept head is.
@@ -558,6 +559,23 @@ mod tests {
         assert_eq!(
             found.iter().map(|f| f.data_type).collect::<Vec<_>>(),
             [DataType::DateOfBirth]
+        );
+        // A gzip-compressed gRPC message (an OpenTelemetry Collector forwarding spans) in the
+        // DATA frame of a segment after a header block longer than the carried tail.
+        let attribute = crate::fields::protobuf::tests::key_value("user.full_name", "Anna Berg");
+        let message = crate::decode::inflate::gzip(&attribute);
+        let mut data = vec![1];
+        data.extend(u32::try_from(message.len()).unwrap().to_be_bytes());
+        data.extend(message);
+        let data_frame = crate::decode::http2::tests::frame(0x0, 0x1, 1, &data);
+        let headers =
+            crate::decode::http2::tests::headers_frame(&[("x-pad", &"p".repeat(300))], false);
+        let mut s = StreamScanner::new();
+        assert!(s.feed(&engine, 0, &headers).is_empty());
+        let found = s.feed(&engine, headers.len() as u64, &data_frame);
+        assert_eq!(
+            found.iter().map(|f| f.data_type).collect::<Vec<_>>(),
+            [DataType::PersonName]
         );
     }
 

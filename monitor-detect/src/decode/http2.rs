@@ -22,6 +22,7 @@ const MAX_FRAME: usize = 16_384;
 /// Most frames of one buffer walked.
 const MAX_FRAMES: usize = 1024;
 
+const DATA: u8 = 0x0;
 const HEADERS: u8 = 0x1;
 const PUSH_PROMISE: u8 = 0x5;
 const CONTINUATION: u8 = 0x9;
@@ -31,6 +32,19 @@ const PRIORITY: u8 = 0x20;
 /// The header block fragments of the frames of `payload` (see the module docs), as byte
 /// ranges; `None` when it is not a buffer of HTTP/2 frames.
 fn header_fragments(payload: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
+    let mut fragments = Vec::new();
+    walk_frames(payload, |kind, content| {
+        if matches!(kind, HEADERS | PUSH_PROMISE | CONTINUATION) && !content.is_empty() {
+            fragments.push(content);
+        }
+    })?;
+    (!fragments.is_empty()).then_some(fragments)
+}
+
+/// Calls `visit` with each frame's type and content (a header block fragment, or a DATA
+/// frame's data, without padding and priority fields; cut by the end of `payload`); `None`
+/// when `payload` is not a buffer of HTTP/2 frames.
+fn walk_frames(payload: &[u8], mut visit: impl FnMut(u8, std::ops::Range<usize>)) -> Option<()> {
     // A frame's length, at most 16,384, opens with a zero byte; the preface with `P`.
     if !matches!(payload.first(), Some(0 | b'P')) {
         return None;
@@ -40,7 +54,6 @@ fn header_fragments(payload: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
     } else {
         0
     };
-    let mut fragments = Vec::new();
     let mut frames = 0;
     while pos < payload.len() && frames < MAX_FRAMES {
         frames += 1;
@@ -56,13 +69,13 @@ fn header_fragments(payload: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
         }
         let start = pos + 9;
         let end = (start + len).min(payload.len());
-        if matches!(kind, HEADERS | PUSH_PROMISE | CONTINUATION) {
+        if matches!(kind, DATA | HEADERS | PUSH_PROMISE | CONTINUATION) {
             let mut from = start;
             let mut to = end;
             if kind != CONTINUATION && flags & PADDED != 0 {
                 let pad = usize::from(*payload.get(start)?);
                 from += 1;
-                // Padding cut by the sample is no header bytes either.
+                // Padding cut by the sample is no content either.
                 to = (start + len).checked_sub(pad)?.min(end);
             }
             if kind == HEADERS && flags & PRIORITY != 0 {
@@ -71,13 +84,43 @@ fn header_fragments(payload: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
             if kind == PUSH_PROMISE {
                 from += 4;
             }
-            if from < to {
-                fragments.push(from..to);
-            }
+            visit(kind, from..to.max(from));
         }
         pos = start + len;
     }
-    (!fragments.is_empty()).then_some(fragments)
+    Some(())
+}
+
+/// The compressed messages of gRPC calls in the DATA frames of `payload`: each after its
+/// five-byte prefix (a compressed flag of 1, then its length), as far as the frame holds it,
+/// when it is gzip (`grpc-encoding: gzip`, the OpenTelemetry Collector's default for OTLP).
+/// Their bytes show nothing of the message; the engine inflates them.
+pub(crate) fn grpc_compressed_messages(payload: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut messages = Vec::new();
+    let _ = walk_frames(payload, |kind, content| {
+        if kind != DATA {
+            return;
+        }
+        // A frame may hold several messages of a stream, each behind its prefix.
+        let mut at = content.start;
+        while let Some(prefix) = payload.get(at..at + 5).filter(|_| at + 5 <= content.end) {
+            let len = u32::from_be_bytes([prefix[1], prefix[2], prefix[3], prefix[4]]) as usize;
+            let message = at + 5..(at + 5).saturating_add(len).min(content.end);
+            match prefix[0] {
+                0 => {}
+                1 if payload
+                    .get(message.clone())
+                    .is_some_and(|m| m.starts_with(&[0x1f, 0x8b])) =>
+                {
+                    messages.push(message.clone());
+                }
+                // Neither a plain nor a gzip message: no gRPC framing to follow.
+                _ => return,
+            }
+            at = message.end;
+        }
+    });
+    messages
 }
 
 /// Whether a frame header's type, flags, stream and length are ones RFC 9113 allows.
@@ -85,7 +128,7 @@ fn valid_frame(kind: u8, flags: u8, stream: u32, len: usize) -> bool {
     let on_stream = stream != 0;
     match kind {
         // DATA: END_STREAM, PADDED.
-        0x0 => on_stream && flags & !0x09 == 0,
+        DATA => on_stream && flags & !0x09 == 0,
         // HEADERS: END_STREAM, END_HEADERS, PADDED, PRIORITY.
         HEADERS => on_stream && flags & !0x2d == 0,
         // PRIORITY, RST_STREAM.
