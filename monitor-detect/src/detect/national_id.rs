@@ -116,14 +116,14 @@ pub(crate) fn identify(text: &[u8], hint: Option<&str>) -> Option<NationalId> {
                     push("BE_NN", separated && text.get(2) == Some(&b'.'));
                 }
             }
-            13 | 15 if nir(compact) => push("FR_NIR", separated),
+            13 | 15 if nir(compact) => push("FR_NIR", nir_written(text, compact)),
             _ => {}
         }
     } else if (compact.len() == 15 || compact.len() == 13)
         && compact.get(5..7).is_some_and(|d| d == b"2A" || d == b"2B")
         && nir(compact)
     {
-        push("FR_NIR", separated);
+        push("FR_NIR", nir_written(text, compact));
     }
     let hinted = hint.and_then(|h| {
         found
@@ -170,6 +170,29 @@ fn steuer_id(d: &[u8]) -> bool {
     }
     let check = (11 - product) % 10;
     d.get(10).is_some_and(|&c| u32::from(c - b'0') == check)
+}
+
+/// Whether a valid NIR's written form alone makes it one: all 15 characters, the key with them
+/// (13 have no check at all), separated only between its parts (sex, year, month, department,
+/// commune, order, key: `1 85 05 78 006 084 91`). Dotted numbers in other groupings are object
+/// identifiers (DICOM's UIDs, `1.2.840.10008.5.1.4.1.1.7`, SNMP's and LDAP's OIDs), whose digits
+/// pass the NIR's few checks often.
+fn nir_written(text: &[u8], compact: &[u8]) -> bool {
+    /// Characters before each separator a NIR may have.
+    const PART_ENDS: [usize; 6] = [1, 3, 5, 7, 10, 13];
+    let mut before = 0;
+    let mut separators = 0;
+    for &c in text {
+        if c.is_ascii_alphanumeric() {
+            before += 1;
+        } else {
+            separators += 1;
+            if !PART_ENDS.contains(&before) {
+                return false;
+            }
+        }
+    }
+    compact.len() == 15 && separators > 0
 }
 
 /// FR NIR: 13 digits + 2-digit key = 97 - (number mod 97); Corsica 2A/2B count as 19/18.
@@ -478,7 +501,6 @@ mod tests {
             "19811228-9874".to_owned(),
             "86 095 742 719".to_owned(),
             "85.07.30-033.28".to_owned(),
-            "1 85 05 78 006 084".to_owned(),
             "1 85 05 78 006 084 91".to_owned(),
         ];
         for n in (0..100_000_000_u32).step_by(7_654_321) {
@@ -493,7 +515,7 @@ mod tests {
                     .parse::<u64>()
                     .unwrap_or(0)
                     % 97;
-            values.push(format!("18505{department}006084{key:02}"));
+            values.push(format!("1 85 05 {department} 006 084 {key:02}"));
         }
         for value in values {
             let spaced: String = value
@@ -521,6 +543,29 @@ mod tests {
             }
             assert!(strong_forms > 0, "{value} is strong in some written form");
         }
+    }
+
+    #[test]
+    fn object_identifiers_are_no_strong_nir() {
+        // DICOM UIDs and SNMP OIDs compact to 13 or 15 digits that pass the NIR's few checks; a
+        // NIR is strong only as it is written, its key with it.
+        for oid in [
+            "1.2.840.10008.5.1.4",
+            "1.2.840.10008.1.2.1",
+            "1.3.6.1.4.1.2021.10.1",
+            "1-85-05-780-06-084-91",
+            "1 85 05 78 006 084",
+        ] {
+            assert!(
+                !identify(oid.as_bytes(), None).is_some_and(|id| id.strong),
+                "{oid}"
+            );
+        }
+        let written = identify(b"1 85 05 78 006 084 91", None).unwrap();
+        assert_eq!((written.scheme, written.strong), ("FR_NIR", true));
+        // Unseparated, or without its key, it needs a field name.
+        assert!(!identify(b"185057800608491", None).unwrap().strong);
+        assert!(!identify(b"1 85 05 78 006 084", None).unwrap().strong);
     }
 
     proptest! {
