@@ -91,7 +91,7 @@ pub(crate) fn identify(text: &[u8], hint: Option<&str>) -> Option<NationalId> {
                     push("US_SSN", true);
                 }
                 if bsn(compact) {
-                    push("NL_BSN", text.get(4) == Some(&b'.'));
+                    push("NL_BSN", written_as(text, &[b"dddd.dd.ddd"]));
                 }
                 if ssn(compact) && !separated {
                     push("US_SSN", false);
@@ -99,7 +99,10 @@ pub(crate) fn identify(text: &[u8], hint: Option<&str>) -> Option<NationalId> {
             }
             10 | 12 => {
                 if personnummer(compact) {
-                    push("SE_PERSONNUMMER", separated);
+                    push(
+                        "SE_PERSONNUMMER",
+                        written_as(text, &[b"dddddd-dddd", b"dddddd+dddd", b"dddddddd-dddd"]),
+                    );
                 }
                 if compact.len() == 10 && svnr(compact) {
                     push("AT_SVNR", false);
@@ -113,7 +116,7 @@ pub(crate) fn identify(text: &[u8], hint: Option<&str>) -> Option<NationalId> {
                     push("PL_PESEL", false);
                 }
                 if belgian_nn(compact) {
-                    push("BE_NN", separated && text.get(2) == Some(&b'.'));
+                    push("BE_NN", written_as(text, &[b"dd.dd.dd-ddd.dd"]));
                 }
             }
             13 | 15 if nir(compact) => push("FR_NIR", nir_written(text, compact)),
@@ -170,6 +173,22 @@ fn steuer_id(d: &[u8]) -> bool {
     }
     let check = (11 - product) % 10;
     d.get(10).is_some_and(|&c| u32::from(c - b'0') == check)
+}
+
+/// Whether `text` is written in one of `layouts` (`d` a digit, any other byte itself): the
+/// separated forms of digit-only IDs that are strong. A dotted number in another grouping is an
+/// object identifier as often (DICOM's UIDs, `2.25.59844.9`, SNMP's and LDAP's OIDs).
+fn written_as(text: &[u8], layouts: &[&[u8]]) -> bool {
+    layouts.iter().any(|layout| {
+        layout.len() == text.len()
+            && layout.iter().zip(text).all(|(&l, &c)| {
+                if l == b'd' {
+                    c.is_ascii_digit()
+                } else {
+                    c == l
+                }
+            })
+    })
 }
 
 /// Whether a valid NIR's written form alone makes it one: all 15 characters, the key with them
@@ -547,12 +566,15 @@ mod tests {
 
     #[test]
     fn object_identifiers_are_no_strong_nir() {
-        // DICOM UIDs and SNMP OIDs compact to 13 or 15 digits that pass the NIR's few checks; a
-        // NIR is strong only as it is written, its key with it.
+        // DICOM UIDs and SNMP OIDs compact to 13 or 15 digits that pass the NIR's few checks, to
+        // 9 that pass the BSN's, to 12 that pass the personnummer's; each is strong only as it
+        // is written (a NIR with its key).
         for oid in [
             "1.2.840.10008.5.1.4",
             "1.2.840.10008.1.2.1",
             "1.3.6.1.4.1.2021.10.1",
+            "2.25.59844.9",
+            "2.25.40511071.8",
             "1-85-05-780-06-084-91",
             "1 85 05 78 006 084",
         ] {
