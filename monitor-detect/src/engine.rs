@@ -709,7 +709,10 @@ impl<'e> Scan<'e> {
         let value = text.get(span.clone());
         // Built only for a finding: most values are not personal data.
         let context = || key.filter(|k| !k.is_empty()).map(str::to_owned);
-        let positional = matches!(syntax, Syntax::Hl7 { .. } | Syntax::Edi { .. });
+        let positional = matches!(
+            syntax,
+            Syntax::Hl7 { .. } | Syntax::Edi { .. } | Syntax::Dicom
+        );
         match kind {
             // A bare `name` is a person's only in a record about a person: under a person-ish
             // parent (`customer`, `user`), or in a payload that also holds an e-mail address,
@@ -2133,6 +2136,44 @@ mod tests {
         );
         let payload = [client_preface(), headers, frame(0x0, 0x1, 1, &data)].concat();
         assert_eq!(found_in(&payload), otlp_span_findings());
+    }
+
+    #[test]
+    fn dicom_patient_elements_are_named_by_their_tags() {
+        // What dcmtk's `storescu` (3.6.7) sent `storescp` to store an image: the association
+        // request (its UIDs once gave 260 "national IDs"), the C-STORE command and data set.
+        let payload = include_bytes!("testdata/dicom_c_store.bin");
+        let got = found_in(payload);
+        let want = [
+            (
+                DataType::PersonName,
+                "Berg",
+                "(0008,0090) ReferringPhysicianName",
+            ),
+            (
+                DataType::PersonName,
+                "Anna",
+                "(0008,0090) ReferringPhysicianName",
+            ),
+            (
+                DataType::PersonName,
+                "Wennerström",
+                "(0010,0010) PatientName",
+            ),
+            (DataType::PersonName, "Ottilie", "(0010,0010) PatientName"),
+            (
+                DataType::DateOfBirth,
+                "19790523",
+                "(0010,0030) PatientBirthDate",
+            ),
+            (
+                DataType::PostalAddress,
+                "Hauptstraße 5, 10115 Berlin",
+                "(0010,1040) PatientAddress",
+            ),
+        ]
+        .map(|(t, v, c)| (t, v.to_owned(), c.to_owned()));
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Field extraction: finds `name -> value` pairs in the structures M2M payloads use (JSON,
 //! `key=value` forms/queries/logs, `key: 'value'` object literals and GraphQL arguments, header
 //! lines, CSV with a header row, SQL, Redis RESP, XML, MessagePack, CBOR, HL7 v2, X12 and
-//! EDIFACT, vCard, LDAP, PostgreSQL, MySQL, BSON, protobuf key/value pairs (OpenTelemetry
+//! EDIFACT, DICOM, vCard, LDAP, PostgreSQL, MySQL, BSON, protobuf key/value pairs (OpenTelemetry
 //! attributes, map entries), and payloads named by a path: MQTT topics,
 //! NATS subjects, memcached keys).
 //! Every extractor is tolerant (binary framing around JSON is fine), bounded and never panics.
@@ -17,6 +17,7 @@ use crate::{
 };
 
 pub(crate) mod amqp;
+pub(crate) mod dicom;
 mod edi;
 pub(crate) mod mqtt;
 pub(crate) mod mysql;
@@ -63,6 +64,9 @@ pub(crate) enum Syntax {
     Edi {
         release: Option<u8>,
     },
+    /// A DICOM data element's value, taken as sent, at a position (its tag) that decides its
+    /// kind.
+    Dicom,
     /// A `DATE`, `DATETIME` or `TIMESTAMP` of a MySQL binary row (year in 2 bytes, month, day,
     /// then the time of day), read as `YYYY-MM-DD`.
     MysqlDate,
@@ -115,6 +119,7 @@ pub(crate) fn extract(b: &[u8]) -> Vec<Field> {
     msgpack_fields(b, &mut out);
     cbor_fields(b, &mut out);
     hl7_fields(b, &mut out);
+    dicom::dicom_fields(b, &mut out);
     edi::edi_fields(b, &mut out);
     vcard_fields(b, &mut out);
     ldap_fields(b, &mut out);

@@ -523,8 +523,9 @@ fn quiet_walk(b: &[u8], pair_tags: &mut bool) -> bool {
     if any_high != 0 && fields::has_cbor_fields(b) {
         return false;
     }
-    // HL7 v2 segments name their fields by position, LDAP's BER glues names to its tags.
-    if fields::has_positional_or_ber_fields(b) {
+    // HL7 v2 segments and DICOM data elements name their fields by position, LDAP's BER glues
+    // names to its tags.
+    if fields::has_positional_or_ber_fields(b) || fields::dicom::has_elements(b) {
         return false;
     }
     !runs.iter().any(|r| {
@@ -2450,7 +2451,30 @@ mod tests {
                     String::from_utf8_lossy(&bytes).into_owned()
                 }),
             protobuf_piece(),
+            dicom_piece(),
         ]
+    }
+
+    /// DICOM data elements, explicit VR, of the patient or not, with any text value.
+    fn dicom_piece() -> impl Strategy<Value = String> {
+        (
+            proptest::sample::select(vec![
+                (0x0010_u16, 0x0010_u16, *b"PN"),
+                (0x0010, 0x0030, *b"DA"),
+                (0x0008, 0x0090, *b"PN"),
+                (0x0008, 0x0060, *b"CS"),
+                (0x0020, 0x000d, *b"UI"),
+            ]),
+            prop_oneof![
+                "[A-Za-z0-9 .^-]{0,14}",
+                Just("Berg^Anna".to_owned()),
+                Just("19790523".to_owned())
+            ],
+        )
+            .prop_map(|((group, element, vr), value)| {
+                let bytes = crate::fields::dicom::tests::explicit(group, element, vr, &value);
+                String::from_utf8_lossy(&bytes).into_owned()
+            })
     }
 
     /// Protobuf key/value pairs (OpenTelemetry attributes in a span's field 9, `J`, and map

@@ -64,6 +64,8 @@ pub enum Protocol {
     Amqp,
     Ldap,
     Smtp,
+    /// DICOM's upper layer (imaging devices, PACS).
+    Dicom,
     #[default]
     Unknown,
 }
@@ -84,6 +86,7 @@ impl Protocol {
             Self::Amqp => "amqp",
             Self::Ldap => "ldap",
             Self::Smtp => "smtp",
+            Self::Dicom => "dicom",
             Self::Unknown => "unknown",
         }
     }

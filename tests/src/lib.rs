@@ -30,6 +30,7 @@ pub mod brokers;
 pub mod clients;
 pub mod contract;
 pub mod daemon;
+pub mod dicom;
 pub mod error;
 pub mod expect;
 pub mod fixtures;

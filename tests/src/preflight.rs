@@ -79,6 +79,7 @@ fn install_hint(name: &str) -> &'static str {
         "redis-server" => " (apt-get install redis-server)",
         "redis-cli" => " (apt-get install redis-tools)",
         "mosquitto" => " (apt-get install mosquitto)",
+        "storescp" | "storescu" | "dump2dcm" => " (apt-get install dcmtk)",
         "mosquitto_pub" | "mosquitto_sub" => " (apt-get install mosquitto-clients)",
         name if name.ends_with("/postgres") || name == "postgres" => {
             " (apt-get install postgresql)"

@@ -23,6 +23,7 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "amqp-tools",
     "bpftool",
     "curl",
+    "dcmtk",
     "gcc",
     "iproute2",
     "ldap-utils",

@@ -41,7 +41,7 @@ type SignatureFn = fn(&[u8]) -> Signature;
 
 /// The signatures [`classify`] tries, in order. More specific signatures go first: NATS's
 /// `CONNECT {` before HTTP's `CONNECT` method, HTTP/2's preface before anything reading `PRI`.
-const SIGNATURES: [(Protocol, SignatureFn); 12] = [
+const SIGNATURES: [(Protocol, SignatureFn); 13] = [
     (Protocol::Tls, tls::signature),
     (Protocol::Http2, signatures::http2),
     (Protocol::Nats, signatures::nats),
@@ -54,6 +54,7 @@ const SIGNATURES: [(Protocol, SignatureFn); 12] = [
     (Protocol::Redis, signatures::redis),
     (Protocol::Memcached, signatures::memcached),
     (Protocol::Smtp, signatures::smtp),
+    (Protocol::Dicom, signatures::dicom),
 ];
 
 /// The outcome of classifying a stream prefix.
@@ -160,6 +161,10 @@ mod tests {
             (b"AMQP\x00\x00\x09\x01", Protocol::Amqp),
             (&[0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07], Protocol::Ldap),
             (b"EHLO relay\r\n", Protocol::Smtp),
+            (
+                b"\x01\x00\x00\x00\x25\x89\x00\x01\x00\x00ANY-SCP",
+                Protocol::Dicom,
+            ),
             (b"220 mail.example ESMTP\r\n", Protocol::Unknown),
         ] {
             assert_eq!(decided(prefix), protocol, "{prefix:?}");

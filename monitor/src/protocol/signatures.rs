@@ -399,14 +399,31 @@ pub(crate) fn smtp(prefix: &[u8]) -> Signature {
     })
 }
 
+/// DICOM's upper layer (PS3.8, 9.3): the client's A-ASSOCIATE-RQ (PDU type 1) or the server's
+/// A-ASSOCIATE-AC (type 2): a reserved zero byte, the PDU's length (at least the 68 bytes of
+/// its fixed fields), protocol version 1, two reserved zero bytes, then the called AE title's
+/// first characters (ASCII, padded with spaces).
+pub(crate) fn dicom(prefix: &[u8]) -> Signature {
+    matches(prefix, |c| {
+        c.byte(|b| b == 1 || b == 2)?;
+        c.literal(&[0])?;
+        c.u32_be(1 << 20, |len| len >= 68)?;
+        c.literal(&[0, 1, 0, 0])?;
+        for _ in 0..6 {
+            c.byte(|b| (0x20..0x7f).contains(&b))?;
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
     use super::*;
 
-    const ALL: [SignatureFn; 10] = [
-        http2, postgresql, mysql, redis, memcached, mqtt, nats, amqp, ldap, smtp,
+    const ALL: [SignatureFn; 11] = [
+        http2, postgresql, mysql, redis, memcached, mqtt, nats, amqp, ldap, smtp, dicom,
     ];
 
     proptest! {
@@ -418,7 +435,7 @@ mod tests {
             seed in prop::sample::select(vec![
                 &b"PRI * HTTP/2"[..], b"\x00\x00\x00\x08\x04\xd2\x16\x2f", b"R\x00\x00\x00\x08",
                 b"\x5b\x00\x00\x00\x0a5", b"*3\r\n$", b"+OK", b"set ", b"\x10\x1a\x00\x04MQ",
-                b"INFO {", b"AMQP", b"\x30\x84\x00", b"EHLO", b"S\x16\x03", b"",
+                b"INFO {", b"AMQP", b"\x30\x84\x00", b"EHLO", b"S\x16\x03", b"\x01\x00\x00\x00\x25", b"",
             ]),
             tail in proptest::collection::vec(any::<u8>(), 0..20),
         ) {
@@ -519,6 +536,9 @@ mod tests {
             (smtp, b"EHLO client.example\r\n"),
             (smtp, b"helo x\r\n"),
             (smtp, b"LHLO lmtp\r\n"),
+            // dcmtk's storescu association request, storescp's acceptance.
+            (dicom, b"\x01\x00\x00\x00\x25\x89\x00\x01\x00\x00ANY-SCP  "),
+            (dicom, b"\x02\x00\x00\x00\x10\x1b\x00\x01\x00\x00ANY-SCP  "),
         ];
         for (signature, bytes) in cases {
             assert_eq!(decide(*signature, bytes), Signature::Match, "{bytes:?}");
@@ -555,6 +575,9 @@ mod tests {
             (ldap, &[0x30, 0x0c, 0x02, 0x01, 0x01, 0x30]),
             (smtp, b"EHLOX"),
             (smtp, b"HELP\r\n"),
+            (dicom, b"\x01\x00\x00\x00\x00\x10\x00\x01\x00\x00ANY-SCP"),
+            (dicom, b"\x04\x00\x00\x00\x25\x89\x00\x01\x00\x00ANY-SCP"),
+            (dicom, b"\x01\x00\x00\x00\x25\x89\x00\x02\x00\x00ANY-SCP"),
         ];
         for (signature, bytes) in cases {
             assert_eq!(signature(bytes), Signature::NoMatch, "{bytes:?}");
