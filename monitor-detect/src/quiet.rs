@@ -188,8 +188,7 @@ pub(crate) fn is_quiet(payload: &[u8]) -> bool {
     if framing::amqp_bodies(payload, 0).is_some()
         || framing::websocket_payloads(payload, 0).is_some()
         || fields::mqtt::has_glued_topic(payload)
-        || http2::has_header_strings(payload)
-        || !http2::grpc_compressed_messages(payload).is_empty()
+        || http2::hides_text(payload)
     {
         return false;
     }

@@ -61,10 +61,9 @@ pub struct StreamScanner {
 /// with header strings, MQTT packets with a publish, AMQP frames with a message.
 fn opens_frames(bytes: &[u8]) -> bool {
     framing::websocket_payloads(bytes, 0).is_some()
-        || http2::has_header_strings(bytes)
+        || http2::hides_text(bytes)
         || fields::mqtt::has_publish(bytes)
         || fields::amqp::has_message(bytes)
-        || !http2::grpc_compressed_messages(bytes).is_empty()
 }
 
 /// Whose result set a kept head is.

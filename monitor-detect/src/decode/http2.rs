@@ -98,29 +98,37 @@ fn walk_frames(payload: &[u8], mut visit: impl FnMut(u8, std::ops::Range<usize>)
 pub(crate) fn grpc_compressed_messages(payload: &[u8]) -> Vec<std::ops::Range<usize>> {
     let mut messages = Vec::new();
     let _ = walk_frames(payload, |kind, content| {
-        if kind != DATA {
-            return;
-        }
-        // A frame may hold several messages of a stream, each behind its prefix.
-        let mut at = content.start;
-        while let Some(prefix) = payload.get(at..at + 5).filter(|_| at + 5 <= content.end) {
-            let len = u32::from_be_bytes([prefix[1], prefix[2], prefix[3], prefix[4]]) as usize;
-            let message = at + 5..(at + 5).saturating_add(len).min(content.end);
-            match prefix[0] {
-                0 => {}
-                1 if payload
-                    .get(message.clone())
-                    .is_some_and(|m| m.starts_with(&[0x1f, 0x8b])) =>
-                {
-                    messages.push(message.clone());
-                }
-                // Neither a plain nor a gzip message: no gRPC framing to follow.
-                _ => return,
-            }
-            at = message.end;
+        if kind == DATA {
+            gzip_messages(payload, content, &mut |message| messages.push(message));
         }
     });
     messages
+}
+
+/// Calls `found` with each gzip message of the gRPC messages in a DATA frame's `content` (a
+/// frame may hold several messages of a stream, each behind its prefix).
+fn gzip_messages(
+    payload: &[u8],
+    content: std::ops::Range<usize>,
+    found: &mut impl FnMut(std::ops::Range<usize>),
+) {
+    let mut at = content.start;
+    while let Some(prefix) = payload.get(at..at + 5).filter(|_| at + 5 <= content.end) {
+        let len = u32::from_be_bytes([prefix[1], prefix[2], prefix[3], prefix[4]]) as usize;
+        let message = at + 5..(at + 5).saturating_add(len).min(content.end);
+        match prefix[0] {
+            0 => {}
+            1 if payload
+                .get(message.clone())
+                .is_some_and(|m| m.starts_with(&[0x1f, 0x8b])) =>
+            {
+                found(message.clone());
+            }
+            // Neither a plain nor a gzip message: no gRPC framing to follow.
+            _ => return,
+        }
+        at = message.end;
+    }
 }
 
 /// Whether a frame header's type, flags, stream and length are ones RFC 9113 allows.
@@ -148,16 +156,21 @@ fn valid_frame(kind: u8, flags: u8, stream: u32, len: usize) -> bool {
     }
 }
 
-/// Whether `payload` is HTTP/2 frames with a header block that holds a literal string: what
-/// the quiet check asks, as the wire bytes of such a block show none of its words.
-pub(crate) fn has_header_strings(payload: &[u8]) -> bool {
-    header_fragments(payload).is_some_and(|fragments| {
-        fragments.iter().any(|f| {
-            payload
-                .get(f.clone())
-                .is_some_and(|block| block.iter().any(|&c| c & 0x80 == 0))
-        })
-    })
+/// Whether `payload` is HTTP/2 frames whose wire bytes hide text the engine decodes: a header
+/// block that holds a literal string, or a gzip-compressed gRPC message. One walk over the
+/// frames, for the quiet check and the stream scanner; as [`header_lines`] decodes header blocks
+/// only of a buffer that is frames to its end, and [`grpc_compressed_messages`] inflates the
+/// messages of the frames before any that is not one.
+pub(crate) fn hides_text(payload: &[u8]) -> bool {
+    let (mut strings, mut compressed) = (false, false);
+    let frames = walk_frames(payload, |kind, content| {
+        if kind == DATA {
+            gzip_messages(payload, content, &mut |_| compressed = true);
+        } else if !strings && let Some(block) = payload.get(content) {
+            strings = block.iter().any(|&c| c & 0x80 == 0);
+        }
+    });
+    compressed || (frames.is_some() && strings)
 }
 
 /// The header fields of the header blocks of `payload` as `name: value` lines, at most
@@ -646,7 +659,7 @@ pub(crate) mod tests {
             map.starts.iter().all(|&s| s >= block_start)
                 && map.ends.iter().all(|&e| e <= wire.len())
         );
-        assert!(has_header_strings(&wire));
+        assert!(hides_text(&wire));
     }
 
     #[test]

@@ -83,11 +83,7 @@ pub(crate) fn identify(text: &[u8], hint: Option<&str>) -> Option<NationalId> {
     if digits_only {
         match compact.len() {
             9 => {
-                if ssn(compact)
-                    && text.len() == 11
-                    && text.get(3) == Some(&b'-')
-                    && text.get(6) == Some(&b'-')
-                {
+                if ssn(compact) && written_as(text, &[b"ddd-dd-dddd"]) {
                     push("US_SSN", true);
                 }
                 if bsn(compact) {
