@@ -9,7 +9,8 @@ pub struct EngineConfig {
     pub max_decoded_bytes: usize,
     /// Longest base64 run that is decoded and scanned.
     pub max_base64_field: usize,
-    /// Most bytes one compressed body (gzip, deflate, snappy) may decompress to.
+    /// Most bytes one compressed body (gzip, deflate, snappy; a Kafka record batch's records)
+    /// may decompress to.
     pub max_gzip_output: usize,
     /// How many decoding layers may nest (base64 inside JSON inside gzip...).
     pub max_decode_depth: usize,

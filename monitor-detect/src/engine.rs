@@ -11,7 +11,7 @@ use std::{ops::Range, sync::LazyLock};
 
 use crate::{
     DataType, EngineConfig, EngineError, FieldContext, Finding,
-    decode::{base64, escapes, framing, http2, inflate, mime},
+    decode::{base64, escapes, framing, http2, inflate, kafka, mime},
     detect::{dates, gps, names, national_id, phone},
     fields::{self, Field, Syntax},
     http::{self, Coding, Part},
@@ -191,8 +191,23 @@ impl<'e> Scan<'e> {
             }
             return;
         }
-        let root = Text::root(payload);
+        // Kafka record batches compressed by their producer: their wire bytes are no text, and
+        // their records, decompressed, are read as an uncompressed batch's are; findings span
+        // the batch's compressed records.
+        let batches: Vec<_> = kafka::compressed_batches(payload).collect();
+        let root = if batches.is_empty() {
+            Text::root(payload)
+        } else {
+            Text::root_blanked(payload, batches.iter().map(|b| b.records.clone()))
+        };
         self.text(&root);
+        for batch in batches {
+            let limit = self.engine.config.max_gzip_output.min(self.budget);
+            let compressed = Text::window(payload, batch.records);
+            if let Some(records) = kafka::decompress(batch.codec, &compressed.bytes, limit) {
+                self.opaque_text(&compressed, records);
+            }
+        }
         let joined = framing::amqp_bodies(payload, self.budget)
             .or_else(|| framing::websocket_payloads(payload, self.budget));
         if let Some((bytes, map)) = joined {
@@ -2174,6 +2189,56 @@ mod tests {
         ]
         .map(|(t, v, c)| (t, v.to_owned(), c.to_owned()));
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn kafka_record_batches_are_read_with_every_codec() {
+        // What librdkafka (2.0.2, `kcat`) sent a broker to produce one message, six customers
+        // in a JSON array, with each of Kafka's codecs.
+        let requests: [(&str, &[u8]); 5] = [
+            ("none", include_bytes!("testdata/kafka_produce_none.bin")),
+            ("gzip", include_bytes!("testdata/kafka_produce_gzip.bin")),
+            (
+                "snappy",
+                include_bytes!("testdata/kafka_produce_snappy.bin"),
+            ),
+            ("lz4", include_bytes!("testdata/kafka_produce_lz4.bin")),
+            ("zstd", include_bytes!("testdata/kafka_produce_zstd.bin")),
+        ];
+        let engine = Engine::new(EngineConfig::default()).unwrap();
+        let want = |found: &[Finding]| {
+            let mut kinds: Vec<(DataType, String)> = found
+                .iter()
+                .map(|f| (f.data_type, f.context.clone().unwrap_or_default()))
+                .collect();
+            kinds.sort_by(|a, b| (a.0.as_str(), &a.1).cmp(&(b.0.as_str(), &b.1)));
+            kinds.dedup();
+            kinds
+        };
+        let (_, plain) = requests[0];
+        let plain_found = engine.scan(plain);
+        assert_eq!(plain_found.len(), 36, "six customers of six findings");
+        for (codec, request) in requests {
+            let found = engine.scan(request);
+            assert_eq!(found, engine.scan_full(request), "{codec}");
+            assert_eq!(want(&found), want(&plain_found), "{codec}");
+            if codec == "none" {
+                continue;
+            }
+            // Each finding spans the batch's compressed records, to the request's end; none
+            // comes from the compressed bytes read as text.
+            let records = crate::decode::kafka::compressed_batches(request)
+                .next()
+                .unwrap()
+                .records;
+            assert_eq!(records.end, request.len(), "{codec}");
+            assert!(
+                found
+                    .iter()
+                    .all(|f| (f.start, f.end) == (records.start, records.end)),
+                "{codec}"
+            );
+        }
     }
 
     #[test]

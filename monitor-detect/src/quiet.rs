@@ -23,9 +23,9 @@
 //!    glued to `name`): a payload with bytes of 0x80 and above that holds one goes to the full
 //!    scan.
 //! 3. **Nothing to decode.** Escapes (`\` before a byte a decoder unescapes, `%XX`, `+` inside a
-//!    value, XML entities, RFC 2047), chunked or compressed HTTP bodies and AMQP body frames
-//!    give the engine other bytes than the wire's, so any of them sends the payload to the full
-//!    scan.
+//!    value, XML entities, RFC 2047), chunked or compressed HTTP bodies, AMQP body frames and
+//!    compressed Kafka record batches give the engine other bytes than the wire's, so any of
+//!    them sends the payload to the full scan.
 //!
 //! The walk classifies each 64-byte block into bit masks (AVX-512BW where the CPU has it, else
 //! SSE2 on x86-64; a portable loop elsewhere) and looks only at token starts, word starts and
@@ -47,7 +47,7 @@
 use std::{hash::BuildHasherDefault, sync::LazyLock};
 
 use crate::{
-    decode::{base64, escapes, framing, http2, mime},
+    decode::{base64, escapes, framing, http2, kafka, mime},
     detect::{email, financial, names},
     fields,
     fnv::Fnv,
@@ -336,10 +336,12 @@ fn quiet_walk(b: &[u8], pair_tags: &mut bool) -> bool {
     // Whether any byte is 0x80 or above: CBOR map headers are.
     let mut any_high = 0;
     let mut any_pair_tag = 0;
+    let mut any_batch_magic = 0;
     while base < b.len() {
         let next = Masks::of_block(b, base + 64);
         any_high |= current.high;
         any_pair_tag |= current.pair_tag;
+        any_batch_magic |= current.batch_magic;
         let alnum = current.lower | current.upper | current.digit;
         let alpha = current.lower | current.upper;
         let lower_or_digit = current.lower | current.digit;
@@ -525,6 +527,10 @@ fn quiet_walk(b: &[u8], pair_tags: &mut bool) -> bool {
     // HL7 v2 segments and DICOM data elements name their fields by position, LDAP's BER glues
     // names to its tags.
     if fields::has_positional_or_ber_fields(b) || fields::dicom::has_elements(b) {
+        return false;
+    }
+    // A Kafka record batch's compressed records are decompressed by the full scan.
+    if any_batch_magic != 0 && kafka::has_compressed_batch(b) {
         return false;
     }
     !runs.iter().any(|r| {
@@ -953,6 +959,8 @@ struct Masks {
     question: u64,
     /// `0x12`: the value tag of a protobuf key/value pair.
     pair_tag: u64,
+    /// `0x02`: the magic byte of a Kafka record batch.
+    batch_magic: u64,
 }
 
 /// The folded (`| 0x20`) bytes of the pairs that may end a suffix entry, in four groups: the
@@ -1110,6 +1118,7 @@ impl Masks {
             equals: eq(b'='),
             question: eq(b'?'),
             pair_tag: eq(0x12),
+            batch_magic: eq(0x02),
         }
     }
 
@@ -1190,6 +1199,7 @@ impl Masks {
             masks.equals |= bits(eq(b'=')) << shift;
             masks.question |= bits(eq(b'?')) << shift;
             masks.pair_tag |= bits(eq(0x12)) << shift;
+            masks.batch_magic |= bits(eq(0x02)) << shift;
         }
         masks.suffix_end = suffix_pair_ends(suffix);
         masks
@@ -1222,6 +1232,7 @@ impl Masks {
             equals: mask(block, |c| c == b'='),
             question: mask(block, |c| c == b'?'),
             pair_tag: mask(block, |c| c == 0x12),
+            batch_magic: mask(block, |c| c == 0x02),
         }
     }
 
@@ -2284,6 +2295,40 @@ mod tests {
             }
         }
         assert!(checked > 10_000, "{checked}");
+    }
+
+    proptest! {
+        /// A compressed Kafka record batch hides its record from the walk: whatever its value,
+        /// the payload is quiet only where the full scan, which decompresses it, finds nothing.
+        #[test]
+        fn compressed_kafka_batches_are_not_quiet_when_their_records_speak(
+            name in proptest::sample::select(vec!["first_name", "email", "dob", "device", "temp"]),
+            value in prop_oneof![
+                proptest::sample::select(vec![
+                    "Ottilie",
+                    "anna.berg@example.com",
+                    "1985-03-12",
+                    "+49 30 1234567",
+                    "DE89370400440532013000",
+                ])
+                .prop_map(str::to_owned),
+                "[A-Za-z0-9 .@-]{0,16}",
+            ],
+            snappy in proptest::bool::ANY,
+            before in "[a-z0-9 ]{0,12}",
+            cut in 0_usize..24,
+        ) {
+            use crate::decode::kafka::{Codec, tests::batch};
+            let codec = if snappy { Codec::Snappy } else { Codec::Gzip };
+            // A telemetry record long enough for gzip's output to look like any bytes.
+            let record = format!(
+                r#"{{"ts":1700000000000,"device":"th-2829","{name}":"{value}","temp":21.5}}"#
+            );
+            let mut payload = before.into_bytes();
+            payload.extend(batch(codec, record.as_bytes()));
+            payload.truncate(payload.len() - cut.min(8));
+            prop_assert!(check(&engine(), &payload).is_ok(), "{:?}", check(&engine(), &payload));
+        }
     }
 
     #[cfg(feature = "bench-corpus")]

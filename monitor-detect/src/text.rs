@@ -52,6 +52,24 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// The payload with `ranges` zeroed, at the same offsets: bytes that are no text (a
+    /// compressed stream, read through its decoder instead) give no candidate and no field.
+    pub(crate) fn root_blanked(
+        payload: &'a [u8],
+        ranges: impl IntoIterator<Item = std::ops::Range<usize>>,
+    ) -> Self {
+        let mut bytes = payload.to_vec();
+        for range in ranges {
+            if let Some(blank) = bytes.get_mut(range) {
+                blank.fill(0);
+            }
+        }
+        Self {
+            bytes: Cow::Owned(bytes),
+            ..Self::root(payload)
+        }
+    }
+
     /// A window of the payload itself (no decoding).
     pub(crate) fn window(payload: &'a [u8], range: std::ops::Range<usize>) -> Self {
         let start = range.start.min(payload.len());

@@ -66,6 +66,8 @@ pub enum Protocol {
     Smtp,
     /// DICOM's upper layer (imaging devices, PACS).
     Dicom,
+    /// Kafka's protocol, producers' and consumers' side and brokers'.
+    Kafka,
     #[default]
     Unknown,
 }
@@ -87,6 +89,7 @@ impl Protocol {
             Self::Ldap => "ldap",
             Self::Smtp => "smtp",
             Self::Dicom => "dicom",
+            Self::Kafka => "kafka",
             Self::Unknown => "unknown",
         }
     }

@@ -36,6 +36,7 @@ pub mod expect;
 pub mod fixtures;
 pub mod h2c;
 pub mod http;
+pub mod kafka;
 pub mod kernel;
 pub mod lab;
 pub mod ldap;

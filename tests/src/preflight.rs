@@ -80,6 +80,7 @@ fn install_hint(name: &str) -> &'static str {
         "redis-cli" => " (apt-get install redis-tools)",
         "mosquitto" => " (apt-get install mosquitto)",
         "storescp" | "storescu" | "dump2dcm" => " (apt-get install dcmtk)",
+        "kcat" => " (apt-get install kcat)",
         "mosquitto_pub" | "mosquitto_sub" => " (apt-get install mosquitto-clients)",
         name if name.ends_with("/postgres") || name == "postgres" => {
             " (apt-get install postgresql)"

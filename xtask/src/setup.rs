@@ -26,6 +26,7 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "dcmtk",
     "gcc",
     "iproute2",
+    "kcat",
     "ldap-utils",
     "libdbd-mariadb-perl",
     "libmemcached-tools",

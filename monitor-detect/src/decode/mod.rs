@@ -7,6 +7,7 @@ pub(crate) mod escapes;
 pub(crate) mod framing;
 pub(crate) mod http2;
 pub(crate) mod inflate;
+pub(crate) mod kafka;
 pub(crate) mod mime;
 
 use crate::text::SpanMap;

@@ -4,8 +4,9 @@
 //! TLS and HTTP/1.x are modules with a `signature` (does a stream start like this protocol?) and
 //! a reader for the start of a stream; [`StreamDecoder`] dispatches between them. The protocols
 //! whose payloads the detection engine reads field by field (PostgreSQL, MySQL, Redis,
-//! memcached, MQTT, NATS, AMQP, LDAP, HTTP/2, SMTP) have a signature only, in `signatures`, that
-//! names the flow; their bytes are clear text until a TLS handshake starts on them (STARTTLS).
+//! memcached, MQTT, NATS, AMQP, LDAP, HTTP/2, SMTP, DICOM, Kafka) have a signature only, in
+//! `signatures`, that names the flow; their bytes are clear text until a TLS handshake starts
+//! on them (STARTTLS).
 //! A new protocol is one signature, one entry in `SIGNATURES` and one [`Protocol`] variant, and
 //! a reader with its own decoder stage when the daemon needs more than its name.
 
@@ -41,7 +42,7 @@ type SignatureFn = fn(&[u8]) -> Signature;
 
 /// The signatures [`classify`] tries, in order. More specific signatures go first: NATS's
 /// `CONNECT {` before HTTP's `CONNECT` method, HTTP/2's preface before anything reading `PRI`.
-const SIGNATURES: [(Protocol, SignatureFn); 13] = [
+const SIGNATURES: [(Protocol, SignatureFn); 14] = [
     (Protocol::Tls, tls::signature),
     (Protocol::Http2, signatures::http2),
     (Protocol::Nats, signatures::nats),
@@ -55,6 +56,8 @@ const SIGNATURES: [(Protocol, SignatureFn); 13] = [
     (Protocol::Memcached, signatures::memcached),
     (Protocol::Smtp, signatures::smtp),
     (Protocol::Dicom, signatures::dicom),
+    // Last: its request's size and two small numbers are how several binary protocols open.
+    (Protocol::Kafka, signatures::kafka),
 ];
 
 /// The outcome of classifying a stream prefix.
@@ -164,6 +167,19 @@ mod tests {
             (
                 b"\x01\x00\x00\x00\x25\x89\x00\x01\x00\x00ANY-SCP",
                 Protocol::Dicom,
+            ),
+            (
+                b"\x00\x00\x00\x24\x00\x12\x00\x03\x00\x00\x00\x01\x00\x07rdkafka",
+                Protocol::Kafka,
+            ),
+            (
+                b"\x00\x00\x00\x20\x00\x00\x00\x01\x00\x00\x06\x00\x00\x00\x00\x00",
+                Protocol::Kafka,
+            ),
+            // PostgreSQL's startup packet reads as a Kafka request too: it is tried first.
+            (
+                b"\x00\x00\x00\x54\x00\x03\x00\x00user\x00app\x00",
+                Protocol::Postgresql,
             ),
             (b"220 mail.example ESMTP\r\n", Protocol::Unknown),
         ] {

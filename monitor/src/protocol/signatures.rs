@@ -416,14 +416,67 @@ pub(crate) fn dicom(prefix: &[u8]) -> Signature {
     })
 }
 
+/// Kafka: the client's first request (`ApiVersions` for every client since Kafka 0.10, any
+/// API for older ones): a size, an API key and version Kafka defines (at most 100 and 20), a
+/// correlation id, then a client id that is null, empty or printable. The broker's answer to
+/// `ApiVersions`, which lists `Produce` (key 0, from version 0) first: a size, a correlation id
+/// below 256, no error (or `UNSUPPORTED_VERSION`, with the list all the same), then the list's
+/// length, as a compact varint (version 3 on) then the first entry's key, 0, and lowest
+/// version (0, or 3 from Kafka 4.0), or as a 32-bit count then the first key.
+pub(crate) fn kafka(prefix: &[u8]) -> Signature {
+    any_of(
+        prefix,
+        &[
+            |p| {
+                matches(p, |c| {
+                    c.u32_be(100 << 20, |size| size >= 10)?;
+                    c.literal(&[0])?;
+                    c.byte(|key| key <= 100)?;
+                    c.literal(&[0])?;
+                    c.byte(|version| version <= 20)?;
+                    for _ in 0..4 {
+                        c.byte(|_| true)?;
+                    }
+                    let high = c.byte(|b| b == 0 || b == 0xff)?;
+                    let len = c.byte(|b| (high == 0xff) == (b == 0xff))?;
+                    if high == 0 {
+                        for _ in 0..len.min(2) {
+                            c.byte(|b| (0x20..0x7f).contains(&b))?;
+                        }
+                    }
+                    Ok(())
+                })
+            },
+            |p| {
+                matches(p, |c| {
+                    c.u32_be(1 << 20, |size| size >= 10)?;
+                    c.literal(&[0, 0, 0])?;
+                    c.byte(|_| true)?;
+                    c.literal(&[0])?;
+                    c.byte(|error| error == 0 || error == 35)?;
+                    if c.byte(|b| b == 0 || (2..0x80).contains(&b))? == 0 {
+                        // A 32-bit count (versions 0 to 2) and the first key: 16 bytes.
+                        c.literal(&[0, 0])?;
+                        c.byte(|count| count > 0)?;
+                        c.literal(&[0, 0])
+                    } else {
+                        c.literal(&[0, 0, 0])?;
+                        c.byte(|min| min <= 20).map(drop)
+                    }
+                })
+            },
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
     use super::*;
 
-    const ALL: [SignatureFn; 11] = [
-        http2, postgresql, mysql, redis, memcached, mqtt, nats, amqp, ldap, smtp, dicom,
+    const ALL: [SignatureFn; 12] = [
+        http2, postgresql, mysql, redis, memcached, mqtt, nats, amqp, ldap, smtp, dicom, kafka,
     ];
 
     proptest! {
@@ -435,7 +488,8 @@ mod tests {
             seed in prop::sample::select(vec![
                 &b"PRI * HTTP/2"[..], b"\x00\x00\x00\x08\x04\xd2\x16\x2f", b"R\x00\x00\x00\x08",
                 b"\x5b\x00\x00\x00\x0a5", b"*3\r\n$", b"+OK", b"set ", b"\x10\x1a\x00\x04MQ",
-                b"INFO {", b"AMQP", b"\x30\x84\x00", b"EHLO", b"S\x16\x03", b"\x01\x00\x00\x00\x25", b"",
+                b"INFO {", b"AMQP", b"\x30\x84\x00", b"EHLO", b"S\x16\x03", b"\x01\x00\x00\x00\x25",
+                b"\x00\x00\x00\x24\x00\x12\x00\x03", b"\x00\x00\x00\x20\x00\x00\x00\x01\x00", b"",
             ]),
             tail in proptest::collection::vec(any::<u8>(), 0..20),
         ) {
@@ -539,6 +593,34 @@ mod tests {
             // dcmtk's storescu association request, storescp's acceptance.
             (dicom, b"\x01\x00\x00\x00\x25\x89\x00\x01\x00\x00ANY-SCP  "),
             (dicom, b"\x02\x00\x00\x00\x10\x1b\x00\x01\x00\x00ANY-SCP  "),
+            // librdkafka's `ApiVersions` request (v3) and the harness broker's answer; the Java
+            // client's (v3, client id `producer-1`); Kafka 0.10's answer (v0, 32-bit count).
+            (
+                kafka,
+                b"\x00\x00\x00\x24\x00\x12\x00\x03\x00\x00\x00\x01\x00\x07rdkafka",
+            ),
+            (
+                kafka,
+                b"\x00\x00\x00\x20\x00\x00\x00\x01\x00\x00\x06\x00\x00\x00\x00\x00\x07",
+            ),
+            (
+                kafka,
+                b"\x00\x00\x00\x31\x00\x12\x00\x03\x00\x00\x00\x00\x00\x0aproducer-1",
+            ),
+            (
+                kafka,
+                b"\x00\x00\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x15\x00\x00",
+            ),
+            // Kafka 4.0's answer: `Produce` from version 3.
+            (
+                kafka,
+                b"\x00\x00\x00\x20\x00\x00\x00\x01\x00\x00\x06\x00\x00\x00\x03\x00\x0c",
+            ),
+            // A request with a null client id.
+            (
+                kafka,
+                b"\x00\x00\x00\x0e\x00\x03\x00\x00\x00\x00\x00\x09\xff\xff",
+            ),
         ];
         for (signature, bytes) in cases {
             assert_eq!(decide(*signature, bytes), Signature::Match, "{bytes:?}");
@@ -578,6 +660,36 @@ mod tests {
             (dicom, b"\x01\x00\x00\x00\x00\x10\x00\x01\x00\x00ANY-SCP"),
             (dicom, b"\x04\x00\x00\x00\x25\x89\x00\x01\x00\x00ANY-SCP"),
             (dicom, b"\x01\x00\x00\x00\x25\x89\x00\x02\x00\x00ANY-SCP"),
+            // An API key or version Kafka does not have, a client id that is no text, a size
+            // past 100 MiB; an answer with another error, or whose list opens with no `Produce`.
+            (
+                kafka,
+                b"\x00\x00\x00\x24\x00\x99\x00\x03\x00\x00\x00\x01\x00\x07rd",
+            ),
+            (
+                kafka,
+                b"\x00\x00\x00\x24\x00\x12\x00\x30\x00\x00\x00\x01\x00\x07rd",
+            ),
+            (
+                kafka,
+                b"\x00\x00\x00\x24\x00\x12\x00\x03\x00\x00\x00\x01\x00\x07\x01\x02",
+            ),
+            (
+                kafka,
+                b"\x07\x00\x00\x24\x00\x12\x00\x03\x00\x00\x00\x01\x00\x07rd",
+            ),
+            (
+                kafka,
+                b"\x00\x00\x00\x20\x00\x00\x00\x30\x00\x03\x06\x00\x00\x00\x00\x00",
+            ),
+            (
+                kafka,
+                b"\x00\x00\x00\x20\x00\x00\x00\x30\x00\x00\x06\x00\x00\x00\x30\x00",
+            ),
+            (
+                kafka,
+                b"\x00\x00\x00\x20\x00\x00\x00\x01\x00\x00\x06\x00\x03\x00\x00\x00",
+            ),
         ];
         for (signature, bytes) in cases {
             assert_eq!(signature(bytes), Signature::NoMatch, "{bytes:?}");

@@ -1,0 +1,121 @@
+//! Kafka through the kernel path: Debian's `kcat` (librdkafka) produces a customer event to the
+//! harness's broker, its record batch compressed with each of Kafka's codecs in turn (gzip,
+//! snappy, lz4, zstd), as producers mostly send them. Compressed, the record shows nothing to
+//! a pattern: the findings come from the batch decompressed. Both directions of each connection
+//! are labelled `kafka`, and no planted value reaches any output.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use tests::expect::Direction;
+use tests::fixtures::{CUSTOMER_BIRTH_DATE, CUSTOMER_NAME, CUSTOMER_NEEDLES, EMAIL};
+use tests::kafka::{self, Broker, Codec};
+use tests::lab::{Lab, Options, TestLab};
+use tests::{preflight, wait};
+
+const PORT: u16 = 9092;
+
+#[test]
+fn compressed_record_batches_are_read_and_flows_labelled_kafka() {
+    if !preflight::require("kafka", kafka::TOOLS) {
+        return;
+    }
+    let Some(mut lab) = TestLab::start("kafka", Options::default()) else {
+        return;
+    };
+    let (client, server_ns) = (lab.topo.client.handle(), lab.topo.server.handle());
+    let broker_addr = Lab::server_addr(PORT);
+    let broker = Broker::start(&server_ns, PORT, broker_addr).expect("broker listens");
+    let (first, last) = CUSTOMER_NAME.split_once(' ').expect("two names");
+    // An event a signup service publishes: the customer, then device telemetry that a
+    // producer batches with it.
+    let mut event = format!(
+        r#"{{"type":"customer.created","customer":{{"first_name":"{first}","last_name":"{last}","email":"{}","date_of_birth":"{CUSTOMER_BIRTH_DATE}"}},"readings":["#,
+        EMAIL.raw
+    );
+    for i in 0..12 {
+        let sep = if i == 0 { "" } else { "," };
+        let _ = write!(
+            event,
+            r#"{sep}{{"device":"th-{}","temp_c":{}.5,"rh":{}}}"#,
+            2800 + i,
+            18 + i,
+            40 + i
+        );
+    }
+    event.push_str("]}");
+    let message = lab.dir().join("event.json");
+    std::fs::write(&message, &event).expect("writing the event");
+
+    for codec in [Codec::Gzip, Codec::Snappy, Codec::Lz4, Codec::Zstd] {
+        lab.drive_until_found(
+            &format!("findings from a {} batch", codec.name()),
+            PORT,
+            |_| kafka::produce_file(&client, broker_addr, "customers", codec, &message),
+            &[
+                ("person_name", Direction::ToServer),
+                ("email", Direction::ToServer),
+                ("date_of_birth", Direction::ToServer),
+            ],
+        )
+        .expect("findings from the produced event");
+        // The broker got the batch, compressed as asked (the attributes' low bits).
+        let produced = broker.produced();
+        let last_batch = produced.last().expect("a produced batch");
+        let attributes = last_batch.records.get(22).copied().unwrap_or(0);
+        let codec_bits = match codec {
+            Codec::None => 0,
+            Codec::Gzip => 1,
+            Codec::Snappy => 2,
+            Codec::Lz4 => 3,
+            Codec::Zstd => 4,
+        };
+        assert_eq!(attributes & 7, codec_bits, "{codec:?}");
+        // A compressed batch holds none of the record's text as sent.
+        assert!(
+            !String::from_utf8_lossy(&last_batch.records).contains(EMAIL.raw),
+            "{codec:?} sent the address in clear"
+        );
+    }
+
+    lab.assert_protocol_labels(PORT, "kafka");
+    // A connection while it is open: a producer that holds its batch back has exchanged
+    // `ApiVersions` and `Metadata`, each direction is named by its first bytes.
+    let telemetry = lab.dir().join("telemetry.json");
+    std::fs::write(&telemetry, r#"{"device":"th-2829","temp_c":21.5}"#).expect("writing");
+    let _producer = kafka::lingering_producer(
+        &client,
+        broker_addr,
+        "telemetry",
+        &telemetry,
+        &lab.dir().join("logs"),
+    )
+    .expect("kcat starts");
+    let server = Lab::server_endpoint(PORT);
+    let flows = wait::until(
+        "an open connection to the broker, both directions named",
+        Duration::from_secs(15),
+        Duration::from_millis(200),
+        || {
+            let flows = lab.daemon.flows().map_err(|e| e.0)?;
+            let of_broker: Vec<_> = flows
+                .into_iter()
+                .filter(|f| f.involves(&server) && f.packets > 0)
+                .collect();
+            if of_broker.iter().any(|f| f.src == server)
+                && of_broker.iter().any(|f| f.dst == server)
+            {
+                Ok(of_broker)
+            } else {
+                Err(format!("flows of the broker: {of_broker:?}"))
+            }
+        },
+    )
+    .expect("flows of the open connection");
+    assert!(
+        flows.iter().all(|f| f.protocol == "kafka"),
+        "flows of the broker not labelled kafka: {flows:?}"
+    );
+    lab.assert_no_leaks(CUSTOMER_NEEDLES);
+    lab.assert_no_leaks(&[EMAIL.raw]);
+}
