@@ -1,12 +1,13 @@
-//! Kafka with a real client, Debian's `kcat` (librdkafka), producing to a minimal broker of the
-//! harness's own: no Kafka broker is packaged. The broker speaks just enough of the protocol
-//! for a producer: `ApiVersions` (0 to 3), `Metadata` 0 (every topic asked for has one
-//! partition, led by this broker) and `Produce` 3 to 7 (record batches, magic 2). It lists the
-//! versions a Kafka 2.1 broker has for `Produce`, `Fetch` and `FindCoordinator` too, which
-//! librdkafka reads as the features it needs to compress (gzip, snappy and lz4 from 0.9, zstd
-//! from 2.1); a producer sends neither of the other two. It keeps each produced partition's
-//! record batches, so a test can tell that a message arrived. The bytes on the wire are
-//! librdkafka's.
+//! Kafka with a real client, Debian's `kcat` (librdkafka), producing to and consuming from a
+//! minimal broker of the harness's own: no Kafka broker is packaged. The broker speaks just
+//! enough of the protocol for a producer and a consumer that names its partition (no group):
+//! `ApiVersions` (0 to 3), `Metadata` 0 (every topic asked for has one partition, led by this
+//! broker), `Produce` 3 to 7 (record batches, magic 2), `ListOffsets` 1 and `Fetch` 4 to 10. It
+//! lists the versions a Kafka 2.1 broker has for `Produce`, `Fetch` and `FindCoordinator`,
+//! which librdkafka reads as the features it needs to compress (gzip, snappy and lz4 from 0.9,
+//! zstd from 2.1). It keeps each produced partition's record batches, so a test can tell that a
+//! message arrived, and serves a partition's last batch to a consumer, as it was produced. The
+//! bytes on the wire are librdkafka's, and the broker's as Kafka lays them out.
 
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -36,13 +37,15 @@ const NODE_ID: i32 = 1;
 
 const PRODUCE: i16 = 0;
 const FETCH: i16 = 1;
+const LIST_OFFSETS: i16 = 2;
 const METADATA: i16 = 3;
 const FIND_COORDINATOR: i16 = 10;
 const API_VERSIONS: i16 = 18;
 /// The versions the broker lists: key, lowest, highest.
-const SUPPORTED: [(i16, i16, i16); 5] = [
+const SUPPORTED: [(i16, i16, i16); 6] = [
     (PRODUCE, 0, 7),
     (FETCH, 0, 10),
+    (LIST_OFFSETS, 0, 1),
     (METADATA, 0, 0),
     (FIND_COORDINATOR, 0, 0),
     (API_VERSIONS, 0, 3),
@@ -240,6 +243,12 @@ impl<'a> Reader<'a> {
         ))
     }
 
+    fn i64(&mut self) -> Result<i64> {
+        Ok(i64::from_be_bytes(
+            self.take(8)?.try_into().unwrap_or_default(),
+        ))
+    }
+
     /// A `STRING` or `NULLABLE_STRING` (-1: none).
     fn string(&mut self) -> Result<Option<String>> {
         let len = self.i16()?;
@@ -320,6 +329,8 @@ fn answer(
         API_VERSIONS => api_versions(&mut w, version),
         METADATA if version == 0 => metadata(&mut r, &mut w, advertised)?,
         PRODUCE if (3..=7).contains(&version) => produce(&mut r, &mut w, version, produced)?,
+        LIST_OFFSETS if version == 1 => list_offsets(&mut r, &mut w, produced)?,
+        FETCH if (4..=10).contains(&version) => fetch(&mut r, &mut w, version, produced)?,
         _ => return Err(Error(format!("unsupported request {key} v{version}"))),
     }
     Ok(w.0)
@@ -419,6 +430,102 @@ fn produce(
     Ok(())
 }
 
+/// The last batch produced to `topic`'s `partition`, and the offset after it (its record
+/// count: every batch is kept as produced, from offset 0).
+fn last_batch(produced: &Mutex<Vec<Produced>>, topic: &str, partition: i32) -> (Vec<u8>, i64) {
+    let Ok(all) = produced.lock() else {
+        return (Vec::new(), 0);
+    };
+    all.iter()
+        .rev()
+        .find(|p| p.topic == topic && p.partition == partition)
+        .map_or((Vec::new(), 0), |p| {
+            let last_delta = p
+                .records
+                .get(23..27)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map_or(0, i32::from_be_bytes);
+            (p.records.clone(), i64::from(last_delta) + 1)
+        })
+}
+
+/// `ListOffsets` 1: offset 0 for the earliest (-2), the end of the last batch for the latest.
+fn list_offsets(r: &mut Reader<'_>, w: &mut Writer, produced: &Mutex<Vec<Produced>>) -> Result<()> {
+    let _replica = r.i32()?;
+    let mut answers = Vec::new();
+    for _ in 0..r.count()? {
+        let topic = r.string()?.unwrap_or_default();
+        let mut partitions = Vec::new();
+        for _ in 0..r.count()? {
+            let (partition, timestamp) = (r.i32()?, r.i64()?);
+            let (_, end) = last_batch(produced, &topic, partition);
+            partitions.push((partition, if timestamp == -2 { 0 } else { end }));
+        }
+        answers.push((topic, partitions));
+    }
+    w.count(answers.len());
+    for (topic, partitions) in &answers {
+        w.string(topic).count(partitions.len());
+        for &(partition, offset) in partitions {
+            w.i32(partition).i16(0).i64(-1).i64(offset);
+        }
+    }
+    Ok(())
+}
+
+/// `Fetch` 4 to 10: a partition's last batch when the consumer asks from before its end, else
+/// no records (at once: the broker keeps no consumer waiting).
+fn fetch(
+    r: &mut Reader<'_>,
+    w: &mut Writer,
+    version: i16,
+    produced: &Mutex<Vec<Produced>>,
+) -> Result<()> {
+    let (_replica, _max_wait, _min_bytes, _max_bytes) = (r.i32()?, r.i32()?, r.i32()?, r.i32()?);
+    let _isolation = r.take(1)?;
+    if version >= 7 {
+        let (_session, _epoch) = (r.i32()?, r.i32()?);
+    }
+    let mut answers = Vec::new();
+    for _ in 0..r.count()? {
+        let topic = r.string()?.unwrap_or_default();
+        let mut partitions = Vec::new();
+        for _ in 0..r.count()? {
+            let partition = r.i32()?;
+            if version >= 9 {
+                let _leader_epoch = r.i32()?;
+            }
+            let offset = r.i64()?;
+            if version >= 5 {
+                let _log_start = r.i64()?;
+            }
+            let _max = r.i32()?;
+            let (batch, end) = last_batch(produced, &topic, partition);
+            let records = if offset < end { batch } else { Vec::new() };
+            partitions.push((partition, end, records));
+        }
+        answers.push((topic, partitions));
+    }
+    w.i32(0);
+    if version >= 7 {
+        w.i16(0).i32(0);
+    }
+    w.count(answers.len());
+    for (topic, partitions) in &answers {
+        w.string(topic).count(partitions.len());
+        for (partition, end, records) in partitions {
+            w.i32(*partition).i16(0).i64(*end).i64(*end);
+            if version >= 5 {
+                w.i64(0);
+            }
+            w.count(0);
+            w.count(records.len());
+            w.0.extend_from_slice(records);
+        }
+    }
+    Ok(())
+}
+
 /// A codec librdkafka compresses record batches with (`compression.codec`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Codec {
@@ -485,4 +592,16 @@ pub fn lingering_producer(
         .args(["-X", "linger.ms=20000"])
         .arg(message);
     Proc::spawn("kcat-lingering", &mut cmd, log_dir)
+}
+
+/// From `ns`, consumes the first message of partition 0 of `topic` at `server` and returns it.
+///
+/// # Errors
+/// When `kcat` fails or gets no message in time.
+pub fn consume_first(ns: &NsRef, server: SocketAddr, topic: &str) -> Result<String> {
+    let mut cmd: Command = ns.exec("kcat")?;
+    cmd.args(["-C", "-b", &server.to_string(), "-t", topic, "-p", "0"])
+        .args(["-o", "beginning", "-c", "1", "-e"])
+        .args(["-X", "socket.timeout.ms=10000"]);
+    run_ok(&mut cmd, COMMAND_TIMEOUT)
 }

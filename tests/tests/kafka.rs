@@ -1,8 +1,9 @@
 //! Kafka through the kernel path: Debian's `kcat` (librdkafka) produces a customer event to the
 //! harness's broker, its record batch compressed with each of Kafka's codecs in turn (gzip,
-//! snappy, lz4, zstd), as producers mostly send them. Compressed, the record shows nothing to
-//! a pattern: the findings come from the batch decompressed. Both directions of each connection
-//! are labelled `kafka`, and no planted value reaches any output.
+//! snappy, lz4, zstd), as producers mostly send them, and consumes it back. Compressed, the
+//! record shows nothing to a pattern: the findings come from the batch decompressed, in the
+//! producer's request and in the broker's answer to the consumer. Both directions of each
+//! connection are labelled `kafka`, and no planted value reaches any output.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -26,24 +27,7 @@ fn compressed_record_batches_are_read_and_flows_labelled_kafka() {
     let (client, server_ns) = (lab.topo.client.handle(), lab.topo.server.handle());
     let broker_addr = Lab::server_addr(PORT);
     let broker = Broker::start(&server_ns, PORT, broker_addr).expect("broker listens");
-    let (first, last) = CUSTOMER_NAME.split_once(' ').expect("two names");
-    // An event a signup service publishes: the customer, then device telemetry that a
-    // producer batches with it.
-    let mut event = format!(
-        r#"{{"type":"customer.created","customer":{{"first_name":"{first}","last_name":"{last}","email":"{}","date_of_birth":"{CUSTOMER_BIRTH_DATE}"}},"readings":["#,
-        EMAIL.raw
-    );
-    for i in 0..12 {
-        let sep = if i == 0 { "" } else { "," };
-        let _ = write!(
-            event,
-            r#"{sep}{{"device":"th-{}","temp_c":{}.5,"rh":{}}}"#,
-            2800 + i,
-            18 + i,
-            40 + i
-        );
-    }
-    event.push_str("]}");
+    let event = customer_event();
     let message = lab.dir().join("event.json");
     std::fs::write(&message, &event).expect("writing the event");
 
@@ -78,9 +62,61 @@ fn compressed_record_batches_are_read_and_flows_labelled_kafka() {
         );
     }
 
+    // A consumer reads the event back: the broker's `Fetch` answer carries the batch as it was
+    // produced (zstd, the last codec), and findings come from it in the broker's direction.
+    lab.drive_until_found(
+        "findings from the fetched batch",
+        PORT,
+        |_| {
+            let got = kafka::consume_first(&client, broker_addr, "customers")?;
+            if got.trim_end() == event {
+                Ok(())
+            } else {
+                Err(tests::Error::msg(format!(
+                    "consumed {} other bytes",
+                    got.len()
+                )))
+            }
+        },
+        &[
+            ("person_name", Direction::FromServer),
+            ("email", Direction::FromServer),
+            ("date_of_birth", Direction::FromServer),
+        ],
+    )
+    .expect("findings from the consumed event");
     lab.assert_protocol_labels(PORT, "kafka");
-    // A connection while it is open: a producer that holds its batch back has exchanged
-    // `ApiVersions` and `Metadata`, each direction is named by its first bytes.
+    assert_open_connection_labelled(&lab, broker_addr);
+    lab.assert_no_leaks(CUSTOMER_NEEDLES);
+    lab.assert_no_leaks(&[EMAIL.raw]);
+}
+
+/// An event a signup service publishes: the customer, then device telemetry that a producer
+/// batches with it.
+fn customer_event() -> String {
+    let (first, last) = CUSTOMER_NAME.split_once(' ').expect("two names");
+    let mut event = format!(
+        r#"{{"type":"customer.created","customer":{{"first_name":"{first}","last_name":"{last}","email":"{}","date_of_birth":"{CUSTOMER_BIRTH_DATE}"}},"readings":["#,
+        EMAIL.raw
+    );
+    for i in 0..12 {
+        let sep = if i == 0 { "" } else { "," };
+        let _ = write!(
+            event,
+            r#"{sep}{{"device":"th-{}","temp_c":{}.5,"rh":{}}}"#,
+            2800 + i,
+            18 + i,
+            40 + i
+        );
+    }
+    event.push_str("]}");
+    event
+}
+
+/// While a producer holds its batch back, its connection is open: each direction has been
+/// named by its first bytes (`ApiVersions` and its answer), both `kafka`.
+fn assert_open_connection_labelled(lab: &TestLab, broker_addr: std::net::SocketAddr) {
+    let client = lab.topo.client.handle();
     let telemetry = lab.dir().join("telemetry.json");
     std::fs::write(&telemetry, r#"{"device":"th-2829","temp_c":21.5}"#).expect("writing");
     let _producer = kafka::lingering_producer(
@@ -116,6 +152,4 @@ fn compressed_record_batches_are_read_and_flows_labelled_kafka() {
         flows.iter().all(|f| f.protocol == "kafka"),
         "flows of the broker not labelled kafka: {flows:?}"
     );
-    lab.assert_no_leaks(CUSTOMER_NEEDLES);
-    lab.assert_no_leaks(&[EMAIL.raw]);
 }
