@@ -2,7 +2,8 @@
 //! harness's broker, its record batch compressed with each of Kafka's codecs in turn (gzip,
 //! snappy, lz4, zstd), as producers mostly send them, and consumes it back. Compressed, the
 //! record shows nothing to a pattern: the findings come from the batch decompressed, in the
-//! producer's request and in the broker's answer to the consumer. Both directions of each
+//! producer's request and in the broker's answer to the consumer, and from a batch too long for
+//! a packet's copy, whose cut LZ4 block still gives its first records. Both directions of each
 //! connection are labelled `kafka`, and no planted value reaches any output.
 
 use std::fmt::Write as _;
@@ -87,6 +88,7 @@ fn compressed_record_batches_are_read_and_flows_labelled_kafka() {
     .expect("findings from the consumed event");
     lab.assert_protocol_labels(PORT, "kafka");
     assert_open_connection_labelled(&lab, broker_addr);
+    assert_cut_lz4_batch_is_read(&mut lab, &event);
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
     lab.assert_no_leaks(&[EMAIL.raw]);
 }
@@ -151,5 +153,48 @@ fn assert_open_connection_labelled(lab: &TestLab, broker_addr: std::net::SocketA
     assert!(
         flows.iter().all(|f| f.protocol == "kafka"),
         "flows of the broker not labelled kafka: {flows:?}"
+    );
+}
+
+/// A busy producer's batch, longer than the 12,000 bytes a packet is copied in: an LZ4 block cut
+/// there still gives the records before the cut (the customer's come first). On a broker of its
+/// own, so that the findings are its batch's alone.
+fn assert_cut_lz4_batch_is_read(lab: &mut TestLab, event: &str) {
+    const BIG_PORT: u16 = PORT + 1;
+    let (client, server_ns) = (lab.topo.client.handle(), lab.topo.server.handle());
+    let addr = Lab::server_addr(BIG_PORT);
+    let broker = Broker::start(&server_ns, BIG_PORT, addr).expect("broker listens");
+    let mut big = event.trim_end_matches("]}").to_owned();
+    // Readings that differ enough not to compress to a few bytes.
+    for i in 0_u32..1500 {
+        let _ = write!(
+            big,
+            r#",{{"device":"th-{}","temp_c":{}.{},"seq":{}}}"#,
+            i.wrapping_mul(2_654_435_761) % 100_000,
+            i % 40,
+            i.wrapping_mul(7) % 10,
+            i.wrapping_mul(40_503)
+        );
+    }
+    big.push_str("]}");
+    let message = lab.dir().join("big-event.json");
+    std::fs::write(&message, &big).expect("writing the event");
+    lab.drive_until_found(
+        "findings from a cut lz4 batch",
+        BIG_PORT,
+        |_| kafka::produce_file(&client, addr, "customers", Codec::Lz4, &message),
+        &[
+            ("person_name", Direction::ToServer),
+            ("email", Direction::ToServer),
+            ("date_of_birth", Direction::ToServer),
+        ],
+    )
+    .expect("findings from the cut batch");
+    let produced = broker.produced();
+    let batch = produced.last().expect("a produced batch");
+    assert!(
+        batch.records.len() > 12_000,
+        "the batch fits a copied packet: {} bytes",
+        batch.records.len()
     );
 }

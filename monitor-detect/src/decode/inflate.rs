@@ -5,6 +5,8 @@ use std::io::Read;
 
 use flate2::read::{DeflateDecoder, GzDecoder, ZlibDecoder};
 
+use super::partial;
+
 /// Inflates a gzip (`1f 8b`), zlib or raw deflate body. Returns at most `limit` bytes; `None`
 /// when the body does not inflate at all.
 pub(crate) fn inflate(body: &[u8], limit: usize) -> Option<Vec<u8>> {
@@ -29,9 +31,10 @@ pub(crate) fn inflate(body: &[u8], limit: usize) -> Option<Vec<u8>> {
 const SNAPPY_STREAM_START: &[u8] = b"\xff\x06\x00\x00sNaPpY";
 
 /// Decompresses a snappy body: the framing format when it opens with its stream identifier,
-/// else the raw block format (Prometheus remote write, Loki push). Returns at most `limit`
-/// bytes; a block claiming more than `limit` is not decompressed at all (its length comes first,
-/// and a block cannot be decoded in part). `None` when the body does not decompress.
+/// else the raw block format (Prometheus remote write, Loki push, librdkafka's record batches).
+/// Returns at most `limit` bytes; a raw block cut by sampling, or longer than `limit`, is
+/// decoded as far as it goes ([`partial::snappy_block`]). `None` when the body does not
+/// decompress.
 pub(crate) fn unsnappy(body: &[u8], limit: usize) -> Option<Vec<u8>> {
     if body.starts_with(SNAPPY_STREAM_START) {
         let mut out = Vec::new();
@@ -42,10 +45,10 @@ pub(crate) fn unsnappy(body: &[u8], limit: usize) -> Option<Vec<u8>> {
         return (!out.is_empty() || result.is_ok()).then_some(out);
     }
     let len = snap::raw::decompress_len(body).ok()?;
-    if len > limit {
-        return None;
-    }
-    snap::raw::Decoder::new().decompress_vec(body).ok()
+    let whole = (len <= limit)
+        .then(|| snap::raw::Decoder::new().decompress_vec(body).ok())
+        .flatten();
+    whole.or_else(|| partial::snappy_block(body, limit))
 }
 
 /// `bytes` gzip-compressed: test payloads.
@@ -76,8 +79,11 @@ mod tests {
         let text = b"{\"user\":\"anna.schmidt@example.com\"}".repeat(20);
         let block = snap::raw::Encoder::new().compress_vec(&text).unwrap();
         assert_eq!(unsnappy(&block, 1 << 20).unwrap(), text);
-        // The claimed length is over the limit: nothing is decompressed.
-        assert_eq!(unsnappy(&block, 100), None);
+        // The claimed length is over the limit: the block is decoded as far as the limit.
+        assert_eq!(unsnappy(&block, 100).as_deref(), Some(&text[..100]));
+        // Cut by sampling: decoded as far as it goes.
+        let cut = unsnappy(&block[..block.len() - 3], 1 << 20).unwrap();
+        assert!(text.starts_with(&cut) && cut.len() > 100, "{}", cut.len());
         let mut framed = snap::write::FrameEncoder::new(Vec::new());
         framed.write_all(&text).unwrap();
         let framed = framed.into_inner().unwrap();

@@ -14,7 +14,7 @@
 use std::io::Read;
 use std::ops::Range;
 
-use super::inflate;
+use super::{inflate, partial};
 
 /// Offsets in a batch's header.
 const LENGTH_AT: usize = 8;
@@ -160,8 +160,9 @@ pub(crate) fn has_compressed_batch(payload: &[u8]) -> bool {
 const XERIAL_MAGIC: &[u8] = b"\x82SNAPPY\x00";
 const XERIAL_HEADER_LEN: usize = 16;
 
-/// Decompresses a batch's `records` (at most `limit` bytes of output). A stream cut by sampling
-/// yields what decompressed before the cut; `None` when nothing does.
+/// Decompresses a batch's `records` (at most `limit` bytes of output). A batch cut by sampling
+/// yields what decompressed before the cut (see [`partial`]: all but zstd, whose blocks are
+/// entropy-coded from their end); `None` when nothing does.
 pub(crate) fn decompress(codec: Codec, records: &[u8], limit: usize) -> Option<Vec<u8>> {
     match codec {
         Codec::Gzip => inflate::inflate(records, limit),
@@ -181,7 +182,7 @@ pub(crate) fn decompress(codec: Codec, records: &[u8], limit: usize) -> Option<V
             (!out.is_empty()).then_some(out)
         }
         Codec::Snappy => inflate::unsnappy(records, limit),
-        Codec::Lz4 => read_bounded(lz4_flex::frame::FrameDecoder::new(records), limit),
+        Codec::Lz4 => partial::lz4_frame(records, limit),
         Codec::Zstd => read_bounded(
             ruzstd::decoding::StreamingDecoder::new(records).ok()?,
             limit,
@@ -335,9 +336,9 @@ pub(crate) mod tests {
             let batches: Vec<_> = compressed_batches(cut).collect();
             assert_eq!(batches.len(), 1, "{name}");
             assert_eq!(batches[0].records, full.records.start..cut.len(), "{name}");
-            // Gzip streams; an lz4, zstd or snappy block (one, for this message) is decoded
-            // whole or not at all.
-            if codec == Codec::Gzip {
+            // Gzip streams, and an lz4 or snappy block decodes up to the cut; a zstd block is
+            // entropy-coded from its end, and gives nothing.
+            if codec != Codec::Zstd {
                 let part = decompress(codec, &cut[batches[0].records.clone()], 1 << 20);
                 assert!(part.is_some_and(|p| !p.is_empty()), "{name}");
             }
@@ -371,10 +372,10 @@ pub(crate) mod tests {
             decompress(Codec::Snappy, &framed, 1 << 20).as_deref(),
             Some(&plain[..])
         );
-        // A block is decoded whole or not at all: within 800 bytes, the first one.
+        // Bounded: the first block and the start of the second.
         assert_eq!(
-            decompress(Codec::Snappy, &framed, 800).map(|out| out.len()),
-            Some(700)
+            decompress(Codec::Snappy, &framed, 800).as_deref(),
+            Some(&plain[..800])
         );
     }
 
