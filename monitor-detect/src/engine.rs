@@ -2198,6 +2198,30 @@ mod tests {
     }
 
     #[test]
+    fn mongodb_documents_are_read_and_the_driver_is_no_person() {
+        // What PyMongo (3.11) sent a server and got back: its handshake (`isMaster`, whose
+        // client metadata names the driver `PyMongo`), an `insert` (the document in a
+        // sequence of its own), and the answer to a `find`.
+        let handshake = include_bytes!("testdata/mongodb_is_master.bin");
+        assert_eq!(found_in(handshake), []);
+        let customer = [
+            (DataType::PersonName, "Ottilie", "first_name"),
+            (DataType::PersonName, "Wennerström", "last_name"),
+            (DataType::Email, "ottilie.w@example.org", "email"),
+            (DataType::DateOfBirth, "1979-05-23", "date_of_birth"),
+        ]
+        .map(|(t, v, c)| (t, v.to_owned(), c.to_owned()));
+        assert_eq!(
+            found_in(include_bytes!("testdata/mongodb_insert.bin")),
+            customer
+        );
+        assert_eq!(
+            found_in(include_bytes!("testdata/mongodb_find_reply.bin")),
+            customer
+        );
+    }
+
+    #[test]
     fn kafka_record_batches_are_read_with_every_codec() {
         // What librdkafka (2.0.2, `kcat`) sent a broker to produce one message, six customers
         // in a JSON array, with each of Kafka's codecs.

@@ -2627,13 +2627,28 @@ fn bson_fields(b: &[u8], out: &mut Vec<Field>) {
         };
         out.push(Field {
             key,
-            kind_hint: None,
+            kind_hint: inner
+                .is_some_and(|document| is_driver_metadata(b, document, &around))
+                .then_some(FieldKind::ThingName),
             label: None,
             parent,
             value,
             syntax: Syntax::Raw,
         });
     }
+}
+
+/// Whether `document` is the `driver` of the `client` metadata a MongoDB driver sends in its
+/// handshake (`isMaster`/`hello`): its `name` is the driver's (`PyMongo`, `mongo-go-driver`),
+/// where a `driver`'s name is otherwise a person's (a fleet's).
+fn is_driver_metadata<'c>(
+    b: &[u8],
+    document: &BsonContainer,
+    around: &impl Fn(usize) -> Option<&'c BsonContainer>,
+) -> bool {
+    b.get(document.key.clone()) == Some(b"driver")
+        && around(document.key.start)
+            .is_some_and(|client| b.get(client.key.clone()) == Some(b"client"))
 }
 
 /// The element whose type byte is at `at`: its name (an identifier, or an array index) and

@@ -68,6 +68,8 @@ pub enum Protocol {
     Dicom,
     /// Kafka's protocol, producers' and consumers' side and brokers'.
     Kafka,
+    /// MongoDB's wire protocol, drivers' and servers'.
+    Mongodb,
     #[default]
     Unknown,
 }
@@ -90,6 +92,7 @@ impl Protocol {
             Self::Smtp => "smtp",
             Self::Dicom => "dicom",
             Self::Kafka => "kafka",
+            Self::Mongodb => "mongodb",
             Self::Unknown => "unknown",
         }
     }

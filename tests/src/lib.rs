@@ -41,6 +41,7 @@ pub mod kernel;
 pub mod lab;
 pub mod ldap;
 pub mod mariadb;
+pub mod mongodb;
 pub mod netns;
 pub mod otel;
 pub mod postgres;

@@ -65,7 +65,7 @@ fn install_hint(name: &str) -> &'static str {
         "curl" => " (apt-get install curl)",
         "openssl" => " (apt-get install openssl)",
         "python3" => " (apt-get install python3)",
-        "/usr/bin/python3" => " (apt-get install python3 python3-websockets)",
+        "/usr/bin/python3" => " (apt-get install python3 python3-websockets python3-pymongo)",
         "psql" => " (apt-get install postgresql)",
         "mariadbd" | "mariadb-install-db" => " (apt-get install mariadb-server)",
         "mariadb" => " (apt-get install mariadb-client)",

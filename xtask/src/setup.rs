@@ -42,6 +42,7 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "procps",
     "prometheus-alertmanager",
     "python3",
+    "python3-pymongo",
     "python3-venv",
     "python3-websockets",
     "rabbitmq-server",

@@ -4,9 +4,9 @@
 //! TLS and HTTP/1.x are modules with a `signature` (does a stream start like this protocol?) and
 //! a reader for the start of a stream; [`StreamDecoder`] dispatches between them. The protocols
 //! whose payloads the detection engine reads field by field (PostgreSQL, MySQL, Redis,
-//! memcached, MQTT, NATS, AMQP, LDAP, HTTP/2, SMTP, DICOM, Kafka) have a signature only, in
-//! `signatures`, that names the flow; their bytes are clear text until a TLS handshake starts
-//! on them (STARTTLS).
+//! memcached, MQTT, NATS, AMQP, LDAP, HTTP/2, SMTP, DICOM, Kafka, MongoDB) have a signature
+//! only, in `signatures`, that names the flow; their bytes are clear text until a TLS handshake
+//! starts on them (STARTTLS).
 //! A new protocol is one signature, one entry in `SIGNATURES` and one [`Protocol`] variant, and
 //! a reader with its own decoder stage when the daemon needs more than its name.
 
@@ -42,12 +42,15 @@ type SignatureFn = fn(&[u8]) -> Signature;
 
 /// The signatures [`classify`] tries, in order. More specific signatures go first: NATS's
 /// `CONNECT {` before HTTP's `CONNECT` method, HTTP/2's preface before anything reading `PRI`.
-const SIGNATURES: [(Protocol, SignatureFn); 14] = [
+const SIGNATURES: [(Protocol, SignatureFn); 15] = [
     (Protocol::Tls, tls::signature),
     (Protocol::Http2, signatures::http2),
     (Protocol::Nats, signatures::nats),
     (Protocol::Http, http::signature),
     (Protocol::Postgresql, signatures::postgresql),
+    // Before MySQL: a MongoDB message's length ends in a zero byte, which MySQL reads as a
+    // packet's sequence number; its opcode, 12 bytes on, tells them apart.
+    (Protocol::Mongodb, signatures::mongodb),
     (Protocol::Mysql, signatures::mysql),
     (Protocol::Mqtt, signatures::mqtt),
     (Protocol::Ldap, signatures::ldap),
@@ -175,6 +178,10 @@ mod tests {
             (
                 b"\x00\x00\x00\x20\x00\x00\x00\x01\x00\x00\x06\x00\x00\x00\x00\x00",
                 Protocol::Kafka,
+            ),
+            (
+                b"\x07\x01\x00\x00\x69\x98\x3c\x64\x00\x00\x00\x00\xdd\x07\x00\x00",
+                Protocol::Mongodb,
             ),
             // PostgreSQL's startup packet reads as a Kafka request too: it is tried first.
             (

@@ -416,6 +416,29 @@ pub(crate) fn dicom(prefix: &[u8]) -> Signature {
     })
 }
 
+/// MongoDB: a message header (little-endian: its length, a request id, the id it answers, an
+/// opcode), the opcode one a driver or a server sends: `OP_MSG` (2013, MongoDB 3.6 on),
+/// `OP_QUERY` (2004, the handshake of older drivers), `OP_REPLY` (1, its answer) or
+/// `OP_COMPRESSED` (2012). The first message of either side, the handshake and its answer, is
+/// shorter than 64 KiB (and at least the header's 16 bytes): its length's two high bytes are 0,
+/// which parts it early from most other binary starts.
+pub(crate) fn mongodb(prefix: &[u8]) -> Signature {
+    matches(prefix, |c| {
+        let low = c.byte(|_| true)?;
+        let high = c.byte(|_| true)?;
+        c.literal(&[0, 0])?;
+        if u16::from_le_bytes([low, high]) < 16 {
+            return Err(Signature::NoMatch);
+        }
+        for _ in 0..8 {
+            c.byte(|_| true)?;
+        }
+        let opcode_low = c.byte(|b| matches!(b, 0xdd | 0xd4 | 0x01 | 0xdc))?;
+        c.byte(|b| b == if opcode_low == 0x01 { 0x00 } else { 0x07 })?;
+        c.literal(&[0, 0])
+    })
+}
+
 /// Kafka: the client's first request (`ApiVersions` for every client since Kafka 0.10, any
 /// API for older ones): a size, an API key and version Kafka defines (at most 100 and 20), a
 /// correlation id, then a client id that is null, empty or printable. The broker's answer to
@@ -475,8 +498,9 @@ mod tests {
 
     use super::*;
 
-    const ALL: [SignatureFn; 12] = [
+    const ALL: [SignatureFn; 13] = [
         http2, postgresql, mysql, redis, memcached, mqtt, nats, amqp, ldap, smtp, dicom, kafka,
+        mongodb,
     ];
 
     proptest! {
@@ -489,7 +513,8 @@ mod tests {
                 &b"PRI * HTTP/2"[..], b"\x00\x00\x00\x08\x04\xd2\x16\x2f", b"R\x00\x00\x00\x08",
                 b"\x5b\x00\x00\x00\x0a5", b"*3\r\n$", b"+OK", b"set ", b"\x10\x1a\x00\x04MQ",
                 b"INFO {", b"AMQP", b"\x30\x84\x00", b"EHLO", b"S\x16\x03", b"\x01\x00\x00\x00\x25",
-                b"\x00\x00\x00\x24\x00\x12\x00\x03", b"\x00\x00\x00\x20\x00\x00\x00\x01\x00", b"",
+                b"\x00\x00\x00\x24\x00\x12\x00\x03", b"\x00\x00\x00\x20\x00\x00\x00\x01\x00",
+                b"\x10\x01\x00\x00\xc6\x23", b"",
             ]),
             tail in proptest::collection::vec(any::<u8>(), 0..20),
         ) {
@@ -616,6 +641,20 @@ mod tests {
                 kafka,
                 b"\x00\x00\x00\x20\x00\x00\x00\x01\x00\x00\x06\x00\x00\x00\x03\x00\x0c",
             ),
+            // PyMongo's handshake (`OP_QUERY` `isMaster`) and the server's `OP_REPLY`; an
+            // `insert` in `OP_MSG`.
+            (
+                mongodb,
+                b"\x10\x01\x00\x00\xc6\x23\x7b\x32\x00\x00\x00\x00\xd4\x07\x00\x00",
+            ),
+            (
+                mongodb,
+                b"\xcd\x00\x00\x00\x01\x00\x00\x00\xc6\x23\x7b\x32\x01\x00\x00\x00",
+            ),
+            (
+                mongodb,
+                b"\x07\x01\x00\x00\x69\x98\x3c\x64\x00\x00\x00\x00\xdd\x07\x00\x00",
+            ),
             // A request with a null client id.
             (
                 kafka,
@@ -689,6 +728,20 @@ mod tests {
             (
                 kafka,
                 b"\x00\x00\x00\x20\x00\x00\x00\x01\x00\x00\x06\x00\x03\x00\x00\x00",
+            ),
+            // Another opcode (`OP_INSERT`, removed in MongoDB 6), a first message of 64 KiB or
+            // more, or shorter than the header.
+            (
+                mongodb,
+                b"\x10\x01\x00\x00\xc6\x23\x7b\x32\x00\x00\x00\x00\xd2\x07\x00\x00",
+            ),
+            (
+                mongodb,
+                b"\x10\x01\x01\x00\xc6\x23\x7b\x32\x00\x00\x00\x00\xdd\x07\x00\x00",
+            ),
+            (
+                mongodb,
+                b"\x0f\x00\x00\x00\xc6\x23\x7b\x32\x00\x00\x00\x00\xdd\x07\x00\x00",
             ),
         ];
         for (signature, bytes) in cases {
