@@ -47,8 +47,7 @@ fn check(f: &Finding, data: &[u8]) {
     let raw = &data[f.start..f.end];
     // A value that is itself masked (`*`) may legitimately coincide with its redaction: the
     // fuzzer learns the evidence format (e.g. `*** (14 chars)`) and feeds it back as a value.
-    if raw.len() >= MIN_SECRET_LEN && !raw.contains(&b'*') && contains(f.evidence.as_bytes(), raw)
-    {
+    if raw.len() >= MIN_SECRET_LEN && !raw.contains(&b'*') && contains(f.evidence.as_bytes(), raw) {
         // So may a value spelled like the redaction's own words (`(10 chars)` as a street):
         // a leak only if the redaction of other characters, as many, would not show it too.
         let others = "x".repeat(String::from_utf8_lossy(raw).chars().count());

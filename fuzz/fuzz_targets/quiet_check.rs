@@ -16,7 +16,8 @@ fuzz_target!(|data: &[u8]| {
     let gated = ENGINE.scan(data);
     let full = ENGINE.scan_full(data);
     assert_eq!(
-        gated, full,
+        gated,
+        full,
         "the quiet check changed the findings ({} gated, {} full)",
         gated.len(),
         full.len()

@@ -85,4 +85,36 @@ pub mod fuzzing {
             panic!("numbering-plan parser differs from the crate: {difference}");
         }
     }
+
+    /// Finds Kafka record batches in `data` and decompresses each, then `data` itself with
+    /// every codec, each within `limit` bytes; panics where an output is longer.
+    pub fn kafka_decompression_is_bounded(data: &[u8], limit: usize) {
+        use crate::decode::kafka::{Codec, compressed_batches, decompress};
+        let batches = compressed_batches(data).map(|batch| {
+            let records = data.get(batch.records).unwrap_or_default();
+            (batch.codec, records)
+        });
+        let codecs = [Codec::Gzip, Codec::Snappy, Codec::Lz4, Codec::Zstd];
+        for (codec, bytes) in batches.chain(codecs.into_iter().map(|codec| (codec, data))) {
+            if let Some(out) = decompress(codec, bytes, limit) {
+                assert!(
+                    out.len() <= limit,
+                    "{codec:?}: {} bytes of {limit}",
+                    out.len()
+                );
+            }
+        }
+    }
+
+    /// [`crate::decode::partial::snappy_block`], for a differential target.
+    #[must_use]
+    pub fn snappy_block(block: &[u8], limit: usize) -> Option<Vec<u8>> {
+        crate::decode::partial::snappy_block(block, limit)
+    }
+
+    /// [`crate::decode::partial::lz4_frame`], for a differential target.
+    #[must_use]
+    pub fn lz4_frame(frame: &[u8], limit: usize) -> Option<Vec<u8>> {
+        crate::decode::partial::lz4_frame(frame, limit)
+    }
 }

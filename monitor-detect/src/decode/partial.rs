@@ -163,14 +163,19 @@ const LZ4_MAGIC: [u8; 4] = [0x04, 0x22, 0x4d, 0x18];
 
 /// The output of an LZ4 frame (the format Kafka's clients compress record batches with), as far
 /// as `frame` holds it: its header, then blocks, each a little-endian size (its high bit set
-/// when stored uncompressed) and, with the header's flag, a checksum after it; checksums are
-/// not checked. Linked blocks refer back into the blocks before them, which the one output
+/// when stored uncompressed; none larger than the header's block size) and, with the header's
+/// flag, a checksum after it; checksums are not checked. Linked blocks refer back into the blocks before them, which the one output
 /// buffer holds. `None` when not an LZ4 frame, malformed, or nothing decodes.
 pub(crate) fn lz4_frame(frame: &[u8], limit: usize) -> Option<Vec<u8>> {
     if !frame.starts_with(&LZ4_MAGIC) {
         return None;
     }
     let flags = *frame.get(4)?;
+    // Version 01; the block descriptor's largest block: 64 KiB to 4 MiB.
+    let max_block = match frame.get(5)? >> 4 & 0x07 {
+        code @ 4..=7 => 1_usize << (8 + 2 * code),
+        _ => return None,
+    };
     if flags & 0xc0 != 0x40 {
         return None;
     }
@@ -188,6 +193,9 @@ pub(crate) fn lz4_frame(frame: &[u8], limit: usize) -> Option<Vec<u8>> {
         }
         let stored = size & 0x8000_0000 != 0;
         let size = size & 0x7fff_ffff;
+        if size > max_block {
+            return None;
+        }
         let data = frame.get(at..).unwrap_or_default();
         let data = data.get(..size).unwrap_or(data);
         if stored {
