@@ -925,6 +925,11 @@ fn refine_kind(bytes: &[u8], c: &Candidate, kind: FieldKind) -> FieldKind {
     if !ask {
         return kind;
     }
+    if matches!(c.data_type, DataType::Ipv4 | DataType::Ipv6)
+        && kafka::is_broker_address(bytes, &c.span)
+    {
+        return FieldKind::Server;
+    }
     match keywords::preceding_kind(bytes, c.span.start) {
         FieldKind::Other => kind,
         found => found,
@@ -2218,6 +2223,48 @@ mod tests {
         assert_eq!(
             found_in(include_bytes!("testdata/mongodb_find_reply.bin")),
             customer
+        );
+    }
+
+    #[test]
+    fn servers_addresses_in_kafka_and_mongodb_handshakes_are_no_persons() {
+        // A Kafka `Metadata` answer's broker list (version 0, and the compact strings of
+        // version 9 on): node id, host, port.
+        let mut metadata = vec![0, 0, 0, 0x2a, 0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 1, 0, 10];
+        metadata.extend_from_slice(b"198.18.0.2");
+        metadata.extend([0, 0, 0x23, 0x84, 0, 0, 0, 1]);
+        assert_eq!(found_in(&metadata), []);
+        let mut compact = vec![0, 0, 0, 0x2a, 0, 0, 0, 7, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 11];
+        compact.extend_from_slice(b"198.18.0.2");
+        compact.extend([0, 0, 0x23, 0x84, 0, 0]);
+        assert_eq!(found_in(&compact), []);
+        // A MongoDB replica set member's answer to a driver's monitor.
+        let hello = crate::fields::tests::bson_bytes(&bson::doc! {
+            "ismaster": true,
+            "setName": "rs0",
+            "hosts": ["10.0.0.5:27017", "10.0.0.6:27017"],
+            "arbiters": ["10.0.0.7:27017"],
+            "primary": "10.0.0.5:27017",
+            "me": "10.0.0.6:27017",
+            "ok": 1.0,
+        });
+        assert_eq!(found_in(&hello), []);
+        // The same addresses elsewhere are still a person's device's.
+        let login = crate::fields::tests::bson_bytes(&bson::doc! {
+            "user": "u-17",
+            "last_login_ip": "10.0.0.5",
+        });
+        assert_eq!(
+            found_in(&login),
+            [(
+                DataType::Ipv4,
+                "10.0.0.5".to_owned(),
+                "last_login_ip".to_owned()
+            )]
+        );
+        assert_eq!(
+            found_in(b"\x00\x00\x00\x01\x00\x0a198.18.0.2 connected"),
+            [(DataType::Ipv4, "198.18.0.2".to_owned(), String::new())]
         );
     }
 

@@ -2625,17 +2625,33 @@ fn bson_fields(b: &[u8], out: &mut Vec<Field>) {
             Some(document) => (key, Some(name_of(document))),
             None => (key, None),
         };
+        let kind_hint = if inner.is_some_and(|document| is_driver_metadata(b, document, &around)) {
+            Some(FieldKind::ThingName)
+        } else if is_replica_set_member(b, &key) {
+            Some(FieldKind::Server)
+        } else {
+            None
+        };
         out.push(Field {
             key,
-            kind_hint: inner
-                .is_some_and(|document| is_driver_metadata(b, document, &around))
-                .then_some(FieldKind::ThingName),
+            kind_hint,
             label: None,
             parent,
             value,
             syntax: Syntax::Raw,
         });
     }
+}
+
+/// Whether `key` names a replica set's members in a MongoDB server's handshake answer
+/// (`isMaster`/`hello`, which a driver's monitor asks for every few seconds): `hosts`,
+/// `passives`, `arbiters`, `primary` and `me` hold the servers' addresses, often IPs.
+fn is_replica_set_member(b: &[u8], key: &Range<usize>) -> bool {
+    const MEMBERS: [&[u8]; 5] = [b"hosts", b"passives", b"arbiters", b"primary", b"me"];
+    b.get(key.clone())
+        .is_some_and(|name| MEMBERS.contains(&name))
+        && (memchr::memmem::find(b, b"\x08ismaster\x00").is_some()
+            || memchr::memmem::find(b, b"\x08isWritablePrimary\x00").is_some())
 }
 
 /// Whether `document` is the `driver` of the `client` metadata a MongoDB driver sends in its

@@ -1,7 +1,8 @@
 //! MongoDB with a real client, Debian's `python3-pymongo` (3.11), talking to a minimal server of
 //! the harness's own on `python3-bson`: no MongoDB server is packaged. The server speaks the
 //! wire protocol a driver needs for a handshake, an insert and a find: `isMaster`/`hello` over
-//! `OP_QUERY` or `OP_MSG` (a standalone server of wire version 9, MongoDB 4.4), `insert` (its
+//! `OP_QUERY` or `OP_MSG` (the primary of a one-member replica set, named by its address, of wire
+//! version 9, MongoDB 4.4), `insert` (its
 //! documents in the body or in a document sequence), `find` (the collection's documents, in
 //! one batch) and `ok` to anything else. The bytes on the wire are pymongo's, and the server's
 //! as MongoDB lays them out.
@@ -30,11 +31,13 @@ import datetime, socketserver, struct, sys, threading
 import bson
 OP_REPLY, OP_QUERY, OP_MSG = 1, 2004, 2013
 stored, lock = {}, threading.Lock()
+ME = sys.argv[2]
 
 def answer(command, documents):
     name = next(iter(command), "")
     if name.lower() in ("ismaster", "hello"):
-        return {"ismaster": True, "maxBsonObjectSize": 16777216,
+        return {"ismaster": True, "secondary": False, "setName": "rs0", "hosts": [ME],
+                "primary": ME, "me": ME, "maxBsonObjectSize": 16777216,
                 "maxMessageSizeBytes": 48000000, "maxWriteBatchSize": 100000,
                 "localTime": datetime.datetime.utcnow(), "minWireVersion": 0,
                 "maxWireVersion": 9, "readOnly": False, "ok": 1.0}
@@ -110,13 +113,20 @@ print(json.dumps([{k: v for k, v in d.items() if k != "_id"} for d in customers.
 client.close()
 "#;
 
-/// The server in `ns` on `port`. Stopped (by PID) when dropped.
+/// The server in `ns` on `port`, which names itself by `advertised` to its replica set. Stopped
+/// (by PID) when dropped.
 ///
 /// # Errors
 /// When it cannot start (the library missing among them) or does not listen in time.
-pub fn start_server(ns: &NsRef, port: u16, log_dir: &Path) -> Result<Proc> {
+pub fn start_server(ns: &NsRef, port: u16, advertised: SocketAddr, log_dir: &Path) -> Result<Proc> {
     let mut cmd = ns.exec(PYTHON)?;
-    cmd.args(["-u", "-c", SERVER, &port.to_string()]);
+    cmd.args([
+        "-u",
+        "-c",
+        SERVER,
+        &port.to_string(),
+        &advertised.to_string(),
+    ]);
     let mut proc = Proc::spawn(&format!("mongodb-{port}"), &mut cmd, log_dir)?;
     wait_listening(ns, port, Some(&mut proc))?;
     Ok(proc)

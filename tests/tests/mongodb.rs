@@ -1,7 +1,8 @@
 //! MongoDB through the kernel path: Debian's `PyMongo` inserts a customer into the harness's
 //! MongoDB server and finds it again. The documents travel as BSON in `OP_MSG`, named by their
 //! keys: the customer's name, e-mail address and birth date are found in the insert and in the
-//! server's answer to the find. The driver's handshake names it (`PyMongo`), which is no person.
+//! server's answer to the find. The driver's handshake names it (`PyMongo`), which is no person,
+//! and the server's answer names the replica set's members by address, which are servers'.
 //! Both directions are labelled `mongodb`, and no planted value reaches any output.
 
 use tests::expect::Direction;
@@ -21,14 +22,14 @@ fn documents_are_read_both_ways_and_flows_labelled_mongodb() {
     };
     let (client, server_ns) = (lab.topo.client.handle(), lab.topo.server.handle());
     let dir = lab.dir();
-    let _server =
-        mongodb::start_server(&server_ns, PORT, &dir.join("logs")).expect("the server listens");
+    let server = Lab::server_addr(PORT);
+    let _server = mongodb::start_server(&server_ns, PORT, server, &dir.join("logs"))
+        .expect("the server listens");
     let (first, last) = CUSTOMER_NAME.split_once(' ').expect("two names");
     let document = format!(
         r#"{{"first_name":"{first}","last_name":"{last}","email":"{}","date_of_birth":"{CUSTOMER_BIRTH_DATE}"}}"#,
         EMAIL.raw
     );
-    let server = Lab::server_addr(PORT);
     lab.drive_until_found(
         "findings from the inserted and the found customer",
         PORT,
@@ -67,6 +68,16 @@ fn documents_are_read_both_ways_and_flows_labelled_mongodb() {
         count("person_name"),
         2 * count("date_of_birth"),
         "names beside the customer's: {findings:?}"
+    );
+    // The server's handshake answers name the replica set's members by address: a server's,
+    // no finding.
+    let addresses: Vec<_> = findings
+        .iter()
+        .filter(|f| f.involves(&endpoint) && f.data_types.iter().any(|t| t == "ipv4"))
+        .collect();
+    assert!(
+        addresses.is_empty(),
+        "members' addresses reported: {addresses:?}"
     );
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
     lab.assert_no_leaks(&[EMAIL.raw]);
