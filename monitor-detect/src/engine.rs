@@ -12,7 +12,7 @@ use std::{ops::Range, sync::LazyLock};
 use crate::{
     DataType, EngineConfig, EngineError, FieldContext, Finding,
     decode::{base64, escapes, framing, http2, inflate, kafka, mime},
-    detect::{dates, gps, names, national_id, phone},
+    detect::{dates, gps, names, national_id, phone, server_address},
     fields::{self, Field, Syntax},
     http::{self, Coding, Part},
     keywords::{self, FieldKind},
@@ -926,7 +926,7 @@ fn refine_kind(bytes: &[u8], c: &Candidate, kind: FieldKind) -> FieldKind {
         return kind;
     }
     if matches!(c.data_type, DataType::Ipv4 | DataType::Ipv6)
-        && kafka::is_broker_address(bytes, &c.span)
+        && server_address::is_server_address(bytes, &c.span)
     {
         return FieldKind::Server;
     }
@@ -2227,7 +2227,7 @@ mod tests {
     }
 
     #[test]
-    fn servers_addresses_in_kafka_and_mongodb_handshakes_are_no_persons() {
+    fn servers_addresses_in_topology_answers_are_no_persons() {
         // A Kafka `Metadata` answer's broker list (version 0, and the compact strings of
         // version 9 on): node id, host, port.
         let mut metadata = vec![0, 0, 0, 0x2a, 0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 1, 0, 10];
@@ -2249,6 +2249,12 @@ mod tests {
             "ok": 1.0,
         });
         assert_eq!(found_in(&hello), []);
+        // A Redis cluster's answers to `CLUSTER SLOTS` and `CLUSTER NODES`, and a redirection.
+        let slots = b"*1\r\n*4\r\n:0\r\n:16383\r\n*3\r\n$9\r\n10.0.0.51\r\n:6379\r\n$40\r\n09dbe9720cda62f7865eabc5fd8857c5d2678366\r\n*3\r\n$9\r\n10.0.0.52\r\n:6379\r\n$40\r\n8a87e0bd0a45d2a60b4c4b9b0e5fb16d5ec5bd43\r\n";
+        assert_eq!(found_in(slots), []);
+        let nodes = b"$178\r\n07c37dfeb235213a872192d90877d0cd55635b91 10.0.0.51:30004@31004,,shard-id=69bc slave e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1426238317239 4 connected\r\n";
+        assert_eq!(found_in(nodes), []);
+        assert_eq!(found_in(b"-MOVED 3999 10.0.0.51:6381\r\n"), []);
         // The same addresses elsewhere are still a person's device's.
         let login = crate::fields::tests::bson_bytes(&bson::doc! {
             "user": "u-17",

@@ -60,6 +60,42 @@ impl Redis {
         wait_listening(ns, port, Some(&mut proc))?;
         Ok(Self { proc, _dir: dir })
     }
+
+    /// Starts a one-node cluster in `ns` on `port`, announcing itself as `announced` (as
+    /// Kubernetes charts announce a pod's address), and gives it every hash slot.
+    ///
+    /// # Errors
+    /// When the server cannot start, does not listen in time, or refuses the slots.
+    pub fn start_cluster(
+        ns: &NsRef,
+        port: u16,
+        announced: SocketAddr,
+        log_dir: &Path,
+    ) -> Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("m2m-redis-cluster-")
+            .tempdir()
+            .context("Redis dir")?;
+        let mut cmd = ns.exec("redis-server")?;
+        cmd.args(["--port", &port.to_string()])
+            .args(["--bind", "0.0.0.0", "--protected-mode", "no"])
+            .args(["--save", "", "--appendonly", "no"])
+            .args(["--cluster-enabled", "yes"])
+            .args(["--cluster-announce-ip", &announced.ip().to_string()])
+            .arg("--cluster-config-file")
+            .arg(dir.path().join("nodes.conf"))
+            .arg("--dir")
+            .arg(dir.path());
+        let mut proc = Proc::spawn(&format!("redis-cluster-{port}"), &mut cmd, log_dir)?;
+        wait_listening(ns, port, Some(&mut proc))?;
+        redis_cli(
+            ns,
+            announced,
+            false,
+            &["CLUSTER", "ADDSLOTSRANGE", "0", "16383"],
+        )?;
+        Ok(Self { proc, _dir: dir })
+    }
 }
 
 /// Runs one Redis command with `redis-cli` from `ns` against `server`, in RESP2 or, with

@@ -10,6 +10,9 @@ use tests::fixtures::{CUSTOMER_BIRTH_DATE, CUSTOMER_NAME, CUSTOMER_NEEDLES};
 use tests::lab::{Lab, Options, TestLab};
 use tests::preflight;
 
+/// The port of the one-node cluster.
+const CLUSTER_PORT: u16 = 7379;
+
 const PORT: u16 = 6379;
 /// A German number in national format: a phone only by its field's name.
 const PHONE: &str = "030 98765432";
@@ -70,4 +73,50 @@ fn redis_commands_and_replies_give_findings_by_field_name() {
     lab.assert_protocol_labels(PORT, "redis");
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
     lab.assert_no_leaks(PHONE_NEEDLES);
+}
+
+/// A cluster's topology answers (`CLUSTER SLOTS`, `CLUSTER NODES`) name its nodes by the address
+/// they announce: a server's, which gives no finding, while a customer written to the same
+/// node is found.
+#[test]
+fn cluster_topology_names_no_person() {
+    if !preflight::require("redis", brokers::REDIS_TOOLS) {
+        return;
+    }
+    let Some(mut lab) = TestLab::start("redis-cluster", Options::default()) else {
+        return;
+    };
+    let (client, server_ns) = (lab.topo.client.handle(), lab.topo.server.handle());
+    let server = Lab::server_addr(CLUSTER_PORT);
+    let _redis = Redis::start_cluster(&server_ns, CLUSTER_PORT, server, &lab.dir().join("logs"))
+        .expect("the cluster starts");
+    lab.drive_until_found(
+        "findings from the customer written after the topology",
+        CLUSTER_PORT,
+        |_| {
+            let cli = |args: &[&str]| brokers::redis_cli(&client, server, false, args);
+            let slots = cli(&["CLUSTER", "SLOTS"])?;
+            let nodes = cli(&["CLUSTER", "NODES"])?;
+            let address = server.ip().to_string();
+            if !slots.contains(&address) || !nodes.contains(&address) {
+                return Err(tests::Error::msg(format!(
+                    "the topology names no {address}: {slots:?} {nodes:?}"
+                )));
+            }
+            cli(&["HSET", "customer:17", "full_name", CUSTOMER_NAME]).map(drop)
+        },
+        &[("person_name", Direction::ToServer)],
+    )
+    .expect("findings from the customer");
+    let endpoint = Lab::server_endpoint(CLUSTER_PORT);
+    let findings = lab.daemon.findings().expect("findings");
+    let addresses: Vec<_> = findings
+        .iter()
+        .filter(|f| f.src == endpoint && f.data_types.iter().any(|t| t == "ipv4"))
+        .collect();
+    assert!(
+        addresses.is_empty(),
+        "nodes' addresses reported: {addresses:?}"
+    );
+    lab.assert_no_leaks(CUSTOMER_NEEDLES);
 }

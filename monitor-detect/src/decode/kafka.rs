@@ -1,5 +1,5 @@
 //! Kafka record batches (message format v2, magic 2, Kafka 0.11 and later) whose records are
-//! compressed, and the broker list of `Metadata` answers. A producer's `Produce` request and a broker's `Fetch` response carry its
+//! compressed. A producer's `Produce` request and a broker's `Fetch` response carry its
 //! messages in such batches, and most producers compress them (the Java client and librdkafka
 //! with gzip, snappy, lz4 or zstd): compressed, no value of any record is visible to a pattern.
 //! An uncompressed batch needs nothing: its keys, values and headers are the wire's bytes.
@@ -188,33 +188,6 @@ pub(crate) fn decompress(codec: Codec, records: &[u8], limit: usize) -> Option<V
             limit,
         ),
     }
-}
-
-/// Whether the address at `span` is a Kafka broker's in a `Metadata` answer, which every client
-/// asks for on connecting and every few minutes: a host string after a node id (32 bits, below
-/// 65,536) and its length (16 bits, or a compact length plus one from version 9), then the port
-/// (32 bits). The address a broker listens on is a server's, not a person's.
-pub(crate) fn is_broker_address(b: &[u8], span: &Range<usize>) -> bool {
-    let Ok(len) = u8::try_from(span.len()) else {
-        return false;
-    };
-    let port = b.get(span.end..span.end + 4);
-    if !port.is_some_and(|p| p[..2] == [0, 0] && p[2..] != [0, 0]) {
-        return false;
-    }
-    let node_id_before = |length_bytes: usize| {
-        span.start
-            .checked_sub(length_bytes + 4)
-            .and_then(|at| b.get(at..at + 2))
-            == Some(&[0, 0][..])
-    };
-    let before = |n: usize| {
-        span.start
-            .checked_sub(n)
-            .and_then(|at| b.get(at..span.start))
-    };
-    (before(2) == Some(&[0, len][..]) && node_id_before(2))
-        || (before(1) == Some(&[len.saturating_add(1)][..]) && node_id_before(1))
 }
 
 /// At most `limit` bytes from `reader`; what it gave before an error (a cut stream) counts.

@@ -12,3 +12,4 @@ pub(crate) mod national_id;
 pub(crate) mod network;
 pub(crate) mod numbering_plan;
 pub(crate) mod phone;
+pub(crate) mod server_address;
