@@ -922,13 +922,15 @@ fn refine_kind(bytes: &[u8], c: &Candidate, kind: FieldKind) -> FieldKind {
         DataType::Phone | DataType::NationalId => c.strength == Strength::NeedsContext && generic,
         _ => false,
     };
-    if !ask {
-        return kind;
-    }
+    // Framed as a server's address by its protocol, whatever its field is named (a NATS
+    // `INFO`'s `client_ip`).
     if matches!(c.data_type, DataType::Ipv4 | DataType::Ipv6)
         && server_address::is_server_address(bytes, &c.span)
     {
         return FieldKind::Server;
+    }
+    if !ask {
+        return kind;
     }
     match keywords::preceding_kind(bytes, c.span.start) {
         FieldKind::Other => kind,
@@ -2255,6 +2257,18 @@ mod tests {
         let nodes = b"$178\r\n07c37dfeb235213a872192d90877d0cd55635b91 10.0.0.51:30004@31004,,shard-id=69bc slave e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1426238317239 4 connected\r\n";
         assert_eq!(found_in(nodes), []);
         assert_eq!(found_in(b"-MOVED 3999 10.0.0.51:6381\r\n"), []);
+        // A NATS server's `INFO`, under names that are an IP's anywhere else.
+        let info =
+            br#"INFO {"server_id":"NAB","client_ip":"10.0.0.9","connect_urls":["10.0.0.5:4222"]}"#;
+        assert_eq!(found_in(info), []);
+        assert_eq!(
+            found_in(br#"INFO {"user":"u-17","client_ip":"10.0.0.9"}"#),
+            [(
+                DataType::Ipv4,
+                "10.0.0.9".to_owned(),
+                "client_ip".to_owned()
+            )]
+        );
         // The same addresses elsewhere are still a person's device's.
         let login = crate::fields::tests::bson_bytes(&bson::doc! {
             "user": "u-17",

@@ -1,7 +1,7 @@
 //! NATS in clear text, through the kernel path, with a real server (`nats-server`): a value
 //! published to a subject whose last token names it (`crm.customers.17.date_of_birth`) is found
-//! by that name in the client's `PUB` and in the server's `MSG` delivery to a subscriber. No
-//! planted value reaches any output.
+//! by that name in the client's `PUB` and in the server's `MSG` delivery to a subscriber. The
+//! addresses in the server's `INFO` give no finding. No planted value reaches any output.
 
 use tests::brokers::{self, Nats};
 use tests::expect::Direction;
@@ -47,5 +47,17 @@ fn nats_subjects_name_their_payloads() {
     .expect("findings by subject in both directions");
 
     lab.assert_protocol_labels(PORT, "nats");
+    // The server's `INFO` on each connection names its own address, its cluster's and the
+    // client's as the server sees it: a server's metadata, no finding.
+    let endpoint = Lab::server_endpoint(PORT);
+    let findings = lab.daemon.findings().expect("findings");
+    let addresses: Vec<_> = findings
+        .iter()
+        .filter(|f| f.src == endpoint && f.data_types.iter().any(|t| t == "ipv4"))
+        .collect();
+    assert!(
+        addresses.is_empty(),
+        "addresses in INFO reported: {addresses:?}"
+    );
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
 }

@@ -1,6 +1,8 @@
 //! Addresses written as a server's. Clients learn where to connect from their servers: Kafka's
 //! `Metadata` answer lists the brokers, a Redis cluster answers `CLUSTER SLOTS` and
-//! `CLUSTER NODES` with its nodes and redirects with `MOVED` and `ASK`. Where those name the
+//! `CLUSTER NODES` with its nodes and redirects with `MOVED` and `ASK`, a NATS server opens each
+//! connection with an `INFO` naming itself, its cluster's `connect_urls` and the client's own
+//! address as the server sees it. Where those name the
 //! servers by IP address, each answer held what the pattern scan takes for an IPv4 or IPv6
 //! address, a person's device's; a client refreshes them on connecting and every few minutes.
 //! The address a server listens on is no person's. Each check reads only the bytes framing
@@ -14,6 +16,21 @@ pub(crate) fn is_server_address(b: &[u8], span: &Range<usize>) -> bool {
         || is_redis_cluster_node(b, span)
         || is_cluster_bus_address(b, span)
         || is_redis_redirection(b, span)
+        || is_nats_info(b, span)
+}
+
+/// The start of the line that holds `at`.
+fn line_start(b: &[u8], at: usize) -> usize {
+    b.get(..at)
+        .and_then(|before| before.iter().rposition(|&c| c == b'\n').map(|nl| nl + 1))
+        .unwrap_or(0)
+}
+
+/// An address in a NATS server's `INFO` line, whose JSON opens with the server's id (a log
+/// line at level `INFO` may open with JSON too).
+fn is_nats_info(b: &[u8], span: &Range<usize>) -> bool {
+    b.get(line_start(b, span.start)..span.start)
+        .is_some_and(|line| line.starts_with(br#"INFO {"server_id":""#))
 }
 
 /// A Kafka broker's in a `Metadata` answer: a host string after a node id (32 bits, below
@@ -90,11 +107,9 @@ fn is_cluster_bus_address(b: &[u8], span: &Range<usize>) -> bool {
 
 /// The node a Redis cluster redirects a command to: `-MOVED 3999 10.0.0.51:6381` and `-ASK`.
 fn is_redis_redirection(b: &[u8], span: &Range<usize>) -> bool {
-    let line_start = b
-        .get(..span.start)
-        .and_then(|before| before.iter().rposition(|&c| c == b'\n').map(|nl| nl + 1))
-        .unwrap_or(0);
-    let line = b.get(line_start..span.start).unwrap_or_default();
+    let line = b
+        .get(line_start(b, span.start)..span.start)
+        .unwrap_or_default();
     let Some(slot) = line
         .strip_prefix(b"-MOVED ")
         .or_else(|| line.strip_prefix(b"-ASK "))
@@ -117,7 +132,7 @@ mod tests {
 
     #[test]
     fn servers_addresses_as_their_protocols_write_them() {
-        let cases: [&[u8]; 7] = [
+        let cases: [&[u8]; 9] = [
             // Kafka's broker list, classic and compact strings.
             b"\x00\x00\x00\x01\x00\x0a198.18.0.2\x00\x00\x23\x84",
             b"\x00\x00\x00\x01\x0b198.18.0.2\x00\x00\x23\x84",
@@ -128,6 +143,9 @@ mod tests {
             b"07c37dfe 198.18.0.2:30004@31004 slave e7d1eecc 0 1426238317239 4 connected\n",
             b"-MOVED 3999 198.18.0.2:6381\r\n",
             b"-ASK 3999 198.18.0.2:6381\r\n",
+            // NATS: the client's address, a cluster member's.
+            br#"INFO {"server_id":"N1","client_ip":"198.18.0.2","port":4222}"#,
+            b"+OK\r\nINFO {\"server_id\":\"N1\",\"connect_urls\":[\"198.18.0.2:4222\"]}\r\n",
         ];
         for b in cases {
             assert!(
@@ -140,7 +158,7 @@ mod tests {
 
     #[test]
     fn other_addresses_are_not_servers() {
-        let cases: [&[u8]; 7] = [
+        let cases: [&[u8]; 8] = [
             // A value among others, a client's address and port, a log line.
             b"*2\r\n$10\r\n198.18.0.2\r\n$5\r\nhello\r\n",
             b"$10\r\n198.18.0.2\r\n",
@@ -148,6 +166,7 @@ mod tests {
             b"198.18.0.2:30004 @31004",
             b"-ERR 3999 198.18.0.2:6381\r\n",
             b"-MOVED slot 198.18.0.2:6381\r\n",
+            b"PUB audit 27\r\nINFO {\"ip\":\"198.18.0.2\"} at 10:00\r\n",
             // A length before, no port after; no node id.
             b"\x00\x00\x00\x01\x00\x0a198.18.0.2 and more",
         ];
