@@ -2257,6 +2257,17 @@ mod tests {
         let nodes = b"$178\r\n07c37dfeb235213a872192d90877d0cd55635b91 10.0.0.51:30004@31004,,shard-id=69bc slave e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1426238317239 4 connected\r\n";
         assert_eq!(found_in(nodes), []);
         assert_eq!(found_in(b"-MOVED 3999 10.0.0.51:6381\r\n"), []);
+        // HTTP/2's `:authority` (its `Host`), MariaDB's client naming the server it connects to.
+        assert_eq!(
+            found_in(b":method: GET\r\n:authority: 10.0.0.51:8082\r\nuser-agent: curl\r\n"),
+            []
+        );
+        assert_eq!(
+            found_in(
+                b"\x0c_client_name\x0alibmariadb\x0c_server_host\x0910.0.0.51\x04_pid\x041234"
+            ),
+            []
+        );
         // A NATS server's `INFO`, under names that are an IP's anywhere else.
         let info =
             br#"INFO {"server_id":"NAB","client_ip":"10.0.0.9","connect_urls":["10.0.0.5:4222"]}"#;

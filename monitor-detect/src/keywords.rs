@@ -729,6 +729,8 @@ const SERVER_WORDS: &[&str] = &[
     "nameserver",
     "via",
     "instance",
+    // HTTP/2's `:authority`, its `Host`.
+    "authority",
 ];
 const SENSOR_WORDS: &[&str] = &[
     "x",

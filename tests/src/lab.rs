@@ -438,6 +438,26 @@ impl Lab {
         assert!(leaks.is_empty(), "raw personal data leaked: {leaks:#?}");
     }
 
+    /// Asserts that no IP address was reported between the client and the server on `port`:
+    /// the addresses a protocol's handshake or topology answer names (a broker's, a cluster
+    /// node's, the server's own) are servers', where no test plants a person's.
+    ///
+    /// # Panics
+    /// When the findings cannot be read, or one of them is an address.
+    pub fn assert_no_address_findings(&self, port: u16) {
+        let server = Self::server_endpoint(port);
+        let findings = self.daemon.findings().expect("findings");
+        let addresses: Vec<_> = findings
+            .iter()
+            .filter(|f| f.src == server || f.dst == server)
+            .filter(|f| f.data_types.iter().any(|t| t == "ipv4" || t == "ipv6"))
+            .collect();
+        assert!(
+            addresses.is_empty(),
+            "servers' addresses reported for {server}: {addresses:?}"
+        );
+    }
+
     /// Asserts that every finding sent to or from the lab's server on `port` names `protocol`,
     /// and that there is one; and when some was sent to the server, that the alerts for the
     /// server's traffic come (within [`FINDINGS_TIMEOUT`]) and each meets the alert contract

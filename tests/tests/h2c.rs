@@ -61,5 +61,7 @@ fn http2_cleartext_header_blocks_are_read() {
     .expect("findings from the header block");
 
     lab.assert_protocol_labels(PORT, "http2");
+    // `:authority` names the server by its address, as `Host` does in HTTP/1.
+    lab.assert_no_address_findings(PORT);
     lab.assert_no_leaks(NEEDLES);
 }

@@ -88,16 +88,7 @@ fn compressed_record_batches_are_read_and_flows_labelled_kafka() {
     .expect("findings from the consumed event");
     lab.assert_protocol_labels(PORT, "kafka");
     // Every `Metadata` answer advertises the broker by its address: a server's, no finding.
-    let server = Lab::server_endpoint(PORT);
-    let findings = lab.daemon.findings().expect("findings");
-    let addresses: Vec<_> = findings
-        .iter()
-        .filter(|f| f.src == server && f.data_types.iter().any(|t| t == "ipv4"))
-        .collect();
-    assert!(
-        addresses.is_empty(),
-        "the broker's address reported: {addresses:?}"
-    );
+    lab.assert_no_address_findings(PORT);
     assert_open_connection_labelled(&lab, broker_addr);
     assert_cut_lz4_batch_is_read(&mut lab, &event);
     lab.assert_no_leaks(CUSTOMER_NEEDLES);

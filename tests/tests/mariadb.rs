@@ -63,6 +63,8 @@ fn rows_give_findings(
     .expect("person_name and date_of_birth from the server's rows");
 
     lab.assert_protocol_labels(PORT, "mysql");
+    // The client's handshake names the server by its address (`_server_host`).
+    lab.assert_no_address_findings(PORT);
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
 }
 

@@ -49,15 +49,6 @@ fn nats_subjects_name_their_payloads() {
     lab.assert_protocol_labels(PORT, "nats");
     // The server's `INFO` on each connection names its own address, its cluster's and the
     // client's as the server sees it: a server's metadata, no finding.
-    let endpoint = Lab::server_endpoint(PORT);
-    let findings = lab.daemon.findings().expect("findings");
-    let addresses: Vec<_> = findings
-        .iter()
-        .filter(|f| f.src == endpoint && f.data_types.iter().any(|t| t == "ipv4"))
-        .collect();
-    assert!(
-        addresses.is_empty(),
-        "addresses in INFO reported: {addresses:?}"
-    );
+    lab.assert_no_address_findings(PORT);
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
 }

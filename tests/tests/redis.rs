@@ -108,15 +108,6 @@ fn cluster_topology_names_no_person() {
         &[("person_name", Direction::ToServer)],
     )
     .expect("findings from the customer");
-    let endpoint = Lab::server_endpoint(CLUSTER_PORT);
-    let findings = lab.daemon.findings().expect("findings");
-    let addresses: Vec<_> = findings
-        .iter()
-        .filter(|f| f.src == endpoint && f.data_types.iter().any(|t| t == "ipv4"))
-        .collect();
-    assert!(
-        addresses.is_empty(),
-        "nodes' addresses reported: {addresses:?}"
-    );
+    lab.assert_no_address_findings(CLUSTER_PORT);
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
 }

@@ -2,7 +2,8 @@
 //! `Metadata` answer lists the brokers, a Redis cluster answers `CLUSTER SLOTS` and
 //! `CLUSTER NODES` with its nodes and redirects with `MOVED` and `ASK`, a NATS server opens each
 //! connection with an `INFO` naming itself, its cluster's `connect_urls` and the client's own
-//! address as the server sees it. Where those name the
+//! address as the server sees it, and MySQL's and MariaDB's clients name the server they connect
+//! to in their handshake (the connection attribute `_server_host`). Where those name the
 //! servers by IP address, each answer held what the pattern scan takes for an IPv4 or IPv6
 //! address, a person's device's; a client refreshes them on connecting and every few minutes.
 //! The address a server listens on is no person's. Each check reads only the bytes framing
@@ -17,6 +18,20 @@ pub(crate) fn is_server_address(b: &[u8], span: &Range<usize>) -> bool {
         || is_cluster_bus_address(b, span)
         || is_redis_redirection(b, span)
         || is_nats_info(b, span)
+        || is_mysql_server_host(b, span)
+}
+
+/// The `_server_host` connection attribute of a MySQL or MariaDB client's handshake response
+/// (libmysqlclient, Connector/C): length-prefixed key, then the value's length.
+fn is_mysql_server_host(b: &[u8], span: &Range<usize>) -> bool {
+    const KEY: &[u8] = b"\x0c_server_host";
+    let Ok(len) = u8::try_from(span.len()) else {
+        return false;
+    };
+    span.start
+        .checked_sub(KEY.len() + 1)
+        .and_then(|at| b.get(at..span.start))
+        .is_some_and(|before| before.starts_with(KEY) && before.last() == Some(&len))
 }
 
 /// The start of the line that holds `at`.
@@ -132,7 +147,7 @@ mod tests {
 
     #[test]
     fn servers_addresses_as_their_protocols_write_them() {
-        let cases: [&[u8]; 9] = [
+        let cases: [&[u8]; 10] = [
             // Kafka's broker list, classic and compact strings.
             b"\x00\x00\x00\x01\x00\x0a198.18.0.2\x00\x00\x23\x84",
             b"\x00\x00\x00\x01\x0b198.18.0.2\x00\x00\x23\x84",
@@ -146,6 +161,8 @@ mod tests {
             // NATS: the client's address, a cluster member's.
             br#"INFO {"server_id":"N1","client_ip":"198.18.0.2","port":4222}"#,
             b"+OK\r\nINFO {\"server_id\":\"N1\",\"connect_urls\":[\"198.18.0.2:4222\"]}\r\n",
+            // The MariaDB client's connection attributes.
+            b"\x0c_client_name\x0alibmariadb\x0c_server_host\x0a198.18.0.2\x04_pid\x041234",
         ];
         for b in cases {
             assert!(
@@ -158,7 +175,7 @@ mod tests {
 
     #[test]
     fn other_addresses_are_not_servers() {
-        let cases: [&[u8]; 8] = [
+        let cases: [&[u8]; 9] = [
             // A value among others, a client's address and port, a log line.
             b"*2\r\n$10\r\n198.18.0.2\r\n$5\r\nhello\r\n",
             b"$10\r\n198.18.0.2\r\n",
@@ -167,6 +184,7 @@ mod tests {
             b"-ERR 3999 198.18.0.2:6381\r\n",
             b"-MOVED slot 198.18.0.2:6381\r\n",
             b"PUB audit 27\r\nINFO {\"ip\":\"198.18.0.2\"} at 10:00\r\n",
+            b"\x0c_client_host\x0a198.18.0.2",
             // A length before, no port after; no node id.
             b"\x00\x00\x00\x01\x00\x0a198.18.0.2 and more",
         ];
