@@ -97,11 +97,19 @@ fn resp_port_at(b: &[u8], at: usize) -> bool {
 /// A node's in a Redis cluster's `CLUSTER SLOTS` answer (and a Sentinel's
 /// `get-master-addr-by-name`): a bulk string of the address alone, then its port.
 fn is_redis_cluster_node(b: &[u8], span: &Range<usize>) -> bool {
-    let header = format!("${}\r\n", span.len());
+    use std::io::Write as _;
+    // `$<length>\r\n`, written without allocating: this runs for every address candidate.
+    let mut buffer = [0_u8; 24];
+    let mut cursor = &mut buffer[..];
+    if write!(cursor, "${}\r\n", span.len()).is_err() {
+        return false;
+    }
+    let written = 24 - cursor.len();
+    let header = buffer.get(..written).unwrap_or_default();
     span.start
         .checked_sub(header.len())
         .and_then(|at| b.get(at..span.start))
-        == Some(header.as_bytes())
+        == Some(header)
         && b.get(span.end..span.end + 2) == Some(b"\r\n")
         && resp_port_at(b, span.end + 2)
 }
