@@ -12,7 +12,7 @@ use std::{ops::Range, sync::LazyLock};
 use crate::{
     DataType, EngineConfig, EngineError, FieldContext, Finding,
     decode::{base64, escapes, framing, http2, inflate, kafka, mime},
-    detect::{dates, gps, names, national_id, phone, server_address},
+    detect::{dates, gps, names, national_id, network, phone, server_address},
     fields::{self, Field, Syntax},
     http::{self, Coding, Part},
     keywords::{self, FieldKind},
@@ -518,6 +518,11 @@ impl<'e> Scan<'e> {
                     Some(claims),
                     None,
                 );
+                None
+            }
+            DataType::Ipv4 | DataType::Ipv6
+                if network::names_no_device(text.get(c.span.clone())) =>
+            {
                 None
             }
             DataType::Ipv4 | DataType::Ipv6 => match kind {
@@ -2267,6 +2272,16 @@ mod tests {
                 b"\x0c_client_name\x0alibmariadb\x0c_server_host\x0910.0.0.51\x04_pid\x041234"
             ),
             []
+        );
+        // Where a server binds, listens and publishes (Elasticsearch's node info), and
+        // addresses no person's device has (this network, loopback, multicast).
+        let node = br#"{"http":{"bound_address":["0.0.0.0:9200"],"publish_address":"10.0.0.5:9200"},"listen_addr":"10.0.0.5:80"}"#;
+        assert_eq!(found_in(node), []);
+        assert_eq!(
+            found_in(
+                b"from 127.0.0.1, 0.0.0.0, 224.0.0.251 and 255.255.255.255; client 81.2.69.160"
+            ),
+            [(DataType::Ipv4, "81.2.69.160".to_owned(), String::new())]
         );
         // A NATS server's `INFO`, under names that are an IP's anywhere else.
         let info =

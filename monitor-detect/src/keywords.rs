@@ -731,6 +731,15 @@ const SERVER_WORDS: &[&str] = &[
     "instance",
     // HTTP/2's `:authority`, its `Host`.
     "authority",
+    // The address a server binds, listens on or publishes to its clients (Elasticsearch's
+    // `publish_address`, `bound_address`; Kafka's `advertised.listeners`).
+    "bind",
+    "bound",
+    "listen",
+    "listener",
+    "listeners",
+    "publish",
+    "advertised",
 ];
 const SENSOR_WORDS: &[&str] = &[
     "x",

@@ -37,6 +37,20 @@ pub(crate) fn ipv4_len(s: &[u8]) -> Option<usize> {
     Some(pos)
 }
 
+/// Whether `address` (an IPv4 or IPv6 address as written) can name no device of a person's:
+/// "this network" (`0.0.0.0/8`, `::`), loopback (`127.0.0.0/8`, `::1`), multicast and the
+/// reserved and broadcast space above it (`224.0.0.0/3`, `ff00::/8`). A server binds to them and
+/// announces them (`"bound_address": "0.0.0.0:9200"`); no traffic comes from a person there.
+pub(crate) fn names_no_device(address: &[u8]) -> bool {
+    let text = std::str::from_utf8(address).unwrap_or_default();
+    if let Ok(v4) = text.parse::<std::net::Ipv4Addr>() {
+        let first = v4.octets()[0];
+        return first == 0 || first == 127 || first >= 224;
+    }
+    text.parse::<Ipv6Addr>()
+        .is_ok_and(|v6| v6.is_unspecified() || v6.is_loopback() || v6.segments()[0] >> 8 == 0xff)
+}
+
 /// Length of an IPv6 address at the start of `s` (full or `::`-compressed, any case, optional
 /// `%zone`), or `None`.
 pub(crate) fn ipv6_len(s: &[u8]) -> Option<usize> {
@@ -112,6 +126,32 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn addresses_no_person_s_device_has() {
+        for address in [
+            "0.0.0.0",
+            "127.0.0.1",
+            "127.1.2.3",
+            "224.0.0.251",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "ff02::fb",
+        ] {
+            assert!(names_no_device(address.as_bytes()), "{address}");
+        }
+        for address in [
+            "10.0.0.5",
+            "81.2.69.160",
+            "192.168.1.20",
+            "169.254.10.1",
+            "2001:db8::1",
+            "fe80::1",
+        ] {
+            assert!(!names_no_device(address.as_bytes()), "{address}");
+        }
+    }
 
     #[test]
     fn shapes() {
