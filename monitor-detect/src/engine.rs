@@ -11,7 +11,7 @@ use std::{ops::Range, sync::LazyLock};
 
 use crate::{
     DataType, EngineConfig, EngineError, FieldContext, Finding,
-    decode::{base64, escapes, framing, http2, inflate, kafka, mime},
+    decode::{base64, escapes, framing, http2, inflate, kafka, mime, mongodb},
     detect::{dates, gps, names, national_id, network, phone, server_address},
     fields::{self, Field, Syntax},
     http::{self, Coding, Part},
@@ -194,11 +194,17 @@ impl<'e> Scan<'e> {
         // Kafka record batches compressed by their producer: their wire bytes are no text, and
         // their records, decompressed, are read as an uncompressed batch's are; findings span
         // the batch's compressed records.
+        // MongoDB's compressed messages likewise.
         let batches: Vec<_> = kafka::compressed_batches(payload).collect();
-        let root = if batches.is_empty() {
+        let messages = mongodb::compressed_messages(payload);
+        let root = if batches.is_empty() && messages.is_empty() {
             Text::root(payload)
         } else {
-            Text::root_blanked(payload, batches.iter().map(|b| b.records.clone()))
+            let compressed = batches.iter().map(|b| b.records.clone());
+            Text::root_blanked(
+                payload,
+                compressed.chain(messages.iter().map(|m| m.compressed.clone())),
+            )
         };
         self.text(&root);
         for batch in batches {
@@ -206,6 +212,13 @@ impl<'e> Scan<'e> {
             let compressed = Text::window(payload, batch.records);
             if let Some(records) = kafka::decompress(batch.codec, &compressed.bytes, limit) {
                 self.opaque_text(&compressed, records);
+            }
+        }
+        for message in messages {
+            let limit = self.engine.config.max_gzip_output.min(self.budget);
+            let compressed = Text::window(payload, message.compressed);
+            if let Some(body) = mongodb::decompress(message.compressor, &compressed.bytes, limit) {
+                self.opaque_text(&compressed, body);
             }
         }
         let joined = framing::amqp_bodies(payload, self.budget)
@@ -2231,6 +2244,23 @@ mod tests {
             found_in(include_bytes!("testdata/mongodb_find_reply.bin")),
             customer
         );
+        // The same with `compressors="zlib"`: `OP_COMPRESSED`, each finding spanning the
+        // compressed message.
+        let kinds = |found: Vec<(DataType, String, String)>| -> Vec<(DataType, String)> {
+            found.into_iter().map(|(t, _, c)| (t, c)).collect()
+        };
+        let want = kinds(customer.to_vec());
+        for message in [
+            &include_bytes!("testdata/mongodb_insert_zlib.bin")[..],
+            include_bytes!("testdata/mongodb_find_reply_zlib.bin"),
+        ] {
+            assert!(!quiet::is_quiet(message));
+            let mut got = kinds(found_in(message));
+            got.sort_by(|a, b| (a.0.as_str(), &a.1).cmp(&(b.0.as_str(), &b.1)));
+            let mut want = want.clone();
+            want.sort_by(|a, b| (a.0.as_str(), &a.1).cmp(&(b.0.as_str(), &b.1)));
+            assert_eq!(got, want);
+        }
     }
 
     #[test]

@@ -23,9 +23,9 @@
 //!    glued to `name`): a payload with bytes of 0x80 and above that holds one goes to the full
 //!    scan.
 //! 3. **Nothing to decode.** Escapes (`\` before a byte a decoder unescapes, `%XX`, `+` inside a
-//!    value, XML entities, RFC 2047), chunked or compressed HTTP bodies, AMQP body frames and
-//!    compressed Kafka record batches give the engine other bytes than the wire's, so any of
-//!    them sends the payload to the full scan.
+//!    value, XML entities, RFC 2047), chunked or compressed HTTP bodies, AMQP body frames,
+//!    compressed Kafka record batches and MongoDB messages give the engine other bytes than the
+//!    wire's, so any of them sends the payload to the full scan.
 //!
 //! The walk classifies each 64-byte block into bit masks (AVX-512BW where the CPU has it, else
 //! SSE2 on x86-64; a portable loop elsewhere) and looks only at token starts, word starts and
@@ -47,7 +47,7 @@
 use std::{hash::BuildHasherDefault, sync::LazyLock};
 
 use crate::{
-    decode::{base64, escapes, framing, http2, kafka, mime},
+    decode::{base64, escapes, framing, http2, kafka, mime, mongodb},
     detect::{email, financial, names},
     fields,
     fnv::Fnv,
@@ -522,6 +522,11 @@ fn quiet_walk(b: &[u8], pair_tags: &mut bool) -> bool {
     // CBOR keys sit glued to their length bytes (`dname`), where no word boundary shows them:
     // a payload with a CBOR map of text values goes to the full scan.
     if any_high != 0 && fields::has_cbor_fields(b) {
+        return false;
+    }
+    // A MongoDB `OP_COMPRESSED` message (its opcode's `0xdc` is such a byte) is decompressed by
+    // the full scan.
+    if any_high != 0 && mongodb::has_compressed_message(b) {
         return false;
     }
     // HL7 v2 segments and DICOM data elements name their fields by position, LDAP's BER glues

@@ -27,16 +27,18 @@ pub const TOOLS: &[&str] = &[PYTHON];
 
 /// The server: one thread per connection, documents kept per collection in memory.
 const SERVER: &str = r#"
-import datetime, socketserver, struct, sys, threading
+import datetime, socketserver, struct, sys, threading, zlib
 import bson
-OP_REPLY, OP_QUERY, OP_MSG = 1, 2004, 2013
+OP_REPLY, OP_QUERY, OP_COMPRESSED, OP_MSG = 1, 2004, 2012, 2013
+ZLIB = 2
 stored, lock = {}, threading.Lock()
 ME = sys.argv[2]
 
 def answer(command, documents):
     name = next(iter(command), "")
     if name.lower() in ("ismaster", "hello"):
-        return {"ismaster": True, "secondary": False, "setName": "rs0", "hosts": [ME],
+        compression = [c for c in command.get("compression", []) if c == "zlib"]
+        return {"compression": compression, "ismaster": True, "secondary": False, "setName": "rs0", "hosts": [ME],
                 "primary": ME, "me": ME, "maxBsonObjectSize": 16777216,
                 "maxMessageSizeBytes": 48000000, "maxWriteBatchSize": 100000,
                 "localTime": datetime.datetime.utcnow(), "minWireVersion": 0,
@@ -68,12 +70,19 @@ class Connection(socketserver.BaseRequestHandler):
             while True:
                 length, request_id, _, op = struct.unpack("<iiii", self.read(16))
                 body = self.read(length - 16)
+                compressed = op == OP_COMPRESSED
+                if compressed:
+                    op, _, compressor = struct.unpack("<iiB", body[:9])
+                    if compressor != ZLIB:
+                        return
+                    body = zlib.decompress(body[9:])
                 if op == OP_QUERY:
                     collection_end = body.index(b"\0", 4)
                     query = bson.decode_all(body[collection_end + 9:])[0]
                     reply = bson.encode(answer(query, []))
                     message = struct.pack("<iqii", 0, 0, 0, 1) + reply
                     header = struct.pack("<iiii", 16 + len(message), 1, request_id, OP_REPLY)
+                    op = OP_REPLY
                 elif op == OP_MSG:
                     flags, at, end = struct.unpack("<I", body[:4])[0], 4, len(body)
                     if flags & 1:
@@ -92,6 +101,11 @@ class Connection(socketserver.BaseRequestHandler):
                     header = struct.pack("<iiii", 16 + len(message), 1, request_id, OP_MSG)
                 else:
                     return
+                if compressed:
+                    # Answered as asked: compressed too.
+                    packed = struct.pack("<iiB", op, len(message), ZLIB) + zlib.compress(message)
+                    header = struct.pack("<iiii", 16 + len(packed), 1, request_id, OP_COMPRESSED)
+                    message = packed
                 self.request.sendall(header + message)
         except (EOFError, ConnectionError):
             return
@@ -102,11 +116,12 @@ socketserver.ThreadingTCPServer(("0.0.0.0", int(sys.argv[1])), Connection).serve
 "#;
 
 /// Inserts the document (JSON) into `app.customers`, then prints what `find` returns, as JSON
-/// without `_id`.
+/// without `_id`; compresses its messages with the compressors listed (`zlib`), if any.
 const CLIENT: &str = r#"
 import json, sys, pymongo
+compression = {"compressors": sys.argv[4]} if sys.argv[4] else {}
 client = pymongo.MongoClient(sys.argv[1], int(sys.argv[2]), serverSelectionTimeoutMS=10000,
-                             connectTimeoutMS=10000, socketTimeoutMS=10000)
+                             connectTimeoutMS=10000, socketTimeoutMS=10000, **compression)
 customers = client.app.customers
 customers.insert_one(json.loads(sys.argv[3]))
 print(json.dumps([{k: v for k, v in d.items() if k != "_id"} for d in customers.find()]))
@@ -133,11 +148,17 @@ pub fn start_server(ns: &NsRef, port: u16, advertised: SocketAddr, log_dir: &Pat
 }
 
 /// From `ns`, inserts `document` (JSON) into the server at `server` and reads the collection
-/// back; returns the documents found, as JSON.
+/// back, its messages compressed with `compressors` (`"zlib"`, or `""` for none); returns the
+/// documents found, as JSON.
 ///
 /// # Errors
 /// When the client fails.
-pub fn insert_and_find(ns: &NsRef, server: SocketAddr, document: &str) -> Result<String> {
+pub fn insert_and_find(
+    ns: &NsRef,
+    server: SocketAddr,
+    document: &str,
+    compressors: &str,
+) -> Result<String> {
     let mut cmd = ns.exec(PYTHON)?;
     cmd.args([
         "-c",
@@ -145,6 +166,7 @@ pub fn insert_and_find(ns: &NsRef, server: SocketAddr, document: &str) -> Result
         &server.ip().to_string(),
         &server.port().to_string(),
         document,
+        compressors,
     ]);
     run_ok(&mut cmd, COMMAND_TIMEOUT)
 }

@@ -2,7 +2,8 @@
 //! MongoDB server and finds it again. The documents travel as BSON in `OP_MSG`, named by their
 //! keys: the customer's name, e-mail address and birth date are found in the insert and in the
 //! server's answer to the find. The driver's handshake names it (`PyMongo`), which is no person,
-//! and the server's answer names the replica set's members by address, which are servers'.
+//! and the server's answer names the replica set's members by address, which are servers'. A
+//! driver that compresses its messages (`compressors="zlib"`) is read as well, both ways.
 //! Both directions are labelled `mongodb`, and no planted value reaches any output.
 
 use tests::expect::Direction;
@@ -11,6 +12,8 @@ use tests::lab::{Lab, Options, TestLab};
 use tests::{mongodb, preflight};
 
 const PORT: u16 = 27017;
+/// The server a compressing driver talks to.
+const COMPRESSED_PORT: u16 = 27018;
 
 #[test]
 fn documents_are_read_both_ways_and_flows_labelled_mongodb() {
@@ -20,7 +23,7 @@ fn documents_are_read_both_ways_and_flows_labelled_mongodb() {
     let Some(mut lab) = TestLab::start("mongodb", Options::default()) else {
         return;
     };
-    let (client, server_ns) = (lab.topo.client.handle(), lab.topo.server.handle());
+    let server_ns = lab.topo.server.handle();
     let dir = lab.dir();
     let server = Lab::server_addr(PORT);
     let _server = mongodb::start_server(&server_ns, PORT, server, &dir.join("logs"))
@@ -30,27 +33,7 @@ fn documents_are_read_both_ways_and_flows_labelled_mongodb() {
         r#"{{"first_name":"{first}","last_name":"{last}","email":"{}","date_of_birth":"{CUSTOMER_BIRTH_DATE}"}}"#,
         EMAIL.raw
     );
-    lab.drive_until_found(
-        "findings from the inserted and the found customer",
-        PORT,
-        |_| {
-            let found = mongodb::insert_and_find(&client, server, &document)?;
-            if found.contains(EMAIL.raw) {
-                Ok(())
-            } else {
-                Err(tests::Error::msg("the find returned no customer"))
-            }
-        },
-        &[
-            ("person_name", Direction::ToServer),
-            ("email", Direction::ToServer),
-            ("date_of_birth", Direction::ToServer),
-            ("person_name", Direction::FromServer),
-            ("email", Direction::FromServer),
-            ("date_of_birth", Direction::FromServer),
-        ],
-    )
-    .expect("findings from the customer");
+    insert_and_find_until_found(&mut lab, PORT, &document, "");
 
     lab.assert_protocol_labels(PORT, "mongodb");
     let endpoint = Lab::server_endpoint(PORT);
@@ -72,6 +55,42 @@ fn documents_are_read_both_ways_and_flows_labelled_mongodb() {
     // The server's handshake answers name the replica set's members by address: a server's,
     // no finding.
     lab.assert_no_address_findings(PORT);
+    // A driver configured to compress (`compressors="zlib"`), on a server of its own: every
+    // message after the handshake is `OP_COMPRESSED`, both ways.
+    let compressing = Lab::server_addr(COMPRESSED_PORT);
+    let _compressing =
+        mongodb::start_server(&server_ns, COMPRESSED_PORT, compressing, &dir.join("logs"))
+            .expect("the second server listens");
+    insert_and_find_until_found(&mut lab, COMPRESSED_PORT, &document, "zlib");
+    lab.assert_protocol_labels(COMPRESSED_PORT, "mongodb");
     lab.assert_no_leaks(CUSTOMER_NEEDLES);
     lab.assert_no_leaks(&[EMAIL.raw]);
+}
+
+/// Inserts `document` into the server on `port` and finds it again, with `compressors`, until
+/// its name, e-mail address and birth date are found both ways.
+fn insert_and_find_until_found(lab: &mut TestLab, port: u16, document: &str, compressors: &str) {
+    let client = lab.topo.client.handle();
+    let server = Lab::server_addr(port);
+    lab.drive_until_found(
+        &format!("findings from the inserted and the found customer ({compressors:?})"),
+        port,
+        |_| {
+            let found = mongodb::insert_and_find(&client, server, document, compressors)?;
+            if found.contains(EMAIL.raw) {
+                Ok(())
+            } else {
+                Err(tests::Error::msg("the find returned no customer"))
+            }
+        },
+        &[
+            ("person_name", Direction::ToServer),
+            ("email", Direction::ToServer),
+            ("date_of_birth", Direction::ToServer),
+            ("person_name", Direction::FromServer),
+            ("email", Direction::FromServer),
+            ("date_of_birth", Direction::FromServer),
+        ],
+    )
+    .expect("findings from the customer");
 }

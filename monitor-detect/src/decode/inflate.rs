@@ -51,6 +51,18 @@ pub(crate) fn unsnappy(body: &[u8], limit: usize) -> Option<Vec<u8>> {
     whole.or_else(|| partial::snappy_block(body, limit))
 }
 
+/// Decompresses a zstd frame (Kafka record batches, MongoDB messages), at most `limit` bytes,
+/// with `ruzstd` (pure Rust: the input is hostile). A frame cut by sampling yields the blocks
+/// before the cut: a zstd block is entropy-coded from its end, so a cut one gives nothing.
+pub(crate) fn unzstd(body: &[u8], limit: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let result = ruzstd::decoding::StreamingDecoder::new(body)
+        .ok()?
+        .take(u64::try_from(limit).unwrap_or(u64::MAX))
+        .read_to_end(&mut out);
+    (!out.is_empty() || result.is_ok()).then_some(out)
+}
+
 /// `bytes` gzip-compressed: test payloads.
 #[cfg(test)]
 pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {

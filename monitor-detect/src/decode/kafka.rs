@@ -11,7 +11,6 @@
 //! records with its codec's own magic. Reading the request or response itself would need the
 //! version of every API that carries batches; the header alone needs none.
 
-use std::io::Read;
 use std::ops::Range;
 
 use super::{inflate, partial};
@@ -183,20 +182,8 @@ pub(crate) fn decompress(codec: Codec, records: &[u8], limit: usize) -> Option<V
         }
         Codec::Snappy => inflate::unsnappy(records, limit),
         Codec::Lz4 => partial::lz4_frame(records, limit),
-        Codec::Zstd => read_bounded(
-            ruzstd::decoding::StreamingDecoder::new(records).ok()?,
-            limit,
-        ),
+        Codec::Zstd => inflate::unzstd(records, limit),
     }
-}
-
-/// At most `limit` bytes from `reader`; what it gave before an error (a cut stream) counts.
-fn read_bounded(reader: impl Read, limit: usize) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let result = reader
-        .take(u64::try_from(limit).unwrap_or(u64::MAX))
-        .read_to_end(&mut out);
-    (!out.is_empty() || result.is_ok()).then_some(out)
 }
 
 #[cfg(test)]

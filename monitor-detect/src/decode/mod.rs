@@ -9,6 +9,7 @@ pub(crate) mod http2;
 pub(crate) mod inflate;
 pub(crate) mod kafka;
 pub(crate) mod mime;
+pub(crate) mod mongodb;
 pub(crate) mod partial;
 
 use crate::text::SpanMap;
