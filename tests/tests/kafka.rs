@@ -132,30 +132,32 @@ fn assert_open_connection_labelled(lab: &TestLab, broker_addr: std::net::SocketA
     )
     .expect("kcat starts");
     let server = Lab::server_endpoint(PORT);
-    let flows = wait::until(
-        "an open connection to the broker, both directions named",
+    // A direction is named once its first bytes are decoded, a moment after they are counted:
+    // wait for a connection whose two directions are both named.
+    wait::until(
+        "an open connection to the broker, both directions labelled kafka",
         Duration::from_secs(15),
         Duration::from_millis(200),
         || {
             let flows = lab.daemon.flows().map_err(|e| e.0)?;
-            let of_broker: Vec<_> = flows
-                .into_iter()
-                .filter(|f| f.involves(&server) && f.packets > 0)
-                .collect();
-            if of_broker.iter().any(|f| f.src == server)
-                && of_broker.iter().any(|f| f.dst == server)
-            {
-                Ok(of_broker)
+            let named = flows.iter().any(|to_broker| {
+                to_broker.dst == server
+                    && to_broker.protocol == "kafka"
+                    && flows.iter().any(|from_broker| {
+                        from_broker.src == server
+                            && from_broker.dst == to_broker.src
+                            && from_broker.protocol == "kafka"
+                    })
+            });
+            let of_broker: Vec<_> = flows.iter().filter(|f| f.involves(&server)).collect();
+            if named {
+                Ok(())
             } else {
                 Err(format!("flows of the broker: {of_broker:?}"))
             }
         },
     )
-    .expect("flows of the open connection");
-    assert!(
-        flows.iter().all(|f| f.protocol == "kafka"),
-        "flows of the broker not labelled kafka: {flows:?}"
-    );
+    .expect("an open connection labelled kafka both ways");
 }
 
 /// A busy producer's batch, longer than the 12,000 bytes a packet is copied in: an LZ4 block cut
