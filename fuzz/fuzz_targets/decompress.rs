@@ -1,4 +1,4 @@
-//! Kafka record batches and the decoders of compressed records on arbitrary bytes: every
+//! Kafka record batches, MongoDB compressed messages and their decoders on arbitrary bytes: every
 //! output within its limit, no panic; and where `snap` and `lz4_flex` decode a whole block or
 //! frame, the engine's cut-block decoders give the same bytes (for LZ4, where both go).
 
@@ -12,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 const MAX_CLAIMED: usize = 1 << 20;
 
 fuzz_target!(|data: &[u8]| {
-    monitor_detect::fuzzing::kafka_decompression_is_bounded(data, 4096);
+    monitor_detect::fuzzing::decompression_is_bounded(data, 4096);
     if snap::raw::decompress_len(data).is_ok_and(|len| len <= MAX_CLAIMED)
         && let Ok(whole) = snap::raw::Decoder::new().decompress_vec(data)
     {

@@ -191,34 +191,24 @@ impl<'e> Scan<'e> {
             }
             return;
         }
-        // Kafka record batches compressed by their producer: their wire bytes are no text, and
-        // their records, decompressed, are read as an uncompressed batch's are; findings span
-        // the batch's compressed records.
-        // MongoDB's compressed messages likewise.
-        let batches: Vec<_> = kafka::compressed_batches(payload).collect();
-        let messages = mongodb::compressed_messages(payload);
-        let root = if batches.is_empty() && messages.is_empty() {
+        // Regions a protocol names compressed (Kafka's record batches, MongoDB's
+        // `OP_COMPRESSED`): their wire bytes are no text, blanked for the payload's own scan;
+        // decompressed, they are read as the protocol's uncompressed bytes are, each finding
+        // spanning the region.
+        let compressed: Vec<inflate::Compressed> = kafka::compressed_batches(payload)
+            .chain(mongodb::compressed_messages(payload))
+            .collect();
+        let root = if compressed.is_empty() {
             Text::root(payload)
         } else {
-            let compressed = batches.iter().map(|b| b.records.clone());
-            Text::root_blanked(
-                payload,
-                compressed.chain(messages.iter().map(|m| m.compressed.clone())),
-            )
+            Text::root_blanked(payload, compressed.iter().map(|c| c.range.clone()))
         };
         self.text(&root);
-        for batch in batches {
+        for region in compressed {
             let limit = self.engine.config.max_gzip_output.min(self.budget);
-            let compressed = Text::window(payload, batch.records);
-            if let Some(records) = kafka::decompress(batch.codec, &compressed.bytes, limit) {
-                self.opaque_text(&compressed, records);
-            }
-        }
-        for message in messages {
-            let limit = self.engine.config.max_gzip_output.min(self.budget);
-            let compressed = Text::window(payload, message.compressed);
-            if let Some(body) = mongodb::decompress(message.compressor, &compressed.bytes, limit) {
-                self.opaque_text(&compressed, body);
+            let wire = Text::window(payload, region.range);
+            if let Some(bytes) = inflate::decompress(region.codec, &wire.bytes, limit) {
+                self.opaque_text(&wire, bytes);
             }
         }
         let joined = framing::amqp_bodies(payload, self.budget)
@@ -2383,7 +2373,7 @@ mod tests {
             let records = crate::decode::kafka::compressed_batches(request)
                 .next()
                 .unwrap()
-                .records;
+                .range;
             assert_eq!(records.end, request.len(), "{codec}");
             assert!(
                 found

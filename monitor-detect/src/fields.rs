@@ -7,7 +7,7 @@
 //! Every extractor is tolerant (binary framing around JSON is fine), bounded and never panics.
 //! Ranges index the scanned buffer.
 
-use std::{ops::Range, sync::LazyLock};
+use std::{cell::OnceCell, ops::Range, sync::LazyLock};
 
 use memchr::memchr2;
 
@@ -2595,6 +2595,7 @@ fn bson_fields(b: &[u8], out: &mut Vec<Field>) {
         Some(array) if array.is_array && bson_is_index(b, &c.key) => array.key.clone(),
         _ => c.key.clone(),
     };
+    let hello_answer = OnceCell::new();
     for at in memchr::memchr_iter(0x02, b) {
         if out.len() >= MAX_FIELDS {
             return;
@@ -2627,7 +2628,7 @@ fn bson_fields(b: &[u8], out: &mut Vec<Field>) {
         };
         let kind_hint = if inner.is_some_and(|document| is_driver_metadata(b, document, &around)) {
             Some(FieldKind::ThingName)
-        } else if is_replica_set_member(b, &key) {
+        } else if is_replica_set_member(b, &key, &hello_answer) {
             Some(FieldKind::Server)
         } else {
             None
@@ -2645,13 +2646,16 @@ fn bson_fields(b: &[u8], out: &mut Vec<Field>) {
 
 /// Whether `key` names a replica set's members in a MongoDB server's handshake answer
 /// (`isMaster`/`hello`, which a driver's monitor asks for every few seconds): `hosts`,
-/// `passives`, `arbiters`, `primary` and `me` hold the servers' addresses, often IPs.
-fn is_replica_set_member(b: &[u8], key: &Range<usize>) -> bool {
+/// `passives`, `arbiters`, `primary` and `me` hold the servers' addresses, often IPs. Whether
+/// `b` is such an answer is looked up once, for the first member key.
+fn is_replica_set_member(b: &[u8], key: &Range<usize>, hello_answer: &OnceCell<bool>) -> bool {
     const MEMBERS: [&[u8]; 5] = [b"hosts", b"passives", b"arbiters", b"primary", b"me"];
     b.get(key.clone())
         .is_some_and(|name| MEMBERS.contains(&name))
-        && (memchr::memmem::find(b, b"\x08ismaster\x00").is_some()
-            || memchr::memmem::find(b, b"\x08isWritablePrimary\x00").is_some())
+        && *hello_answer.get_or_init(|| {
+            memchr::memmem::find(b, b"\x08ismaster\x00").is_some()
+                || memchr::memmem::find(b, b"\x08isWritablePrimary\x00").is_some()
+        })
 }
 
 /// Whether `document` is the `driver` of the `client` metadata a MongoDB driver sends in its

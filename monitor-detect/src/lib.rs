@@ -86,16 +86,19 @@ pub mod fuzzing {
         }
     }
 
-    /// Finds Kafka record batches in `data` and decompresses each, then `data` itself with
-    /// every codec, each within `limit` bytes; panics where an output is longer.
-    pub fn kafka_decompression_is_bounded(data: &[u8], limit: usize) {
-        use crate::decode::kafka::{Codec, compressed_batches, decompress};
-        let batches = compressed_batches(data).map(|batch| {
-            let records = data.get(batch.records).unwrap_or_default();
-            (batch.codec, records)
-        });
-        let codecs = [Codec::Gzip, Codec::Snappy, Codec::Lz4, Codec::Zstd];
-        for (codec, bytes) in batches.chain(codecs.into_iter().map(|codec| (codec, data))) {
+    /// Finds Kafka record batches and MongoDB compressed messages in `data` and decompresses
+    /// each, then `data` itself with every codec, each within `limit` bytes; panics where an
+    /// output is longer.
+    pub fn decompression_is_bounded(data: &[u8], limit: usize) {
+        use crate::decode::{
+            inflate::{Codec, decompress},
+            kafka, mongodb,
+        };
+        let regions = kafka::compressed_batches(data)
+            .chain(mongodb::compressed_messages(data))
+            .map(|region| (region.codec, data.get(region.range).unwrap_or_default()));
+        let codecs = [Codec::Deflate, Codec::Snappy, Codec::Lz4, Codec::Zstd];
+        for (codec, bytes) in regions.chain(codecs.into_iter().map(|codec| (codec, data))) {
             if let Some(out) = decompress(codec, bytes, limit) {
                 assert!(
                     out.len() <= limit,

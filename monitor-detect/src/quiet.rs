@@ -2323,8 +2323,8 @@ mod tests {
             before in "[a-z0-9 ]{0,12}",
             cut in 0_usize..24,
         ) {
-            use crate::decode::kafka::{Codec, tests::batch};
-            let codec = if snappy { Codec::Snappy } else { Codec::Gzip };
+            use crate::decode::{inflate::Codec, kafka::tests::batch};
+            let codec = if snappy { Codec::Snappy } else { Codec::Deflate };
             // A telemetry record long enough for gzip's output to look like any bytes.
             let record = format!(
                 r#"{{"ts":1700000000000,"device":"th-2829","{name}":"{value}","temp":21.5}}"#

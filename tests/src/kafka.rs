@@ -394,39 +394,60 @@ fn produce(
     framed.extend_from_slice(r.whole);
     let _transactional_id = r.string()?;
     let (acks, _timeout) = (r.i16()?, r.i32()?);
-    let mut answers = Vec::new();
-    for _ in 0..r.count()? {
-        let topic = r.string()?.unwrap_or_default();
-        let mut partitions = Vec::new();
-        for _ in 0..r.count()? {
+    if acks == 0 {
+        return Err(Error::msg("acks=0 wants no response"));
+    }
+    per_partition(
+        r,
+        w,
+        |r, topic| {
             let partition = r.i32()?;
             let records = r.bytes()?.to_vec();
             if let Ok(mut all) = produced.lock() {
                 all.push(Produced {
-                    topic: topic.clone(),
+                    topic: topic.to_owned(),
                     partition,
                     records,
                     request: framed.clone(),
                 });
             }
-            partitions.push(partition);
-        }
-        answers.push((topic, partitions));
-    }
-    if acks == 0 {
-        return Err(Error::msg("acks=0 wants no response"));
-    }
-    w.count(answers.len());
-    for (topic, partitions) in &answers {
-        w.string(topic).count(partitions.len());
-        for &partition in partitions {
+            Ok(partition)
+        },
+        |w, &partition| {
             w.i32(partition).i16(0).i64(0).i64(-1);
             if version >= 5 {
                 w.i64(0);
             }
+        },
+    )?;
+    w.i32(0);
+    Ok(())
+}
+
+/// Reads a request's topics and their partitions, each partition's fields by `read` (given its
+/// topic), and writes the answer in the same shape, each partition's by `write`.
+fn per_partition<'a, T>(
+    r: &mut Reader<'a>,
+    w: &mut Writer,
+    mut read: impl FnMut(&mut Reader<'a>, &str) -> Result<T>,
+    write: impl Fn(&mut Writer, &T),
+) -> Result<()> {
+    let mut answers = Vec::new();
+    for _ in 0..r.count()? {
+        let topic = r.string()?.unwrap_or_default();
+        let mut partitions = Vec::new();
+        for _ in 0..r.count()? {
+            partitions.push(read(r, &topic)?);
+        }
+        answers.push((topic, partitions));
+    }
+    w.count(answers.len());
+    for (topic, partitions) in &answers {
+        w.string(topic).count(partitions.len());
+        for partition in partitions {
+            write(w, partition);
         }
     }
-    w.i32(0);
     Ok(())
 }
 
@@ -452,25 +473,18 @@ fn last_batch(produced: &Mutex<Vec<Produced>>, topic: &str, partition: i32) -> (
 /// `ListOffsets` 1: offset 0 for the earliest (-2), the end of the last batch for the latest.
 fn list_offsets(r: &mut Reader<'_>, w: &mut Writer, produced: &Mutex<Vec<Produced>>) -> Result<()> {
     let _replica = r.i32()?;
-    let mut answers = Vec::new();
-    for _ in 0..r.count()? {
-        let topic = r.string()?.unwrap_or_default();
-        let mut partitions = Vec::new();
-        for _ in 0..r.count()? {
+    per_partition(
+        r,
+        w,
+        |r, topic| {
             let (partition, timestamp) = (r.i32()?, r.i64()?);
-            let (_, end) = last_batch(produced, &topic, partition);
-            partitions.push((partition, if timestamp == -2 { 0 } else { end }));
-        }
-        answers.push((topic, partitions));
-    }
-    w.count(answers.len());
-    for (topic, partitions) in &answers {
-        w.string(topic).count(partitions.len());
-        for &(partition, offset) in partitions {
+            let (_, end) = last_batch(produced, topic, partition);
+            Ok((partition, if timestamp == -2 { 0 } else { end }))
+        },
+        |w, &(partition, offset)| {
             w.i32(partition).i16(0).i64(-1).i64(offset);
-        }
-    }
-    Ok(())
+        },
+    )
 }
 
 /// `Fetch` 4 to 10: a partition's last batch when the consumer asks from before its end, else
@@ -486,11 +500,14 @@ fn fetch(
     if version >= 7 {
         let (_session, _epoch) = (r.i32()?, r.i32()?);
     }
-    let mut answers = Vec::new();
-    for _ in 0..r.count()? {
-        let topic = r.string()?.unwrap_or_default();
-        let mut partitions = Vec::new();
-        for _ in 0..r.count()? {
+    w.i32(0);
+    if version >= 7 {
+        w.i16(0).i32(0);
+    }
+    per_partition(
+        r,
+        w,
+        |r, topic| {
             let partition = r.i32()?;
             if version >= 9 {
                 let _leader_epoch = r.i32()?;
@@ -500,20 +517,11 @@ fn fetch(
                 let _log_start = r.i64()?;
             }
             let _max = r.i32()?;
-            let (batch, end) = last_batch(produced, &topic, partition);
+            let (batch, end) = last_batch(produced, topic, partition);
             let records = if offset < end { batch } else { Vec::new() };
-            partitions.push((partition, end, records));
-        }
-        answers.push((topic, partitions));
-    }
-    w.i32(0);
-    if version >= 7 {
-        w.i16(0).i32(0);
-    }
-    w.count(answers.len());
-    for (topic, partitions) in &answers {
-        w.string(topic).count(partitions.len());
-        for (partition, end, records) in partitions {
+            Ok((partition, end, records))
+        },
+        |w, (partition, end, records)| {
             w.i32(*partition).i16(0).i64(*end).i64(*end);
             if version >= 5 {
                 w.i64(0);
@@ -521,9 +529,8 @@ fn fetch(
             w.count(0);
             w.count(records.len());
             w.0.extend_from_slice(records);
-        }
-    }
-    Ok(())
+        },
+    )
 }
 
 /// A codec librdkafka compresses record batches with (`compression.codec`).
@@ -540,7 +547,19 @@ impl Codec {
     /// Every codec.
     pub const ALL: [Self; 5] = [Self::None, Self::Gzip, Self::Snappy, Self::Lz4, Self::Zstd];
 
-    /// Its name for `kcat -z`.
+    /// Its id in a record batch's attributes (their low three bits).
+    #[must_use]
+    pub fn attribute_bits(self) -> u8 {
+        match self {
+            Self::None => 0,
+            Self::Gzip => 1,
+            Self::Snappy => 2,
+            Self::Lz4 => 3,
+            Self::Zstd => 4,
+        }
+    }
+
+    /// Its name for librdkafka's `compression.codec`.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
@@ -551,6 +570,13 @@ impl Codec {
             Self::Zstd => "zstd",
         }
     }
+}
+
+/// `kcat` in `ns` in `mode` (`-P` produce, `-C` consume) on partition 0 of `topic` at `server`.
+fn kcat(ns: &NsRef, mode: &str, server: SocketAddr, topic: &str) -> Result<Command> {
+    let mut cmd: Command = ns.exec("kcat")?;
+    cmd.args([mode, "-b", &server.to_string(), "-t", topic, "-p", "0"]);
+    Ok(cmd)
 }
 
 /// From `ns`, produces the contents of `message` (one message) to partition 0 of `topic` at
@@ -565,9 +591,8 @@ pub fn produce_file(
     codec: Codec,
     message: &Path,
 ) -> Result<()> {
-    let mut cmd: Command = ns.exec("kcat")?;
-    cmd.args(["-P", "-b", &server.to_string(), "-t", topic, "-p", "0"])
-        .args(["-X", &format!("compression.codec={}", codec.name())])
+    let mut cmd = kcat(ns, "-P", server, topic)?;
+    cmd.args(["-X", &format!("compression.codec={}", codec.name())])
         .args(["-X", "message.timeout.ms=10000"])
         .args(["-X", "socket.timeout.ms=10000"])
         .arg(message);
@@ -587,10 +612,8 @@ pub fn lingering_producer(
     message: &Path,
     log_dir: &Path,
 ) -> Result<Proc> {
-    let mut cmd: Command = ns.exec("kcat")?;
-    cmd.args(["-P", "-b", &server.to_string(), "-t", topic, "-p", "0"])
-        .args(["-X", "linger.ms=20000"])
-        .arg(message);
+    let mut cmd = kcat(ns, "-P", server, topic)?;
+    cmd.args(["-X", "linger.ms=20000"]).arg(message);
     Proc::spawn("kcat-lingering", &mut cmd, log_dir)
 }
 
@@ -599,9 +622,8 @@ pub fn lingering_producer(
 /// # Errors
 /// When `kcat` fails or gets no message in time.
 pub fn consume_first(ns: &NsRef, server: SocketAddr, topic: &str) -> Result<String> {
-    let mut cmd: Command = ns.exec("kcat")?;
-    cmd.args(["-C", "-b", &server.to_string(), "-t", topic, "-p", "0"])
-        .args(["-o", "beginning", "-c", "1", "-e"])
+    let mut cmd = kcat(ns, "-C", server, topic)?;
+    cmd.args(["-o", "beginning", "-c", "1", "-e"])
         .args(["-X", "socket.timeout.ms=10000"]);
     run_ok(&mut cmd, COMMAND_TIMEOUT)
 }

@@ -48,14 +48,7 @@ fn compressed_record_batches_are_read_and_flows_labelled_kafka() {
         let produced = broker.produced();
         let last_batch = produced.last().expect("a produced batch");
         let attributes = last_batch.records.get(22).copied().unwrap_or(0);
-        let codec_bits = match codec {
-            Codec::None => 0,
-            Codec::Gzip => 1,
-            Codec::Snappy => 2,
-            Codec::Lz4 => 3,
-            Codec::Zstd => 4,
-        };
-        assert_eq!(attributes & 7, codec_bits, "{codec:?}");
+        assert_eq!(attributes & 7, codec.attribute_bits(), "{codec:?}");
         // A compressed batch holds none of the record's text as sent.
         assert!(
             !String::from_utf8_lossy(&last_batch.records).contains(EMAIL.raw),

@@ -1,7 +1,8 @@
 //! Compressed bodies, decompressed up to a byte limit (a zip bomb costs at most the limit): gzip
-//! and deflate, and snappy.
+//! and deflate, snappy, LZ4 and zstd. Protocols that name a compressed region of a payload
+//! (Kafka's record batches, MongoDB's `OP_COMPRESSED`) hand it over as a [`Compressed`].
 
-use std::io::Read;
+use std::{io::Read, ops::Range};
 
 use flate2::read::{DeflateDecoder, GzDecoder, ZlibDecoder};
 
@@ -27,15 +28,69 @@ pub(crate) fn inflate(body: &[u8], limit: usize) -> Option<Vec<u8>> {
     }
 }
 
+/// How a region of a payload is compressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Codec {
+    /// gzip, zlib or raw deflate, told apart by their first bytes.
+    Deflate,
+    Snappy,
+    Lz4,
+    Zstd,
+}
+
+/// A compressed region of a payload, as a protocol's framing names it: its codec, and where its
+/// compressed bytes lie (to the payload's end when a sample cut them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Compressed {
+    pub(crate) codec: Codec,
+    pub(crate) range: Range<usize>,
+}
+
+/// Decompresses `bytes` compressed with `codec`, at most `limit` bytes. Bytes cut by sampling
+/// yield what decompressed before the cut (deflate streams; LZ4 and snappy decode to their last
+/// whole element, see [`partial`]; a cut zstd block gives nothing). `None` when nothing does.
+pub(crate) fn decompress(codec: Codec, bytes: &[u8], limit: usize) -> Option<Vec<u8>> {
+    match codec {
+        Codec::Deflate => inflate(bytes, limit),
+        Codec::Snappy => unsnappy(bytes, limit),
+        Codec::Lz4 => partial::lz4_frame(bytes, limit),
+        Codec::Zstd => unzstd(bytes, limit),
+    }
+}
+
 /// The snappy framing format's stream identifier chunk.
 const SNAPPY_STREAM_START: &[u8] = b"\xff\x06\x00\x00sNaPpY";
 
-/// Decompresses a snappy body: the framing format when it opens with its stream identifier,
-/// else the raw block format (Prometheus remote write, Loki push, librdkafka's record batches).
-/// Returns at most `limit` bytes; a raw block cut by sampling, or longer than `limit`, is
-/// decoded as far as it goes ([`partial::snappy_block`]). `None` when the body does not
-/// decompress.
+/// The Java client's snappy framing (xerial's `SnappyOutputStream`, Kafka's record batches): this
+/// magic, a version and a compatible version (4 bytes each), then blocks, each a big-endian
+/// length and a raw snappy block.
+pub(crate) const XERIAL_MAGIC: &[u8] = b"\x82SNAPPY\x00";
+const XERIAL_HEADER_LEN: usize = 16;
+
+/// Decompresses a snappy body: the framing format when it opens with its stream identifier, the
+/// xerial framing when it opens with its magic, else the raw block format (Prometheus remote
+/// write, Loki push, librdkafka's record batches). Returns at most `limit` bytes; a raw block
+/// cut by sampling, or longer than `limit`, is decoded as far as it goes
+/// ([`partial::snappy_block`]). `None` when the body does not decompress.
 pub(crate) fn unsnappy(body: &[u8], limit: usize) -> Option<Vec<u8>> {
+    if body.starts_with(XERIAL_MAGIC) {
+        let mut out = Vec::new();
+        let mut at = XERIAL_HEADER_LEN;
+        while let Some(len) = body
+            .get(at..at + 4)
+            .and_then(|l| usize::try_from(u32::from_be_bytes(l.try_into().ok()?)).ok())
+        {
+            let block = body.get(at + 4..).unwrap_or_default();
+            let block = block.get(..len).unwrap_or(block);
+            let left = limit.saturating_sub(out.len());
+            match raw_snappy(block, left) {
+                Some(bytes) if left > 0 => out.extend(bytes),
+                _ => break,
+            }
+            at = at.saturating_add(4).saturating_add(len);
+        }
+        return (!out.is_empty()).then_some(out);
+    }
     if body.starts_with(SNAPPY_STREAM_START) {
         let mut out = Vec::new();
         let result = snap::read::FrameDecoder::new(body)
@@ -44,11 +99,16 @@ pub(crate) fn unsnappy(body: &[u8], limit: usize) -> Option<Vec<u8>> {
         // A cut stream (sampled traffic) still yields the frames before the cut.
         return (!out.is_empty() || result.is_ok()).then_some(out);
     }
-    let len = snap::raw::decompress_len(body).ok()?;
+    raw_snappy(body, limit)
+}
+
+/// A raw snappy block, whole when it fits `limit`, else as far as it goes.
+fn raw_snappy(block: &[u8], limit: usize) -> Option<Vec<u8>> {
+    let len = snap::raw::decompress_len(block).ok()?;
     let whole = (len <= limit)
-        .then(|| snap::raw::Decoder::new().decompress_vec(body).ok())
+        .then(|| snap::raw::Decoder::new().decompress_vec(block).ok())
         .flatten();
-    whole.or_else(|| partial::snappy_block(body, limit))
+    whole.or_else(|| partial::snappy_block(block, limit))
 }
 
 /// Decompresses a zstd frame (Kafka record batches, MongoDB messages), at most `limit` bytes,

@@ -11,9 +11,7 @@
 //! records with its codec's own magic. Reading the request or response itself would need the
 //! version of every API that carries batches; the header alone needs none.
 
-use std::ops::Range;
-
-use super::{inflate, partial};
+use super::inflate::{Codec, Compressed, XERIAL_MAGIC};
 
 /// Offsets in a batch's header.
 const LENGTH_AT: usize = 8;
@@ -32,48 +30,30 @@ const MAX_RECORDS: i32 = 1 << 20;
 /// The CRC the batches carry: CRC-32C (Castagnoli).
 const CRC32C: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
 
-/// How a batch's records are compressed (its attributes' low three bits).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Codec {
-    Gzip,
-    Snappy,
-    Lz4,
-    Zstd,
-}
-
-impl Codec {
-    const fn from_attributes(low: u8) -> Option<Self> {
-        match low & 0x07 {
-            1 => Some(Self::Gzip),
-            2 => Some(Self::Snappy),
-            3 => Some(Self::Lz4),
-            4 => Some(Self::Zstd),
-            _ => None,
-        }
-    }
-
-    /// Whether `records` opens as this codec's output does: gzip's, lz4's and zstd's frame
-    /// magic numbers, or the Java client's (xerial) snappy header; librdkafka's raw snappy has
-    /// no magic, only its length, which must be that of some output.
-    fn opens(self, records: &[u8]) -> bool {
-        match self {
-            Self::Gzip => records.starts_with(&[0x1f, 0x8b]),
-            Self::Lz4 => records.starts_with(&[0x04, 0x22, 0x4d, 0x18]),
-            Self::Zstd => records.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]),
-            Self::Snappy => {
-                records.starts_with(XERIAL_MAGIC)
-                    || snap::raw::decompress_len(records).is_ok_and(|len| len > 0)
-            }
-        }
+/// How a batch's records are compressed: its attributes' low three bits.
+const fn codec_of(attributes: u8) -> Option<Codec> {
+    match attributes & 0x07 {
+        1 => Some(Codec::Deflate),
+        2 => Some(Codec::Snappy),
+        3 => Some(Codec::Lz4),
+        4 => Some(Codec::Zstd),
+        _ => None,
     }
 }
 
-/// A compressed batch: its codec and where its compressed records lie in the payload (to its
-/// end, or to the payload's end when a sample cut it).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct CompressedBatch {
-    pub(crate) codec: Codec,
-    pub(crate) records: Range<usize>,
+/// Whether `records` open as `codec`'s output does: gzip's, lz4's and zstd's frame magic
+/// numbers, or the Java client's (xerial) snappy header; librdkafka's raw snappy has no magic,
+/// only its length, which must be that of some output.
+fn opens(codec: Codec, records: &[u8]) -> bool {
+    match codec {
+        Codec::Deflate => records.starts_with(&[0x1f, 0x8b]),
+        Codec::Lz4 => records.starts_with(&[0x04, 0x22, 0x4d, 0x18]),
+        Codec::Zstd => records.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]),
+        Codec::Snappy => {
+            records.starts_with(XERIAL_MAGIC)
+                || snap::raw::decompress_len(records).is_ok_and(|len| len > 0)
+        }
+    }
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
@@ -85,7 +65,7 @@ fn i32_at(b: &[u8], at: usize) -> Option<i32> {
 }
 
 /// The compressed batch whose header starts at `start`, if one does.
-fn batch_at(payload: &[u8], start: usize) -> Option<(CompressedBatch, usize)> {
+fn batch_at(payload: &[u8], start: usize) -> Option<(Compressed, usize)> {
     let header = payload.get(start..start + HEADER_LEN)?;
     if header.get(MAGIC_AT) != Some(&2) {
         return None;
@@ -96,7 +76,7 @@ fn batch_at(payload: &[u8], start: usize) -> Option<(CompressedBatch, usize)> {
     if high != 0 || low & 0xa0 != 0 {
         return None;
     }
-    let codec = Codec::from_attributes(low)?;
+    let codec = codec_of(low)?;
     let length = usize::try_from(u32_at(header, LENGTH_AT)?).ok()?;
     if length < HEADER_LEN - LENGTH_END {
         return None;
@@ -105,9 +85,9 @@ fn batch_at(payload: &[u8], start: usize) -> Option<(CompressedBatch, usize)> {
     let records_start = start + HEADER_LEN;
     let batch = if let Some(whole) = payload.get(start..end) {
         let crc = u32_at(whole, CRC_AT)?;
-        (CRC32C.checksum(whole.get(ATTRIBUTES_AT..)?) == crc).then_some(CompressedBatch {
+        (CRC32C.checksum(whole.get(ATTRIBUTES_AT..)?) == crc).then_some(Compressed {
             codec,
-            records: records_start..end,
+            range: records_start..end,
         })?
     } else {
         // Cut by the sample's end: no CRC to check, so the header must look like a producer's
@@ -116,12 +96,12 @@ fn batch_at(payload: &[u8], start: usize) -> Option<(CompressedBatch, usize)> {
         let last_delta = i32_at(header, LAST_OFFSET_DELTA_AT)?;
         let plausible = (1..=MAX_RECORDS).contains(&count) && last_delta == count - 1;
         let records = payload.get(records_start..)?;
-        if !plausible || !codec.opens(records) {
+        if !plausible || !opens(codec, records) {
             return None;
         }
-        CompressedBatch {
+        Compressed {
             codec,
-            records: records_start..payload.len(),
+            range: records_start..payload.len(),
         }
     };
     Some((batch, end.min(payload.len())))
@@ -129,7 +109,7 @@ fn batch_at(payload: &[u8], start: usize) -> Option<(CompressedBatch, usize)> {
 
 /// The compressed record batches of `payload`, in order. Each position where a magic byte 2
 /// could sit is tried; bytes inside a batch found are not tried again.
-pub(crate) fn compressed_batches(payload: &[u8]) -> impl Iterator<Item = CompressedBatch> + '_ {
+pub(crate) fn compressed_batches(payload: &[u8]) -> impl Iterator<Item = Compressed> + '_ {
     let mut from = 0;
     std::iter::from_fn(move || {
         while let Some(found) = payload
@@ -153,42 +133,10 @@ pub(crate) fn has_compressed_batch(payload: &[u8]) -> bool {
     compressed_batches(payload).next().is_some()
 }
 
-/// The Java client's snappy framing (xerial's `SnappyOutputStream`): this magic, a version and a
-/// compatible version (4 bytes each), then blocks, each a big-endian length and a raw snappy
-/// block.
-const XERIAL_MAGIC: &[u8] = b"\x82SNAPPY\x00";
-const XERIAL_HEADER_LEN: usize = 16;
-
-/// Decompresses a batch's `records` (at most `limit` bytes of output). A batch cut by sampling
-/// yields what decompressed before the cut (see [`partial`]: all but zstd, whose blocks are
-/// entropy-coded from their end); `None` when nothing does.
-pub(crate) fn decompress(codec: Codec, records: &[u8], limit: usize) -> Option<Vec<u8>> {
-    match codec {
-        Codec::Gzip => inflate::inflate(records, limit),
-        Codec::Snappy if records.starts_with(XERIAL_MAGIC) => {
-            let mut out = Vec::new();
-            let mut at = XERIAL_HEADER_LEN;
-            while let Some(len) = u32_at(records, at).and_then(|l| usize::try_from(l).ok()) {
-                let block = records.get(at + 4..).unwrap_or_default();
-                let block = block.get(..len).unwrap_or(block);
-                let left = limit.saturating_sub(out.len());
-                match inflate::unsnappy(block, left) {
-                    Some(bytes) if left > 0 => out.extend(bytes),
-                    _ => break,
-                }
-                at = at.saturating_add(4).saturating_add(len);
-            }
-            (!out.is_empty()).then_some(out)
-        }
-        Codec::Snappy => inflate::unsnappy(records, limit),
-        Codec::Lz4 => partial::lz4_frame(records, limit),
-        Codec::Zstd => inflate::unzstd(records, limit),
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::decode::inflate::decompress;
 
     /// A zigzag varint, as records write their lengths.
     fn varint(out: &mut Vec<u8>, v: i64) {
@@ -214,13 +162,13 @@ pub(crate) mod tests {
         varint(&mut record, i64::try_from(body.len()).expect("small"));
         record.extend(body);
         let records = match codec {
-            Codec::Gzip => inflate::gzip(&record),
+            Codec::Deflate => crate::decode::inflate::gzip(&record),
             Codec::Snappy => snap::raw::Encoder::new()
                 .compress_vec(&record)
                 .expect("compresses"),
             Codec::Lz4 | Codec::Zstd => unreachable!("no encoder in the tests"),
         };
-        let attributes: u16 = if codec == Codec::Gzip { 1 } else { 2 };
+        let attributes: u16 = if codec == Codec::Deflate { 1 } else { 2 };
         let mut tail = attributes.to_be_bytes().to_vec();
         tail.extend([0, 0, 0, 0]);
         tail.extend([0; 16]);
@@ -239,14 +187,14 @@ pub(crate) mod tests {
 
     #[test]
     fn a_built_batch_is_found() {
-        for codec in [Codec::Gzip, Codec::Snappy] {
+        for codec in [Codec::Deflate, Codec::Snappy] {
             let b = batch(codec, br#"{"email":"a@b.example"}"#);
             let found: Vec<_> = compressed_batches(&b).collect();
             assert_eq!(
                 found,
-                [CompressedBatch {
+                [Compressed {
                     codec,
-                    records: HEADER_LEN..b.len()
+                    range: HEADER_LEN..b.len()
                 }]
             );
         }
@@ -262,7 +210,7 @@ pub(crate) mod tests {
         ),
         (
             "gzip",
-            Some(Codec::Gzip),
+            Some(Codec::Deflate),
             include_bytes!("../testdata/kafka_produce_gzip.bin"),
         ),
         (
@@ -300,8 +248,8 @@ pub(crate) mod tests {
             };
             assert_eq!(batches.len(), 1, "{name}");
             assert_eq!(batches[0].codec, codec, "{name}");
-            assert_eq!(batches[0].records.end, request.len(), "{name}");
-            let records = &request[batches[0].records.clone()];
+            assert_eq!(batches[0].range.end, request.len(), "{name}");
+            let records = &request[batches[0].range.clone()];
             assert_eq!(
                 decompress(codec, records, 1 << 20).as_deref(),
                 Some(&plain[..]),
@@ -319,14 +267,14 @@ pub(crate) mod tests {
             let Some(codec) = codec else { continue };
             // Sampling cut the batch after its first 160 compressed bytes.
             let full = compressed_batches(request).next().expect("a batch");
-            let cut = &request[..full.records.start + 160];
+            let cut = &request[..full.range.start + 160];
             let batches: Vec<_> = compressed_batches(cut).collect();
             assert_eq!(batches.len(), 1, "{name}");
-            assert_eq!(batches[0].records, full.records.start..cut.len(), "{name}");
+            assert_eq!(batches[0].range, full.range.start..cut.len(), "{name}");
             // Gzip streams, and an lz4 or snappy block decodes up to the cut; a zstd block is
             // entropy-coded from its end, and gives nothing.
             if codec != Codec::Zstd {
-                let part = decompress(codec, &cut[batches[0].records.clone()], 1 << 20);
+                let part = decompress(codec, &cut[batches[0].range.clone()], 1 << 20);
                 assert!(part.is_some_and(|p| !p.is_empty()), "{name}");
             }
         }
@@ -354,7 +302,7 @@ pub(crate) mod tests {
             framed.extend_from_slice(&u32::try_from(block.len()).expect("small").to_be_bytes());
             framed.extend_from_slice(&block);
         }
-        assert!(Codec::Snappy.opens(&framed));
+        assert!(opens(Codec::Snappy, &framed));
         assert_eq!(
             decompress(Codec::Snappy, &framed, 1 << 20).as_deref(),
             Some(&plain[..])
@@ -371,10 +319,10 @@ pub(crate) mod tests {
         let (_, _, request) = REQUESTS[4];
         let batch = compressed_batches(request).next().expect("a batch");
         let mut bytes = request.to_vec();
-        for i in batch.records.clone().step_by(7) {
+        for i in batch.range.clone().step_by(7) {
             bytes[i] = bytes[i].wrapping_mul(31).wrapping_add(7);
-            for codec in [Codec::Gzip, Codec::Snappy, Codec::Lz4, Codec::Zstd] {
-                let out = decompress(codec, &bytes[batch.records.clone()], 4096);
+            for codec in [Codec::Deflate, Codec::Snappy, Codec::Lz4, Codec::Zstd] {
+                let out = decompress(codec, &bytes[batch.range.clone()], 4096);
                 assert!(out.is_none_or(|o| o.len() <= 4096));
             }
         }

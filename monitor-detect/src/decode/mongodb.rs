@@ -7,9 +7,7 @@
 //! `OP_QUERY` or `OP_REPLY`), the uncompressed size (at most 48 MB, MongoDB's largest message)
 //! and the compressor's id, then the compressed message. The last one may be cut by sampling.
 
-use std::ops::Range;
-
-use super::inflate;
+use super::inflate::{Codec, Compressed};
 
 /// The header's length, and where `OP_COMPRESSED`'s own fields end.
 const HEADER_LEN: usize = 16;
@@ -20,21 +18,6 @@ const WRAPPED: [i32; 3] = [1, 2004, 2013];
 /// MongoDB's largest message.
 const MAX_MESSAGE: usize = 48_000_000;
 
-/// How a message is compressed (its compressor id).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Compressor {
-    Snappy,
-    Zlib,
-    Zstd,
-}
-
-/// A compressed message: its compressor and where its compressed bytes lie in the payload.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct CompressedMessage {
-    pub(crate) compressor: Compressor,
-    pub(crate) compressed: Range<usize>,
-}
-
 fn i32_at(b: &[u8], at: usize) -> Option<i32> {
     Some(i32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
@@ -42,15 +25,16 @@ fn i32_at(b: &[u8], at: usize) -> Option<i32> {
 /// The compressed message whose opcode sits at `opcode_at`, if its header holds together: a
 /// length of at least its own fields and at most 48 MB, an opcode it may wrap, an uncompressed
 /// size of at most 48 MB and a known compressor.
-fn message_at(payload: &[u8], opcode_at: usize) -> Option<(CompressedMessage, usize)> {
+fn message_at(payload: &[u8], opcode_at: usize) -> Option<(Compressed, usize)> {
     let at = opcode_at.checked_sub(12)?;
     let length = usize::try_from(i32_at(payload, at)?).ok()?;
     let wrapped = i32_at(payload, at + HEADER_LEN)?;
     let size = usize::try_from(i32_at(payload, at + HEADER_LEN + 4)?).ok()?;
-    let compressor = match payload.get(at + HEADER_LEN + 8)? {
-        1 => Compressor::Snappy,
-        2 => Compressor::Zlib,
-        3 => Compressor::Zstd,
+    // The compressor's id: snappy, zlib, zstd.
+    let codec = match payload.get(at + HEADER_LEN + 8)? {
+        1 => Codec::Snappy,
+        2 => Codec::Deflate,
+        3 => Codec::Zstd,
         _ => return None,
     };
     let fits = (COMPRESSED_HEADER_LEN + 1..=MAX_MESSAGE).contains(&length)
@@ -58,9 +42,9 @@ fn message_at(payload: &[u8], opcode_at: usize) -> Option<(CompressedMessage, us
         && size <= MAX_MESSAGE;
     let end = at.checked_add(length)?.min(payload.len());
     fits.then_some((
-        CompressedMessage {
-            compressor,
-            compressed: at + COMPRESSED_HEADER_LEN..end,
+        Compressed {
+            codec,
+            range: at + COMPRESSED_HEADER_LEN..end,
         },
         end,
     ))
@@ -68,45 +52,35 @@ fn message_at(payload: &[u8], opcode_at: usize) -> Option<(CompressedMessage, us
 
 /// The compressed messages of `payload`, found by their opcode wherever they sit: a sample, or a
 /// stream scanner's buffer, may start inside a message.
-pub(crate) fn compressed_messages(payload: &[u8]) -> Vec<CompressedMessage> {
+pub(crate) fn compressed_messages(payload: &[u8]) -> impl Iterator<Item = Compressed> + '_ {
     let opcode = OP_COMPRESSED.to_le_bytes();
-    let mut out = Vec::new();
     let mut from = 0;
-    while let Some(found) = payload
-        .get(from..)
-        .and_then(|rest| memchr::memmem::find(rest, &opcode))
-    {
-        let opcode_at = from + found;
-        match message_at(payload, opcode_at) {
-            Some((message, end)) => {
-                out.push(message);
-                from = end.max(opcode_at + 1);
+    std::iter::from_fn(move || {
+        while let Some(found) = payload
+            .get(from..)
+            .and_then(|rest| memchr::memmem::find(rest, &opcode))
+        {
+            let opcode_at = from + found;
+            from = opcode_at + 1;
+            if let Some((message, end)) = message_at(payload, opcode_at) {
+                from = end.max(from);
+                return Some(message);
             }
-            None => from = opcode_at + 1,
         }
-    }
-    out
+        from = payload.len();
+        None
+    })
 }
 
 /// Whether `payload` holds a compressed message: the quiet check's question.
 pub(crate) fn has_compressed_message(payload: &[u8]) -> bool {
-    !compressed_messages(payload).is_empty()
-}
-
-/// Decompresses a message (at most `limit` bytes). One cut by sampling yields what decompressed
-/// before the cut (zlib streams, snappy decodes to its last whole element, zstd gives nothing
-/// for a cut block); `None` when nothing does.
-pub(crate) fn decompress(compressor: Compressor, bytes: &[u8], limit: usize) -> Option<Vec<u8>> {
-    match compressor {
-        Compressor::Zlib => inflate::inflate(bytes, limit),
-        Compressor::Snappy => inflate::unsnappy(bytes, limit),
-        Compressor::Zstd => inflate::unzstd(bytes, limit),
-    }
+    compressed_messages(payload).next().is_some()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decode::inflate::decompress;
 
     /// `PyMongo`'s (3.11, `compressors="zlib"`) `insert`, and the server's compressed answer to
     /// its `find`, as sent.
@@ -116,35 +90,28 @@ mod tests {
     #[test]
     fn pymongo_s_compressed_messages_are_found_and_inflate() {
         for (message, needle) in [(INSERT, &b"first_name"[..]), (FIND_REPLY, b"firstBatch")] {
-            let found = compressed_messages(message);
+            let found: Vec<_> = compressed_messages(message).collect();
             assert_eq!(
                 found,
-                [CompressedMessage {
-                    compressor: Compressor::Zlib,
-                    compressed: COMPRESSED_HEADER_LEN..message.len(),
+                [Compressed {
+                    codec: Codec::Deflate,
+                    range: COMPRESSED_HEADER_LEN..message.len(),
                 }]
             );
-            let inflated = decompress(
-                Compressor::Zlib,
-                &message[found[0].compressed.clone()],
-                1 << 20,
-            )
-            .expect("inflates");
+            let inflated = decompress(Codec::Deflate, &message[found[0].range.clone()], 1 << 20)
+                .expect("inflates");
             assert!(memchr::memmem::find(&inflated, needle).is_some());
             // Cut by sampling: the start still inflates.
             let cut = &message[..message.len() - 20];
-            let found = compressed_messages(cut);
-            assert_eq!(found[0].compressed.end, cut.len());
+            let found: Vec<_> = compressed_messages(cut).collect();
+            assert_eq!(found[0].range.end, cut.len());
             // After the tail of an earlier message, as a stream scanner's buffer holds it.
             let tail = b"\x00\x02ismaster\x00\x01";
             let mut shifted = tail.to_vec();
             shifted.extend_from_slice(message);
-            let found = compressed_messages(&shifted);
+            let found: Vec<_> = compressed_messages(&shifted).collect();
             assert_eq!(found.len(), 1);
-            assert_eq!(
-                found[0].compressed.start,
-                tail.len() + COMPRESSED_HEADER_LEN
-            );
+            assert_eq!(found[0].range.start, tail.len() + COMPRESSED_HEADER_LEN);
         }
     }
 

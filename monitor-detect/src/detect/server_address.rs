@@ -34,17 +34,27 @@ fn is_mysql_server_host(b: &[u8], span: &Range<usize>) -> bool {
         .is_some_and(|before| before.starts_with(KEY) && before.last() == Some(&len))
 }
 
-/// The start of the line that holds `at`.
-fn line_start(b: &[u8], at: usize) -> usize {
-    b.get(..at)
-        .and_then(|before| before.iter().rposition(|&c| c == b'\n').map(|nl| nl + 1))
-        .unwrap_or(0)
+/// The line before `at`, if it starts within `reach` bytes: each check looks back at most that
+/// far, however long a line and however many addresses it holds.
+fn line_before(b: &[u8], at: usize, reach: usize) -> Option<&[u8]> {
+    let from = at.saturating_sub(reach);
+    let window = b.get(from..at)?;
+    match window.iter().rposition(|&c| c == b'\n') {
+        Some(nl) => window.get(nl + 1..),
+        None => (from == 0).then_some(window),
+    }
 }
+
+/// How far back a NATS `INFO` line's start is looked for: the server's JSON, with its cluster's
+/// URLs, is a few hundred bytes.
+const INFO_REACH: usize = 4096;
+/// How far back a redirection's start is: `-MOVED 16383 ` is 13 bytes.
+const REDIRECTION_REACH: usize = 16;
 
 /// An address in a NATS server's `INFO` line, whose JSON opens with the server's id (a log
 /// line at level `INFO` may open with JSON too).
 fn is_nats_info(b: &[u8], span: &Range<usize>) -> bool {
-    b.get(line_start(b, span.start)..span.start)
+    line_before(b, span.start, INFO_REACH)
         .is_some_and(|line| line.starts_with(br#"INFO {"server_id":""#))
 }
 
@@ -130,9 +140,7 @@ fn is_cluster_bus_address(b: &[u8], span: &Range<usize>) -> bool {
 
 /// The node a Redis cluster redirects a command to: `-MOVED 3999 10.0.0.51:6381` and `-ASK`.
 fn is_redis_redirection(b: &[u8], span: &Range<usize>) -> bool {
-    let line = b
-        .get(line_start(b, span.start)..span.start)
-        .unwrap_or_default();
+    let line = line_before(b, span.start, REDIRECTION_REACH).unwrap_or_default();
     let Some(slot) = line
         .strip_prefix(b"-MOVED ")
         .or_else(|| line.strip_prefix(b"-ASK "))
